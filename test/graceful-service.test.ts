@@ -1,0 +1,90 @@
+import { Duration, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { assertGracefulInvariants, only, synthError, synthValid } from './util';
+import { GracefulDeployment, GracefulService, checkManifests } from '../src';
+
+const image = 'ghcr.io/acme/api:1.4.2';
+const probed = (): kplus.ContainerProps => ({
+  image, portNumber: 8080, readiness: kplus.Probe.fromHttpGet('/ready'),
+});
+
+describe('GracefulService', () => {
+  test('defaults: ClusterIP, selects the pods, exposes their ports, never publishes not-ready addresses', () => {
+    const chart = Testing.chart();
+    const deployment = new GracefulDeployment(chart, 'api', { containers: [probed()] });
+    new GracefulService(chart, 'svc', { workload: deployment });
+    const objects = synthValid(chart);
+    const service = only(objects, 'Service');
+    expect(service.spec.type).toBe('ClusterIP');
+    expect(service.spec.ports).toEqual([{ port: 8080, targetPort: 8080 }]);
+    expect(service.spec.publishNotReadyAddresses).toBe(false);
+    expect(service.spec.selector).toEqual(only(objects, 'Deployment').spec.selector.matchLabels);
+    expect(checkManifests(objects).findings).toEqual([]);
+  });
+
+  test('exposed via Service and Ingress: snapshot', () => {
+    const chart = Testing.chart();
+    const deployment = new GracefulDeployment(chart, 'api', { containers: [probed()] });
+    const service = new GracefulService(chart, 'svc', { workload: deployment, ports: [{ port: 80, targetPort: 8080, name: 'http' }] });
+    service.exposeViaIngress('/api');
+    const objects = synthValid(chart);
+    expect(objects).toMatchSnapshot();
+    assertGracefulInvariants(objects);
+    const ingress = only(objects, 'Ingress');
+    expect(ingress.spec.rules[0].http.paths[0].backend.service).toEqual({ name: only(objects, 'Service').metadata.name, port: { number: 80 } });
+    expect(checkManifests(objects).findings).toEqual([]);
+  });
+
+  test('can configure type and ports', () => {
+    const chart = Testing.chart();
+    const deployment = new GracefulDeployment(chart, 'api', { containers: [probed()] });
+    new GracefulService(chart, 'svc', { workload: deployment, type: kplus.ServiceType.LOAD_BALANCER, loadBalancerSourceRanges: ['10.0.0.0/8'] });
+    const service = only(synthValid(chart), 'Service');
+    expect(service.spec.type).toBe('LoadBalancer');
+    expect(service.spec.loadBalancerSourceRanges).toEqual(['10.0.0.0/8']);
+  });
+
+  test('fronts a plain cdk8s-plus Deployment that has readiness probes', () => {
+    const chart = Testing.chart();
+    const deployment = new kplus.Deployment(chart, 'plain', { containers: [probed()] });
+    new GracefulService(chart, 'svc', { workload: deployment });
+    expect(only(synthValid(chart), 'Service').spec.publishNotReadyAddresses).toBe(false);
+  });
+
+  test('refuses to front a plain Deployment without a readiness probe', () => {
+    const message = synthError(chart => {
+      const deployment = new kplus.Deployment(chart, 'plain', { containers: [{ image, portNumber: 8080 }] });
+      new GracefulService(chart, 'svc', { workload: deployment });
+    });
+    expect(message).toMatch(/GracefulService 'svc' refuses to front a workload that is not probed: \[GS001\] Deployment 'test-plain-[0-9a-f]+' container 'main': container 'main' serves port\(s\) 8080 but has no readinessProbe.*Fix: add a readinessProbe/);
+  });
+
+  test('throws if the workload has no port and none is given', () => {
+    const chart = Testing.chart();
+    const deployment = new GracefulDeployment(chart, 'worker', { containers: [{ image, readiness: kplus.Probe.fromCommand(['true']) }] });
+    expect(() => new GracefulService(chart, 'svc', { workload: deployment })).toThrow(
+      "GracefulService 'svc': the workload 'worker' declares no container port and 'ports' is not set; add `portNumber` to its container or pass `ports: [{ port: 80, targetPort: 8080 }]`");
+  });
+
+  test('throws if several ports are unnamed', () => {
+    const chart = Testing.chart();
+    const deployment = new GracefulDeployment(chart, 'api', { containers: [{ image, readiness: kplus.Probe.fromHttpGet('/ready', { port: 8080 }), ports: [{ number: 8080 }, { number: 9090 }] }] });
+    expect(() => new GracefulService(chart, 'svc', { workload: deployment })).toThrow(
+      "GracefulService 'svc': 2 ports need a name each (got <unnamed>, <unnamed>); name the container ports or pass named 'ports'");
+  });
+
+  test('exposeViaIngress throws if the preStop delay does not cover the ingress lag', () => {
+    const chart = Testing.chart();
+    const deployment = new GracefulDeployment(chart, 'api', { containers: [probed()], shutdown: { preStopDelay: Duration.seconds(3) } });
+    const service = new GracefulService(chart, 'svc', { workload: deployment });
+    expect(() => service.exposeViaIngress('/')).toThrow(
+      "GracefulService 'svc': the workload's preStop delay (3s) must cover the ingress propagation delay (5s), or the ingress keeps sending new requests to pods that are shutting down; raise 'shutdown.preStopDelay' to at least 5s (or lower 'ingressPropagationDelay' if your ingress is faster)");
+  });
+
+  test('exposeViaIngress honours a longer propagation delay (cloud load balancers)', () => {
+    const chart = Testing.chart();
+    const deployment = new GracefulDeployment(chart, 'api', { containers: [probed()] });
+    const service = new GracefulService(chart, 'svc', { workload: deployment, ingressPropagationDelay: Duration.seconds(30) });
+    expect(() => service.exposeViaIngress('/')).toThrow(/preStop delay \(15s\) must cover the ingress propagation delay \(30s\)/);
+  });
+});

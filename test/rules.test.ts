@@ -1,0 +1,203 @@
+import { Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { CheckReport, Severity, checkManifests, formatFinding, ruleInfos } from '../src';
+import { scriptSwallowsSigterm, shellScriptOf } from '../src/_manifest';
+
+/** A compliant web app: Deployment + Service + PDB, as hand-written YAML would have it. */
+function webApp(): any[] {
+  const labels = { app: 'web' };
+  return [
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web', namespace: 'shop' },
+      spec: {
+        replicas: 3,
+        minReadySeconds: 10,
+        progressDeadlineSeconds: 600,
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: 0 } },
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels },
+          spec: {
+            terminationGracePeriodSeconds: 40,
+            topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: labels } }],
+            containers: [{
+              name: 'app',
+              image: 'ghcr.io/acme/web:2.0.0',
+              ports: [{ containerPort: 8080 }],
+              readinessProbe: { httpGet: { path: '/ready', port: 8080 } },
+              livenessProbe: { httpGet: { path: '/healthz', port: 8080 }, failureThreshold: 6 },
+              lifecycle: { preStop: { exec: { command: ['sleep', '15'] } } },
+            }],
+          },
+        },
+      },
+    },
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'shop' }, spec: { selector: labels, ports: [{ port: 80, targetPort: 8080 }] } },
+    { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'web', namespace: 'shop' }, spec: { maxUnavailable: 1, selector: { matchLabels: labels }, unhealthyPodEvictionPolicy: 'AlwaysAllow' } },
+  ];
+}
+
+const deploymentOf = (objects: any[]) => objects[0];
+const containerOf = (objects: any[]) => objects[0].spec.template.spec.containers[0];
+const ids = (report: CheckReport) => report.findings.map(f => f.ruleId);
+
+/** For every rule: one mutation of the compliant app that breaks exactly that rule. */
+const MUTATIONS: Array<[string, (objects: any[]) => void]> = [
+  ['GS001', o => { delete containerOf(o).readinessProbe; }],
+  ['GS002', o => { containerOf(o).livenessProbe = { ...containerOf(o).readinessProbe }; }],
+  ['GS003', o => { delete containerOf(o).lifecycle; }],
+  ['GS004', o => { containerOf(o).lifecycle.preStop = { sleep: { seconds: 60 } }; }],
+  ['GS005', o => { deploymentOf(o).spec.template.spec.terminationGracePeriodSeconds = 25; }],
+  ['GS006', o => { containerOf(o).command = ['/bin/sh', '-c', 'node /app/server.js']; }],
+  ['GS007', o => { deploymentOf(o).spec.strategy.rollingUpdate.maxUnavailable = 1; }],
+  ['GS008', o => { deploymentOf(o).spec.strategy.rollingUpdate = { maxSurge: 0, maxUnavailable: 1 }; }],
+  ['GS009', o => { deploymentOf(o).spec.replicas = 1; o.splice(2, 1); }],
+  ['GS010', o => { o.push({ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'web', namespace: 'shop' }, spec: { minReplicas: 3, maxReplicas: 9, scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' } } }); }],
+  ['GS011', o => { o.splice(2, 1); }],
+  ['GS012', o => { o[2].spec = { minAvailable: 3, selector: o[2].spec.selector, unhealthyPodEvictionPolicy: 'AlwaysAllow' }; }],
+  ['GS013', o => { delete deploymentOf(o).spec.replicas; o.push({ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'web', namespace: 'shop' }, spec: { minReplicas: 1, maxReplicas: 5, scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' } } }); }],
+  ['GS014', o => { delete deploymentOf(o).spec.template.spec.topologySpreadConstraints; }],
+  ['GS015', o => { containerOf(o).lifecycle.preStop = { tcpSocket: { port: 8080 } }; }],
+  ['GS016', o => { containerOf(o).image = 'gcr.io/distroless/nodejs22-debian12'; }],
+  ['GS017', o => { deploymentOf(o).spec.progressDeadlineSeconds = 30; containerOf(o).startupProbe = { tcpSocket: { port: 8080 }, failureThreshold: 30 }; }],
+  ['GS018', o => { delete o[2].spec.unhealthyPodEvictionPolicy; }],
+  ['GS019', o => { o[1].spec.publishNotReadyAddresses = true; }],
+];
+
+describe('rule pack', () => {
+  test('the compliant web app has zero findings', () => {
+    expect(checkManifests(webApp()).findings).toEqual([]);
+  });
+
+  test('every rule has a mutation test, ids are unique and stable', () => {
+    const infos = ruleInfos();
+    expect(infos.map(r => r.id)).toEqual(MUTATIONS.map(([id]) => id));
+    expect(new Set(infos.map(r => r.id)).size).toBe(infos.length);
+    for (const r of infos) {
+      expect(r.title.length).toBeGreaterThan(10);
+      expect(r.rationale.length).toBeGreaterThan(40);
+      expect(r.fix.length).toBeGreaterThan(10);
+    }
+  });
+
+  test.each(MUTATIONS)('%s: its mutation is caught by exactly that rule', (id, mutate) => {
+    const objects = webApp();
+    mutate(objects);
+    const report = checkManifests(objects);
+    expect(ids(report)).toEqual([id]);
+    const finding = report.findings[0];
+    expect(finding.kind).toBe('Deployment');
+    expect(finding.name).toBe('web');
+    expect(finding.namespace).toBe('shop');
+    expect(finding.pointer).toMatch(/^\//);
+    expect(formatFinding(finding)).toMatch(new RegExp(`^\\[${id}\\] Deployment 'shop/web'.*: .+\\. Fix: .+`));
+  });
+
+  test('GS005 names the numbers', () => {
+    const objects = webApp();
+    deploymentOf(objects).spec.template.spec.terminationGracePeriodSeconds = 25;
+    expect(checkManifests(objects).findings[0].message).toBe(
+      "terminationGracePeriodSeconds (25s) is less than container 'app' preStop (15s) + drain (15s, assumed) = 30s; SIGKILL cuts the drain 5s short");
+  });
+
+  test('GS005 reads the declared drain', () => {
+    const objects = webApp();
+    deploymentOf(objects).metadata.annotations = { 'graceful-k8s.io/drain-seconds': '60' };
+    const [finding] = checkManifests(objects).findings;
+    expect(finding.ruleId).toBe('GS005');
+    expect(finding.message).toContain('preStop (15s) + drain (60s) = 75s');
+    expect(finding.fix).toContain('at least 80');
+  });
+
+  test('GS004 on a native sleep says the API server rejects it', () => {
+    const objects = webApp();
+    containerOf(objects).lifecycle.preStop = { sleep: { seconds: 60 } };
+    expect(checkManifests(objects).findings[0].message).toBe("container 'app' preStop waits 60s but terminationGracePeriodSeconds is 40s; the API server rejects this pod");
+  });
+
+  test('severities: warnings do not count as errors', () => {
+    const objects = webApp();
+    deploymentOf(objects).spec.replicas = 1;
+    objects.splice(2, 1);
+    expect(checkManifests(objects).findings.map(f => f.severity)).toEqual([Severity.WARNING]);
+  });
+
+  test('objects in another namespace do not relate', () => {
+    const objects = webApp();
+    objects[2].metadata.namespace = 'other';
+    expect(ids(checkManifests(objects))).toEqual(['GS011']);
+  });
+
+  test('suppressions by annotation silence a rule and are reported', () => {
+    const objects = webApp();
+    deploymentOf(objects).spec.replicas = 1;
+    objects.splice(2, 1);
+    deploymentOf(objects).metadata.annotations = { 'graceful-k8s.io/suppress': '{"GS009":"leader-elected singleton by design"}' };
+    const report = checkManifests(objects);
+    expect(report.findings).toEqual([]);
+    expect(report.suppressed.map(f => f.ruleId)).toEqual(['GS009']);
+    expect(report.suppressions).toEqual([{ ruleId: 'GS009', reason: 'leader-elected singleton by design', kind: 'Deployment', name: 'web', namespace: 'shop' }]);
+  });
+
+  test('a suppression needs a real reason and a known rule', () => {
+    const objects = webApp();
+    deploymentOf(objects).metadata.annotations = { 'graceful-k8s.io/suppress': '{"GS009":"meh","GS999":"because I said so"}' };
+    expect(checkManifests(objects).problems).toEqual([
+      "Deployment 'shop/web': suppression of GS009 needs a reason of at least 10 characters (got \"meh\"); say why the rule does not apply",
+      expect.stringMatching(/^Deployment 'shop\/web': suppression of unknown rule 'GS999'; known rules are GS001, GS002/),
+    ]);
+  });
+
+  test('a malformed suppression annotation is a problem, not a crash', () => {
+    const objects = webApp();
+    deploymentOf(objects).metadata.annotations = { 'graceful-k8s.io/suppress': 'GS009' };
+    expect(checkManifests(objects).problems[0]).toMatch(/annotation 'graceful-k8s.io\/suppress' must be a JSON object of rule id to reason/);
+  });
+
+  test('covers raw cdk8s-plus k8s objects', () => {
+    const chart = Testing.chart();
+    new kplus.k8s.KubeDeployment(chart, 'raw', {
+      spec: {
+        selector: { matchLabels: { app: 'raw' } },
+        template: { metadata: { labels: { app: 'raw' } }, spec: { containers: [{ name: 'c', image: 'nginx', ports: [{ containerPort: 80 }] }] } },
+      },
+    });
+    expect(ids(checkManifests(Testing.synth(chart)))).toEqual(['GS001', 'GS003', 'GS009']);
+  });
+
+  test('StatefulSet, DaemonSet, Job: only the rules that apply', () => {
+    const pod = { metadata: { labels: { app: 'x' } }, spec: { containers: [{ name: 'c', image: 'busybox', command: ['sh', '-c', 'work'] }] } };
+    const report = checkManifests([
+      { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'j' }, spec: { template: pod } },
+      { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'cj' }, spec: { schedule: '* * * * *', jobTemplate: { spec: { template: pod } } } },
+      { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'ds' }, spec: { selector: { matchLabels: { app: 'x' } }, template: pod } },
+    ]);
+    expect(report.findings.map(f => `${f.kind}:${f.ruleId}`)).toEqual(['Job:GS006', 'CronJob:GS006', 'DaemonSet:GS006']);
+    expect(report.workloadCount).toBe(3);
+  });
+});
+
+describe('shell entrypoints', () => {
+  test.each([
+    [['sh', '-c', 'node server.js'], true],
+    [['/bin/bash', '-c', 'cd /app && node server.js'], true],
+    [['sh', '-c', 'cd /app && exec node server.js'], false],
+    [['sh', '-c', 'exec tini -- node server.js'], false],
+    [['sh', '-c', 'trap "kill -TERM $child" TERM; node server.js & child=$!; wait'], false],
+    [['sh', '-ec', 'migrate\nexec node server.js'], false],
+  ])('%j swallows SIGTERM: %s', (command, swallows) => {
+    const script = shellScriptOf(command as string[], undefined);
+    expect(script).toBeDefined();
+    expect(scriptSwallowsSigterm(script!)).toBe(swallows);
+  });
+
+  test('command [sh] with args [-c, script] is a shell too', () => {
+    expect(shellScriptOf(['sh'], ['-c', 'node server.js'])).toBe('node server.js');
+  });
+
+  test('a binary run directly is not a shell', () => {
+    expect(shellScriptOf(['node', 'server.js'], undefined)).toBeUndefined();
+  });
+});
