@@ -82,4 +82,12 @@ bench.exec('node --expose-gc bench/synth-bench.js');
 project.tsconfigDev.addInclude('examples/**/*.ts');
 project.tsconfigDev.addInclude('bench/**/*.ts');
 
+// npm 11.16+ writes lockfiles without the inert entries of optional platform packages
+// (e.g. @unrs/resolver-binding-*) and then `npm ci` rejects its own lockfile (npm/cli#9846).
+// After changing dependencies, regenerate the lockfile with npm 11.13, whose lockfiles `npm ci` accepts.
+project.addTask('lockfile', {
+  description: 'Regenerate package-lock.json so that `npm ci` accepts it (works around npm/cli#9846)',
+  exec: 'npx -y npm@11.13.0 install --package-lock-only --no-audit --no-fund',
+});
+
 project.synth();
