@@ -19,6 +19,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   packageManager: javascript.NodePackageManager.NPM,
   projenrcTs: true,
 
+  // The checker CLI: the GS rules over any YAML (Helm output, kustomize builds, hand-written).
+  bin: { 'graceful-check': 'bin/graceful-check' },
   // js-yaml is used at run time by the checker (issue 4) and is not a jsii module, so it is bundled.
   bundledDeps: ['js-yaml@^4.1.0'],
   devDeps: [
@@ -78,6 +80,7 @@ const bench = project.addTask('bench', {
 });
 bench.spawn(project.compileTask);
 bench.exec('node --expose-gc bench/synth-bench.js');
+bench.exec('node bench/check-bench.js');
 
 project.tsconfigDev.addInclude('examples/**/*.ts');
 project.tsconfigDev.addInclude('bench/**/*.ts');

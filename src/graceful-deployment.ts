@@ -1,7 +1,8 @@
 import { ApiObject, Duration, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { DRAIN_ANNOTATION, PRE_STOP_ANNOTATION, SUPPRESS_ANNOTATION, workloadOf, probeWindowSeconds, resolveProbe } from './_manifest';
+import { DRAIN_ANNOTATION, PRE_STOP_ANNOTATION, workloadOf, probeWindowSeconds, resolveProbe } from './_manifest';
+import { addSuppressions } from './_suppress';
 import { reportWarnings } from './_warnings';
 import { checkManifests, errorMessages, MIN_SUPPRESSION_REASON_LENGTH } from './check';
 import { KubernetesVersion } from './kubernetes-version';
@@ -205,10 +206,7 @@ export class GracefulDeployment extends kplus.Deployment {
     this.metadata.addAnnotation(DRAIN_ANNOTATION, String(budget.drainSeconds));
     this.metadata.addAnnotation(PRE_STOP_ANNOTATION, String(budget.preStopSeconds));
     if (props.allowCapacityDrop !== undefined) {
-      this.metadata.addAnnotation(SUPPRESS_ANNOTATION, JSON.stringify({
-        GS007: props.allowCapacityDrop,
-        GS008: props.allowCapacityDrop,
-      }));
+      addSuppressions(this.apiObject, `GracefulDeployment '${id}'`, { GS007: props.allowCapacityDrop, GS008: props.allowCapacityDrop });
     }
 
     if (props.podDisruptionBudget ?? true) {

@@ -7,3 +7,6 @@ export * from './check';
 export * from './graceful-deployment';
 export * from './graceful-service';
 export { warningsOf } from './_warnings';
+export * from './graceful-checks';
+export * from './validation-plugin';
+export * from './shutdown-timeline';

@@ -369,7 +369,9 @@ export const RULES: Rule[] = [
       if (min < 2) {
         return [{ pointer: '/metadata', message: `HorizontalPodAutoscaler '${h.metadata?.name}' may scale ${w.kind} '${w.name}' down to ${min} replica: a drain or crash then leaves nothing serving` }];
       }
-      return rel.pdbs.filter(p => pdbAllowedDisruptions(p, min) === 0).map(p => ({
+      // A PDB that blocks at every scale is GS012's finding.
+      const max = h.spec?.maxReplicas ?? min;
+      return rel.pdbs.filter(p => pdbAllowedDisruptions(p, min) === 0 && pdbAllowedDisruptions(p, max) > 0).map(p => ({
         pointer: '/metadata',
         message: `at the HPA minimum of ${min} replicas, PodDisruptionBudget '${p.metadata?.name}' allows 0 evictions: node drains block while the workload is scaled down`,
       }));

@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { CheckReport, Severity, checkManifests, formatFinding, ruleInfos } from '../src';
@@ -199,5 +201,15 @@ describe('shell entrypoints', () => {
 
   test('a binary run directly is not a shell', () => {
     expect(shellScriptOf(['node', 'server.js'], undefined)).toBeUndefined();
+  });
+});
+
+describe('documentation', () => {
+  test('the README rule table lists every rule with its severity, title, rationale and fix', () => {
+    const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+    for (const r of ruleInfos()) {
+      const esc = (s: string) => s.replace(/\|/g, '\\|');
+      expect(readme).toContain(`| ${r.id} | ${r.severity} | ${esc(r.title)} | ${esc(r.rationale)} | ${esc(r.fix)} |`);
+    }
   });
 });

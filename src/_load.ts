@@ -1,0 +1,200 @@
+// Reads multi-document YAML/JSON manifests for the checker. Documents are split on their
+// `---` lines and parsed one by one with js-yaml, so a parse error names its file and line
+// and does not lose the other documents. Line numbers of findings are found afterwards, only
+// for the findings there are, by a scan of the document's text: no slow position-tracking parse.
+
+import { load as loadYaml } from 'js-yaml';
+
+/** One parsed object with where it came from. */
+export interface SourcedObject {
+  readonly object: any;
+  readonly file: string;
+  /** 1-based line of the document's first line in the file. */
+  readonly line: number;
+  /** Source text of the document (YAML only), for locating fields on demand. */
+  readonly text?: string;
+  /** Pointer prefix when the object is an item of a `kind: List`. */
+  readonly listPointer?: string;
+}
+
+/** A document that could not be parsed. */
+export interface ParseError {
+  readonly file: string;
+  readonly line: number;
+  readonly message: string;
+}
+
+// A document separator (`---`, optionally followed by content) or end marker (`...`).
+const BOUNDARY = /^(?:---(?=[ \t]|\r?$)|\.\.\.[ \t]*\r?$)[^\n]*$/gm;
+
+function pushObject(out: SourcedObject[], value: any, file: string, line: number, text?: string): void {
+  if (value === null || value === undefined || typeof value !== 'object') {
+    return;
+  }
+  if (Array.isArray(value)) {
+    // A JSON array of objects: positions inside are not tracked (the document line is used).
+    value.forEach(v => pushObject(out, v, file, line));
+    return;
+  }
+  // `kubectl get -o yaml` wraps objects in a List.
+  if (typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(value.items)) {
+    value.items.forEach((item: any, i: number) => {
+      if (item && typeof item === 'object') {
+        out.push({ object: item, file, line, text, listPointer: `/items/${i}` });
+      }
+    });
+    return;
+  }
+  out.push({ object: value, file, line, text });
+}
+
+function countNewlines(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = text.indexOf('\n', from); i >= 0 && i < to; i = text.indexOf('\n', i + 1)) {
+    n++;
+  }
+  return n;
+}
+
+/**
+ * Parses every document of a manifest text.
+ */
+export function loadManifests(text: string, file: string): { objects: SourcedObject[]; errors: ParseError[] } {
+  const objects: SourcedObject[] = [];
+  const errors: ParseError[] = [];
+  const trimmed = text.trimStart();
+  if (file.endsWith('.json') || trimmed.startsWith('{') || trimmed.startsWith('[')) {
+    try {
+      pushObject(objects, JSON.parse(text), file, 1 + countNewlines(text, 0, text.length - trimmed.length));
+      return { objects, errors };
+    } catch {
+      // Not JSON after all (YAML flow style, or broken JSON): js-yaml reports the line.
+    }
+  }
+  let start = 0;
+  let line = 1; // line number of `start`
+  const flush = (end: number) => {
+    const doc = text.slice(start, end);
+    if (/^[ \t]*[^\s#]/m.test(doc)) {
+      try {
+        pushObject(objects, loadYaml(doc, { filename: file }), file, line, doc);
+      } catch (e: any) {
+        errors.push({ file, line: line + (e?.mark?.line ?? 0), message: String(e?.reason ?? e?.message ?? e).split('\n')[0] });
+      }
+    }
+  };
+  BOUNDARY.lastIndex = 0;
+  for (let m = BOUNDARY.exec(text); m; m = BOUNDARY.exec(text)) {
+    flush(m.index);
+    line += countNewlines(text, start, m.index);
+    const rest = m[0].startsWith('---') ? m[0].slice(3).trim() : '';
+    if (rest !== '' && !rest.startsWith('#')) {
+      // `--- {inline}` or `--- |`: the content starts on the separator line.
+      start = m.index + 3;
+    } else {
+      start = Math.min(text.length, m.index + m[0].length + 1);
+      line += 1;
+    }
+  }
+  flush(text.length);
+  return { objects, errors };
+}
+
+// Documents are split into lines only when a finding needs a line number, once each.
+const splitLines = new Map<string, string[]>();
+function linesOf(text: string): string[] {
+  let lines = splitLines.get(text);
+  if (!lines) {
+    if (splitLines.size > 64) {
+      splitLines.clear();
+    }
+    lines = text.split(/\r?\n/);
+    splitLines.set(text, lines);
+  }
+  return lines;
+}
+
+function indentOf(line: string): number {
+  return line.length - line.trimStart().length;
+}
+
+function isContent(line: string): boolean {
+  const t = line.trim();
+  return t !== '' && !t.startsWith('#');
+}
+
+/** Strips quotes from a YAML key. */
+function keyOf(text: string): string | undefined {
+  const m = /^("([^"]*)"|'([^']*)'|[^:#\s][^:#]*?)\s*:(?:\s|$)/.exec(text);
+  if (!m) {
+    return undefined;
+  }
+  return m[2] ?? m[3] ?? m[1];
+}
+
+/**
+ * The 1-based line of a JSON pointer in a block-style YAML document, or of its deepest
+ * ancestor that could be found (the document's first line at worst).
+ */
+export function lineOfPointer(source: SourcedObject, pointer: string): number {
+  if (source.text === undefined) {
+    return source.line;
+  }
+  const lines = linesOf(source.text);
+  const segments = `${source.listPointer ?? ''}${pointer}`.split('/').slice(1).map(s => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  // Current node: the line holding its key (or list dash), and the column of that key.
+  let pos = -1;
+  let column = -1;
+  let best = lines.findIndex(isContent);
+  for (const seg of segments) {
+    let found = -1;
+    let foundColumn = -1;
+    if (/^\d+$/.test(seg)) {
+      const wanted = Number(seg);
+      let dashColumn = -1;
+      let count = -1;
+      for (let i = pos + 1; i < lines.length; i++) {
+        if (!isContent(lines[i])) continue;
+        const ind = indentOf(lines[i]);
+        const isDash = lines[i].trimStart().startsWith('- ') || lines[i].trim() === '-';
+        if (ind < column || (ind === column && !isDash) || (dashColumn >= 0 && ind < dashColumn)) break;
+        if (isDash && (dashColumn < 0 || ind === dashColumn)) {
+          dashColumn = ind;
+          count++;
+          if (count === wanted) {
+            found = i;
+            foundColumn = ind;
+            break;
+          }
+        }
+      }
+    } else {
+      for (let i = Math.max(pos, 0); i < lines.length; i++) {
+        if (!isContent(lines[i])) continue;
+        let text = lines[i].trimStart();
+        let keyColumn = indentOf(lines[i]);
+        if (i === pos) {
+          // The node is a list item: its first key sits on the dash line.
+          if (!text.startsWith('- ')) continue;
+        }
+        if (i > pos && keyColumn <= column && !(text.startsWith('- ') && keyColumn === column && i === pos)) break;
+        while (text.startsWith('- ')) {
+          keyColumn += 2 + (text.slice(2).length - text.slice(2).trimStart().length);
+          text = text.slice(2).trimStart();
+        }
+        if (keyOf(text) === seg && keyColumn > column) {
+          found = i;
+          foundColumn = keyColumn;
+          break;
+        }
+      }
+    }
+    if (found < 0) {
+      break;
+    }
+    pos = found;
+    column = foundColumn;
+    best = found;
+  }
+  return source.line + Math.max(best, 0);
+}

@@ -1,0 +1,87 @@
+import { ApiObject } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { addSuppressions } from './_suppress';
+import { reportWarnings } from './_warnings';
+import { CheckReport, checkManifests, errorMessages, formatFinding } from './check';
+import { GracefulDeployment } from './graceful-deployment';
+import { Finding, Severity } from './rules';
+
+/**
+ * Options of the graceful-shutdown rule pack on a construct scope.
+ */
+export interface GracefulChecksProps {
+  /**
+   * Fail synth on warnings too.
+   *
+   * @default false - warnings are printed and recorded, synth goes on
+   */
+  readonly warningsAsErrors?: boolean;
+}
+
+/**
+ * A rule switched off for a construct, with the reason.
+ */
+export interface RuleSuppression {
+  /** Rule id, e.g. 'GS009'. */
+  readonly id: string;
+  /** Why the rule does not apply; at least 10 characters. */
+  readonly reason: string;
+}
+
+/**
+ * The GS rule pack applied to every Kubernetes object under a construct scope: cdk8s-plus
+ * objects, raw `k8s.Kube*` objects and `Include`d YAML alike (cdk-nag style).
+ *
+ * cdk8s has no Aspects, but `App.synth()` and `Testing.synth()` run every validation added
+ * with `node.addValidation`: `applyTo` adds one that fails synth on errors and prints
+ * warnings.
+ */
+export class GracefulChecks {
+  /**
+   * Runs the pack at synth on everything under `scope` (errors fail synth).
+   */
+  public static applyTo(scope: IConstruct, props: GracefulChecksProps = {}): GracefulChecks {
+    return new GracefulChecks(scope, props);
+  }
+
+  /**
+   * The pack's report for everything under `scope`, without failing anything (for tests).
+   */
+  public static check(scope: IConstruct): CheckReport {
+    return checkManifests(apiObjectsUnder(scope).map(o => o.toJson()));
+  }
+
+  /**
+   * Suppresses rules on a construct's Kubernetes object, with a reason. Recorded as the
+   * `graceful-k8s.io/suppress` annotation, so the CLI and the cdk8s plugin honour it too,
+   * and listed in reports.
+   */
+  public static suppress(construct: IConstruct, suppressions: RuleSuppression[]): void {
+    const apiObject = ApiObject.of(construct);
+    addSuppressions(apiObject, `suppression on '${construct.node.path}'`, Object.fromEntries(suppressions.map(s => [s.id, s.reason])));
+  }
+
+  private constructor(private readonly scope: IConstruct, private readonly props: GracefulChecksProps) {
+    scope.node.addValidation({ validate: () => this.validate() });
+  }
+
+  private validate(): string[] {
+    const report = GracefulChecks.check(this.scope);
+    // A GracefulDeployment validates its own objects: report only what it does not.
+    const own = new Set<string>();
+    for (const gd of this.scope.node.findAll().filter((c): c is GracefulDeployment => c instanceof GracefulDeployment)) {
+      for (const f of checkManifests(apiObjectsUnder(gd).map(o => o.toJson())).findings) {
+        own.add(formatFinding(f));
+      }
+    }
+    const findings = report.findings.filter(f => !own.has(formatFinding(f)));
+    const failing = (f: Finding) => f.severity === Severity.ERROR || this.props.warningsAsErrors === true;
+    reportWarnings(this.scope, findings.filter(f => !failing(f)));
+    const errors = findings.filter(failing).map(f => ({ ...f, severity: Severity.ERROR }));
+    return errorMessages({ ...report, findings: errors });
+  }
+}
+
+function apiObjectsUnder(scope: IConstruct): ApiObject[] {
+  return scope.node.findAll().filter((c): c is ApiObject => ApiObject.isApiObject(c));
+}

@@ -1,0 +1,153 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { lineOfPointer, loadManifests } from '../src/_load';
+import { main } from '../src/cli/graceful-check';
+
+const FIXTURES = path.join(__dirname, 'fixtures', 'checker');
+
+function run(args: string[], stdin = ''): { code: number; stdout: string; stderr: string } {
+  let stdout = '';
+  let stderr = '';
+  const code = main(args, { stdout: t => { stdout += t; }, stderr: t => { stderr += t; }, readStdin: () => stdin, cwd: FIXTURES });
+  return { code, stdout, stderr };
+}
+
+/** `GS005 error Deployment shop/web [container] line 26`, as in the *.expected.txt files. */
+function summarize(findings: any[]): string[] {
+  return findings.map(f => `${f.ruleId} ${f.severity} ${f.kind} ${f.namespace ? f.namespace + '/' : ''}${f.name}${f.container ? ` [${f.container}]` : ''} line ${f.line}`);
+}
+
+describe('fixture corpus: exact findings', () => {
+  const fixtures = fs.readdirSync(FIXTURES).filter(f => f.endsWith('.yaml'));
+
+  test('the corpus has a web app, a worker, a StatefulSet and Helm-like output', () => {
+    expect(fixtures.sort()).toEqual(['helm-output.yaml', 'statefulset.yaml', 'web-app.yaml', 'worker.yaml']);
+  });
+
+  test.each(fixtures)('%s', fixture => {
+    const expected = fs.readFileSync(path.join(FIXTURES, fixture.replace(/\.yaml$/, '.expected.txt')), 'utf8').trim().split('\n');
+    const { code, stdout } = run([fixture, '-o', 'json']);
+    const report = JSON.parse(stdout);
+    expect(summarize(report.findings)).toEqual(expected);
+    expect(code).toBe(expected.some(l => l.includes(' error ')) ? 1 : 0);
+    // Every reported line is inside the file and names the field (or its nearest ancestor).
+    const lines = fs.readFileSync(path.join(FIXTURES, fixture), 'utf8').split('\n');
+    for (const f of report.findings) {
+      expect(lines[f.line - 1]).toMatch(/\S/);
+    }
+  });
+});
+
+describe('graceful-check CLI', () => {
+  test('text output groups findings by object, with file:line and the fix', () => {
+    const { code, stdout } = run(['web-app.yaml']);
+    expect(code).toBe(1);
+    expect(stdout).toContain('web-app.yaml:3  Deployment shop/storefront\n');
+    expect(stdout).toContain("web-app.yaml:26  error    GS005  [web] terminationGracePeriodSeconds (40s) is less than container 'web' preStop (15s) + drain (30s) = 45s; SIGKILL cuts the drain 5s short");
+    expect(stdout).toMatch(/fix: raise terminationGracePeriodSeconds to at least 50/);
+    expect(stdout).toMatch(/3 objects \(1 workloads\) in 1 input\(s\): 2 error\(s\), 0 warning\(s\), 0 suppressed, 0 parse error\(s\)\n$/);
+  });
+
+  test('exit 0 when only warnings', () => {
+    const { code } = run(['-'], 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: solo}\nspec:\n  replicas: 1\n  template:\n    spec:\n      containers: [{name: c, image: x}]\n');
+    expect(code).toBe(0);
+  });
+
+  test('reads stdin with -', () => {
+    const { code, stdout } = run(['-', '-o', 'json'], fs.readFileSync(path.join(FIXTURES, 'worker.yaml'), 'utf8'));
+    expect(code).toBe(1);
+    expect(JSON.parse(stdout).findings[0].file).toBe('<stdin>');
+  });
+
+  test('reads a directory', () => {
+    const { stdout } = run(['.', '-o', 'json']);
+    const report = JSON.parse(stdout);
+    expect(report.fileCount).toBe(4);
+    expect(new Set(report.findings.map((f: any) => f.file))).toEqual(new Set(['helm-output.yaml', 'statefulset.yaml', 'web-app.yaml', 'worker.yaml']));
+  });
+
+  test('a parse error names file and line, the other documents and files are still checked, exit 2 wins', () => {
+    const broken = 'apiVersion: v1\nkind: Service\nmetadata: {name: a}\n---\nkind: [unclosed\n---\n' + fs.readFileSync(path.join(FIXTURES, 'worker.yaml'), 'utf8');
+    const { code, stdout } = run(['-', 'statefulset.yaml'], broken);
+    expect(code).toBe(2);
+    expect(stdout).toMatch(/parse error: <stdin>:6: /);
+    expect(stdout).toContain('GS006');
+    expect(stdout).toContain('GS004');
+  });
+
+  test('a missing file is a usage error (exit 2), the others are checked', () => {
+    const { code, stderr, stdout } = run(['nope.yaml', 'web-app.yaml']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('graceful-check: cannot read nope.yaml: no such file or directory');
+    expect(stdout).toContain('GS005');
+  });
+
+  test('usage errors exit 2', () => {
+    expect(run([]).code).toBe(2);
+    expect(run(['-o', 'xml', 'web-app.yaml']).stderr).toContain("--output must be text, json or sarif (got 'xml')");
+    expect(run(['--bogus']).code).toBe(2);
+    expect(run(['--explain', 'GS999']).stderr).toContain("unknown rule 'GS999'; known rules are GS001");
+  });
+
+  test('--explain prints the rationale', () => {
+    const { code, stdout } = run(['--explain', 'gs015']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^GS015 \(error\): tcpSocket preStop hook\n\nwhy: Kubernetes does not support tcpSocket.*\n\nfix: /);
+  });
+
+  test('--list-rules', () => {
+    expect(run(['--list-rules']).stdout.trim().split('\n')).toHaveLength(19);
+  });
+
+  test('--timeline prints the shutdown timeline with the rule each gap breaks', () => {
+    const { stdout } = run(['web-app.yaml', '--timeline']);
+    expect(stdout).toContain([
+      "shutdown of Deployment 'shop/storefront' container 'web':",
+      '  t=   0s  pod deleted: endpoint removal starts (proxies stop routing seconds later); preStop exec ["sleep","15"] starts (15s)',
+      '  t=  15s  SIGTERM: the app stops accepting and drains (30s declared)',
+      '  t=  40s  SIGKILL (terminationGracePeriodSeconds 40): 5s before the drain ends',
+      "           ✗ GS005: terminationGracePeriodSeconds (40s) is less than container 'web' preStop (15s) + drain (30s) = 45s; SIGKILL cuts the drain 5s short",
+      '  t=  45s  drain done',
+    ].join('\n'));
+  });
+
+  test('SARIF 2.1.0 with rules, levels and line regions', () => {
+    const { stdout } = run(['worker.yaml', '-o', 'sarif']);
+    const sarif = JSON.parse(stdout);
+    expect(sarif.version).toBe('2.1.0');
+    const runObj = sarif.runs[0];
+    expect(runObj.tool.driver.rules.map((r: any) => r.id)).toHaveLength(19);
+    expect(runObj.results.map((r: any) => [r.ruleId, r.level, r.locations[0].physicalLocation.region.startLine])).toEqual([
+      ['GS006', 'error', 20], ['GS007', 'error', 10], ['GS009', 'warning', 8], ['GS012', 'error', 4], ['GS018', 'warning', 4],
+    ]);
+    for (const r of runObj.results) {
+      expect(runObj.tool.driver.rules[r.ruleIndex].id).toBe(r.ruleId);
+      expect(r.locations[0].physicalLocation.artifactLocation.uri).toBe('worker.yaml');
+    }
+  });
+
+  test('suppression annotations are honoured and listed', () => {
+    const text = fs.readFileSync(path.join(FIXTURES, 'worker.yaml'), 'utf8').replace('  namespace: jobs\nspec:\n  replicas: 1',
+      '  namespace: jobs\n  annotations:\n    graceful-k8s.io/suppress: \'{"GS009":"single consumer by design, queue tolerates pauses"}\'\nspec:\n  replicas: 1');
+    const { stdout } = run(['-'], text);
+    expect(stdout).not.toContain('  GS009  ');
+    expect(stdout).toContain('suppressed: GS009 on Deployment jobs/mailer: single consumer by design, queue tolerates pauses');
+  });
+});
+
+describe('manifest loader', () => {
+  test('JSON and kind: List', () => {
+    const { objects } = loadManifests(JSON.stringify({ kind: 'List', items: [{ kind: 'Service', metadata: { name: 'a' } }, { kind: 'ConfigMap' }] }), 'x.json');
+    expect(objects.map(o => [o.object.kind, o.listPointer])).toEqual([['Service', '/items/0'], ['ConfigMap', '/items/1']]);
+  });
+
+  test('locates fields in block YAML, including list items at the parent indentation', () => {
+    const text = 'kind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n      - name: a\n        image: x\n      - name: b\n        ports:\n        - containerPort: 80\n';
+    const [doc] = loadManifests(text, 'd.yaml').objects;
+    expect(lineOfPointer(doc, '/spec/template/spec/containers/1/ports/0')).toBe(10);
+    expect(lineOfPointer(doc, '/spec/template/spec/containers/0/image')).toBe(7);
+    expect(lineOfPointer(doc, '/spec/template/spec/containers/1/name')).toBe(8);
+    // Missing field: its nearest ancestor.
+    expect(lineOfPointer(doc, '/spec/template/spec/containers/1/lifecycle')).toBe(8);
+  });
+});
