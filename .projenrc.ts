@@ -20,9 +20,10 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   projenrcTs: true,
 
   // The checker CLI: the GS rules over any YAML (Helm output, kustomize builds, hand-written).
-  bin: { 'graceful-check': 'bin/graceful-check' },
-  // js-yaml is used at run time by the checker (issue 4) and is not a jsii module, so it is bundled.
-  bundledDeps: ['js-yaml@^4.1.0'],
+  bin: { 'graceful-check': 'bin/graceful-check', 'graceful-drill': 'bin/graceful-drill' },
+  // Run-time dependencies of the checker (js-yaml) and the rollout drill (undici, its HTTP load);
+  // neither is a jsii module, so they are bundled.
+  bundledDeps: ['js-yaml@^4.1.0', 'undici@^7.16.0'],
   devDeps: [
     '@types/js-yaml@^4.0.9',
     'cdk8s-cli@^2.207.0',
@@ -64,6 +65,7 @@ project.eslint?.addRules({
 // examples import 'graceful-k8s' exactly as a user's app does.
 project.package.addField('exports', {
   '.': { types: './lib/index.d.ts', default: './lib/index.js' },
+  './drill': { types: './lib/drill/drill.d.ts', default: './lib/drill/drill.js' },
   './package.json': './package.json',
   './.jsii': './.jsii',
 });
@@ -81,6 +83,12 @@ const bench = project.addTask('bench', {
 bench.spawn(project.compileTask);
 bench.exec('node --expose-gc bench/synth-bench.js');
 bench.exec('node bench/check-bench.js');
+
+const benchDrill = project.addTask('bench:drill', {
+  description: 'Rollout drill: naive cdk8s-plus vs GracefulDeployment under load, plus slow-start, lag and crash scenarios (about 5 minutes)',
+});
+benchDrill.spawn(project.compileTask);
+benchDrill.exec('node bench/drill-bench.js');
 
 project.tsconfigDev.addInclude('examples/**/*.ts');
 project.tsconfigDev.addInclude('bench/**/*.ts');

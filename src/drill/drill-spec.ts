@@ -1,0 +1,100 @@
+// What the drill needs from a synthesized manifest: the Deployment's pod template timings,
+// its rollout strategy, and the Service in front of it. Read with the same helpers the rule
+// pack uses (probe defaults, preStop parsing, fenceposts), so the drill and the checker
+// cannot disagree on what a manifest means.
+
+import { KubeObject, PreStopView, ResolvedProbe, preStopOf, resolveProbe, serviceSelects, workloadOf, PRE_STOP_ANNOTATION } from '../_manifest';
+import { resolveFenceposts } from '../rollout-plan';
+
+/** The container the drill runs as a local process. */
+export interface DrillContainer {
+  readonly name: string;
+  /** Declared container ports (numbers and names); all map to the process's one local port. */
+  readonly ports: Array<{ name?: string; containerPort: number }>;
+  readonly readiness?: ResolvedProbe;
+  readonly startup?: ResolvedProbe;
+  readonly preStop: PreStopView;
+  /** The raw preStop hook, for httpGet paths. */
+  readonly preStopHook?: any;
+  /** Plain `value` env vars of the container. */
+  readonly env: Record<string, string>;
+}
+
+/** Everything the drill replays. */
+export interface DrillSpec {
+  readonly deployment: string;
+  readonly namespace: string;
+  readonly replicas: number;
+  readonly strategy: 'RollingUpdate' | 'Recreate';
+  /** Resolved maxSurge (spec 3.2). */
+  readonly surge: number;
+  /** Resolved maxUnavailable (spec 3.2). */
+  readonly unavailable: number;
+  readonly minReadySeconds: number;
+  readonly graceSeconds: number;
+  readonly container: DrillContainer;
+  /** The Service selecting the pods, if the manifest has one. */
+  readonly service?: string;
+  readonly publishNotReadyAddresses: boolean;
+}
+
+/**
+ * Reads the drill spec from manifest objects. Throws, naming what is missing, when there is
+ * no Deployment (or several and no name to pick one).
+ */
+export function drillSpecOf(objects: KubeObject[], deploymentName?: string): DrillSpec {
+  const deployments = objects.filter(o => o?.kind === 'Deployment' && (!deploymentName || o.metadata?.name === deploymentName));
+  if (deployments.length === 0) {
+    throw new Error(deploymentName
+      ? `no Deployment named '${deploymentName}' in the manifest; names found: ${objects.filter(o => o?.kind === 'Deployment').map(o => o.metadata?.name).join(', ') || 'none'}`
+      : 'the manifest has no Deployment; pass the synthesized YAML of a Deployment (and the Service selecting it)');
+  }
+  if (deployments.length > 1) {
+    throw new Error(`the manifest has ${deployments.length} Deployments (${deployments.map(d => d.metadata?.name).join(', ')}); choose one with --deployment <name>`);
+  }
+  const obj = deployments[0];
+  const w = workloadOf(obj)!;
+  const replicas = w.replicas ?? 1;
+  const services = objects.filter(o => o?.kind === 'Service' && (o.metadata?.namespace ?? '') === w.namespace && serviceSelects(o, w.templateLabels));
+  const service = services[0];
+  // The container behind the Service's targetPort, else the first that serves, else the first.
+  const targets = (service?.spec?.ports ?? []).map((p: any) => p.targetPort ?? p.port);
+  const container = w.containers.find(c => c.ports.some(p => targets.includes(p.containerPort) || (p.name && targets.includes(p.name))))
+    ?? w.containers.find(c => c.ports.length > 0) ?? w.containers[0];
+  if (!container) {
+    throw new Error(`Deployment '${w.name}' has no container`);
+  }
+  const strategy = obj.spec?.strategy?.type === 'Recreate' ? 'Recreate' : 'RollingUpdate';
+  const rolling = obj.spec?.strategy?.rollingUpdate ?? {};
+  const { surge, unavailable } = strategy === 'Recreate'
+    ? { surge: 0, unavailable: replicas }
+    : resolveFenceposts(replicas, rolling.maxSurge ?? '25%', rolling.maxUnavailable ?? '25%');
+  const declaredPreStop = Number(w.annotations[PRE_STOP_ANNOTATION]);
+  const env: Record<string, string> = {};
+  for (const e of container.json.env ?? []) {
+    if (e?.name && typeof e.value === 'string') {
+      env[e.name] = e.value;
+    }
+  }
+  return {
+    deployment: w.name,
+    namespace: w.namespace,
+    replicas,
+    strategy,
+    surge,
+    unavailable,
+    minReadySeconds: obj.spec?.minReadySeconds ?? 0,
+    graceSeconds: w.graceSeconds,
+    container: {
+      name: container.name,
+      ports: container.ports.map(p => ({ name: p.name, containerPort: p.containerPort })),
+      readiness: resolveProbe(container.json.readinessProbe),
+      startup: resolveProbe(container.json.startupProbe),
+      preStop: preStopOf(container.json, Number.isFinite(declaredPreStop) ? declaredPreStop : undefined),
+      preStopHook: container.json.lifecycle?.preStop,
+      env,
+    },
+    service: service?.metadata?.name,
+    publishNotReadyAddresses: service?.spec?.publishNotReadyAddresses === true,
+  };
+}
