@@ -57,6 +57,8 @@ export interface PreStopView {
   readonly kind: 'none' | 'sleep' | 'exec' | 'httpGet' | 'tcpSocket' | 'unknown';
   /** Seconds the hook waits, when known from the hook itself or declared by annotation. */
   readonly seconds?: number;
+  /** True when the hook is nothing but a sleep (`sleep N`, `sh -c "sleep N"`, or the native action). */
+  readonly plainSleep?: boolean;
   /** The exec command, for exec hooks. */
   readonly command?: string[];
 }
@@ -80,7 +82,7 @@ export function preStopOf(container: any, declaredSeconds?: number): PreStopView
     return { kind: 'none' };
   }
   if (hook.sleep) {
-    return { kind: 'sleep', seconds: Number(hook.sleep.seconds ?? 0) };
+    return { kind: 'sleep', seconds: Number(hook.sleep.seconds ?? 0), plainSleep: true };
   }
   if (hook.tcpSocket) {
     return { kind: 'tcpSocket', seconds: 0 };
@@ -92,7 +94,7 @@ export function preStopOf(container: any, declaredSeconds?: number): PreStopView
     if (seconds === undefined && script !== undefined) {
       seconds = sleepSecondsOf(script.trim().split(/\s+/));
     }
-    return { kind: 'exec', seconds: seconds ?? declaredSeconds, command };
+    return { kind: 'exec', seconds: seconds ?? declaredSeconds, command, plainSleep: seconds !== undefined };
   }
   if (hook.httpGet) {
     return { kind: 'httpGet', seconds: declaredSeconds };

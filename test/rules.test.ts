@@ -3,7 +3,7 @@ import * as path from 'path';
 import { Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { CheckReport, Severity, checkManifests, formatFinding, ruleInfos } from '../src';
-import { scriptSwallowsSigterm, shellScriptOf } from '../src/_manifest';
+import { preStopOf, scriptSwallowsSigterm, shellScriptOf } from '../src/_manifest';
 
 /** A compliant web app: Deployment + Service + PDB, as hand-written YAML would have it. */
 function webApp(): any[] {
@@ -211,5 +211,19 @@ describe('documentation', () => {
       const esc = (s: string) => s.replace(/\|/g, '\\|');
       expect(readme).toContain(`| ${r.id} | ${r.severity} | ${esc(r.title)} | ${esc(r.rationale)} | ${esc(r.fix)} |`);
     }
+  });
+});
+
+describe('preStop reading', () => {
+  test.each([
+    [{ sleep: { seconds: 7 } }, 7, true],
+    [{ exec: { command: ['sleep', '15'] } }, 15, true],
+    [{ exec: { command: ['/bin/sh', '-c', 'sleep 20'] } }, 20, true],
+    [{ exec: { command: ['/bin/drain-and-wait'] } }, 12, false],
+    [{ httpGet: { path: '/prestop', port: 8080 } }, 12, false],
+  ])('%j: %s s, plain sleep %s', (hook, seconds, plain) => {
+    const view = preStopOf({ lifecycle: { preStop: hook } }, 12);
+    expect(view.seconds).toBe(seconds);
+    expect(view.plainSleep ?? false).toBe(plain);
   });
 });

@@ -31,8 +31,6 @@ export interface PodEvent {
   readonly what: string;
 }
 
-const SLEEP = /^(?:\/(?:usr\/)?bin\/)?sleep$/;
-
 /** Finds a free loopback port. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -377,8 +375,9 @@ export class PodSim extends EventEmitter {
         return true;
       case 'exec': {
         const command = hook.command ?? [];
-        // A plain `sleep N` is timed on the drill's clock, so time scaling applies to it.
-        if (hook.seconds !== undefined && (SLEEP.test(command[0] ?? '') || command.length === 3)) {
+        // A plain `sleep N` is timed on the drill's clock, so time scaling applies to it;
+        // any other command runs for real.
+        if (hook.plainSleep && hook.seconds !== undefined) {
           await clock.sleep(hook.seconds);
           return true;
         }
