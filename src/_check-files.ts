@@ -4,7 +4,7 @@
 
 import { ParseError, SourcedObject, lineOfPointer, loadManifests } from './_load';
 import { CheckReport, checkObjects } from './check';
-import { Finding } from './rules';
+import { Finding, Severity } from './rules';
 import { ContainerTimeline, shutdownTimeline } from './shutdown-timeline';
 
 /** A manifest text and the name to report it under. */
@@ -53,4 +53,10 @@ export function checkTexts(texts: SourceText[], options: { timelines?: boolean }
   });
   const timelines = options.timelines ? sources.flatMap(s => shutdownTimeline(s.object, report.findings)) : [];
   return { ...report, findings, parseErrors, fileCount: texts.length, timelines };
+}
+
+/** Errors (error findings plus problems with suppressions) and warnings of a report. */
+export function severityCounts(report: FilesReport): { errors: number; warnings: number } {
+  const errorFindings = report.findings.filter(f => f.severity === Severity.ERROR).length;
+  return { errors: errorFindings + report.problems.length, warnings: report.findings.length - errorFindings };
 }

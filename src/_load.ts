@@ -177,7 +177,7 @@ export function lineOfPointer(source: SourcedObject, pointer: string): number {
           // The node is a list item: its first key sits on the dash line.
           if (!text.startsWith('- ')) continue;
         }
-        if (i > pos && keyColumn <= column && !(text.startsWith('- ') && keyColumn === column && i === pos)) break;
+        if (i > pos && keyColumn <= column) break;
         while (text.startsWith('- ')) {
           keyColumn += 2 + (text.slice(2).length - text.slice(2).trimStart().length);
           text = text.slice(2).trimStart();

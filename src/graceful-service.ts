@@ -1,7 +1,7 @@
 import { ApiObject, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { preStopOf, workloadOf, PRE_STOP_ANNOTATION } from './_manifest';
+import { workloadOf } from './_manifest';
 import { checkManifests, errorMessages } from './check';
 import { GracefulDeployment } from './graceful-deployment';
 import { ceilSeconds } from './shutdown-budget';
@@ -109,9 +109,7 @@ export class GracefulService extends kplus.Service {
     if (this.workload instanceof GracefulDeployment) {
       return this.workload.shutdownBudget.preStopSeconds;
     }
-    const json = ApiObject.of(this.workload).toJson();
-    const declared = Number(json.metadata?.annotations?.[PRE_STOP_ANNOTATION] ?? NaN);
-    const seconds = (json.spec?.template?.spec?.containers ?? []).map((c: any) => preStopOf(c, Number.isFinite(declared) ? declared : undefined).seconds ?? 0);
+    const seconds = (workloadOf(ApiObject.of(this.workload).toJson())?.containers ?? []).map(c => c.preStop.seconds ?? 0);
     return seconds.length > 0 ? Math.min(...seconds) : 0;
   }
 

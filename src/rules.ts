@@ -1,6 +1,6 @@
 import {
   BATCH_KINDS, ContainerView, KubeObject, WorkloadView, probeWindowSeconds, scriptSwallowsSigterm, shellScriptOf,
-  DRAIN_ANNOTATION, PRE_STOP_ANNOTATION,
+  DRAIN_ANNOTATION,
 } from './_manifest';
 import { resolveFenceposts, resolveIntOrPercent } from './rollout-plan';
 import { graceShortfallSeconds } from './shutdown-budget';
@@ -461,6 +461,3 @@ export const RULES: Rule[] = [
 
 /** Rules by id. @internal */
 export const RULES_BY_ID: ReadonlyMap<string, Rule> = new Map(RULES.map(r => [r.id, r]));
-
-/** Annotation keys read by the rules, for documentation. @internal */
-export const RULE_ANNOTATIONS = { drain: DRAIN_ANNOTATION, preStop: PRE_STOP_ANNOTATION };

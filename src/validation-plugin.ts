@@ -1,6 +1,6 @@
 import * as fs from 'fs';
-import { checkTexts } from './_check-files';
-import { RULES_BY_ID, Severity } from './rules';
+import { checkTexts, severityCounts } from './_check-files';
+import { RULES_BY_ID } from './rules';
 
 /**
  * Properties of the cdk8s CLI validation plugin (the `properties` of its entry in
@@ -70,8 +70,9 @@ export class GracefulValidationPlugin {
         violatingResources: [{ resourceName: '-', manifestPath: e.file, locations: [`line ${e.line}: ${e.message}`] }],
       });
     }
-    const errors = report.findings.filter(f => f.severity === Severity.ERROR).length + report.problems.length + report.parseErrors.length;
-    const warnings = report.findings.length - report.findings.filter(f => f.severity === Severity.ERROR).length;
+    const counts = severityCounts(report);
+    const errors = counts.errors + report.parseErrors.length;
+    const warnings = counts.warnings;
     for (const p of report.problems) {
       context.logger?.log?.(`graceful-k8s: ${p}`);
     }

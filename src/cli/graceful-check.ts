@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { FilesReport, LocatedFinding, SourceText, checkTexts } from '../_check-files';
+import { FilesReport, LocatedFinding, SourceText, checkTexts, severityCounts } from '../_check-files';
 import { ruleInfos } from '../check';
 import { RuleInfo, Severity } from '../rules';
 import { formatTimeline } from '../shutdown-timeline';
@@ -85,8 +85,7 @@ function formatText(report: FilesReport, showTimeline: boolean): string {
   for (const e of report.parseErrors) {
     out.push(`parse error: ${e.file}:${e.line}: ${e.message}`);
   }
-  const errors = report.findings.filter(f => f.severity === Severity.ERROR).length + report.problems.length;
-  const warnings = report.findings.length - report.findings.filter(f => f.severity === Severity.ERROR).length;
+  const { errors, warnings } = severityCounts(report);
   out.push(`${report.objectCount} objects (${report.workloadCount} workloads) in ${report.fileCount} input(s): `
     + `${errors} error(s), ${warnings} warning(s), ${report.suppressed.length} suppressed, ${report.parseErrors.length} parse error(s)`);
   return out.join('\n') + '\n';
@@ -232,6 +231,5 @@ export function main(argv: string[], io: CliIo): number {
     }
     return 2;
   }
-  const hasErrors = report.problems.length > 0 || report.findings.some(f => f.severity === Severity.ERROR);
-  return hasErrors ? 1 : 0;
+  return severityCounts(report).errors > 0 ? 1 : 0;
 }

@@ -3,7 +3,7 @@
 // pack uses (probe defaults, preStop parsing, fenceposts), so the drill and the checker
 // cannot disagree on what a manifest means.
 
-import { KubeObject, PreStopView, ResolvedProbe, preStopOf, resolveProbe, serviceSelects, workloadOf, PRE_STOP_ANNOTATION } from '../_manifest';
+import { KubeObject, PreStopView, ResolvedProbe, serviceSelects, workloadOf } from '../_manifest';
 import { resolveFenceposts } from '../rollout-plan';
 
 /** The container the drill runs as a local process. */
@@ -69,7 +69,6 @@ export function drillSpecOf(objects: KubeObject[], deploymentName?: string): Dri
   const { surge, unavailable } = strategy === 'Recreate'
     ? { surge: 0, unavailable: replicas }
     : resolveFenceposts(replicas, rolling.maxSurge ?? '25%', rolling.maxUnavailable ?? '25%');
-  const declaredPreStop = Number(w.annotations[PRE_STOP_ANNOTATION]);
   const env: Record<string, string> = {};
   for (const e of container.json.env ?? []) {
     if (e?.name && typeof e.value === 'string') {
@@ -88,9 +87,9 @@ export function drillSpecOf(objects: KubeObject[], deploymentName?: string): Dri
     container: {
       name: container.name,
       ports: container.ports.map(p => ({ name: p.name, containerPort: p.containerPort })),
-      readiness: resolveProbe(container.json.readinessProbe),
-      startup: resolveProbe(container.json.startupProbe),
-      preStop: preStopOf(container.json, Number.isFinite(declaredPreStop) ? declaredPreStop : undefined),
+      readiness: container.readiness,
+      startup: container.startup,
+      preStop: container.preStop,
       preStopHook: container.json.lifecycle?.preStop,
       env,
     },
