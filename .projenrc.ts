@@ -41,13 +41,16 @@ const project = new cdk8s.ConstructLibraryCdk8s({
 
   jestOptions: {
     // Machine-readable results for `.ci/run`'s closing line.
-    extraCliOptions: ['--json', '--outputFile=test-reports/jest-results.json'],
+    extraCliOptions: ['--json', '--outputFile=test-reports/jest-results.json', '--forceExit'],
     // projen's default is `--updateSnapshot` (ALL), which silently rewrites a differing
     // snapshot. A changed YAML must fail; update on purpose with `npx projen test:update`.
     updateSnapshot: UpdateSnapshot.NEVER,
+    // Coverage off and forceExit on: with v8 coverage, jest intermittently hung after every
+    // test had passed (seen twice in ten full runs, never without coverage), and a hung CI
+    // lands nothing.
     jestConfig: {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
-      coverageReporters: ['text-summary'],
+      collectCoverage: false,
     },
   },
   gitignore: ['/examples/**/dist/', '/examples/**/imports/', '/.tmp/'],
