@@ -1,15 +1,18 @@
 import { ApiObject, Duration, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { DRAIN_ANNOTATION, PRE_STOP_ANNOTATION, workloadOf, probeWindowSeconds, resolveProbe } from './_manifest';
-import { addSuppressions } from './_suppress';
-import { reportWarnings } from './_warnings';
-import { checkManifests, errorMessages, MIN_SUPPRESSION_REASON_LENGTH } from './check';
+import { checkManifests, errorMessages } from './checks/engine';
+import { startupWindowSeconds } from './checks/rules/probes';
+import { MIN_SUPPRESSION_REASON_LENGTH, addSuppressions } from './checks/suppressions';
+import { reportWarnings } from './checks/warnings';
 import { KubernetesVersion } from './kubernetes-version';
+import { DRAIN_ANNOTATION, PRE_STOP_ANNOTATION } from './manifest/kube-object';
+import { probeWindowSeconds, resolveProbe } from './manifest/probe';
+import { workloadOf } from './manifest/workload';
 import { PreStop } from './pre-stop';
-import { RolloutPlan, parseQuantity, planRollout } from './rollout-plan';
-import { startupWindowSeconds } from './rules';
-import { ShutdownBudget, ShutdownOptions, ceilSeconds, computeShutdownBudget } from './shutdown-budget';
+import { parseQuantity } from './timing/quantity';
+import { RolloutPlan, planRollout } from './timing/rollout-plan';
+import { ShutdownBudget, ShutdownOptions, ceilSeconds, computeShutdownBudget } from './timing/shutdown-budget';
 
 /**
  * Horizontal autoscaling of a GracefulDeployment.

@@ -1,10 +1,10 @@
 import { ApiObject, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { workloadOf } from './_manifest';
-import { checkManifests, errorMessages } from './check';
+import { checkManifests, errorMessages } from './checks/engine';
 import { GracefulDeployment } from './graceful-deployment';
-import { ceilSeconds } from './shutdown-budget';
+import { workloadOf } from './manifest/workload';
+import { ceilSeconds } from './timing/shutdown-budget';
 
 /**
  * Properties of a GracefulService.

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { lineOfPointer, loadManifests } from '../src/_load';
+import { loadManifests } from '../src/manifest/load';
+import { lineOfPointer } from '../src/manifest/locate';
 import { main } from '../src/cli/graceful-check';
 
 const FIXTURES = path.join(__dirname, 'fixtures', 'checker');

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { CheckReport, Severity, checkManifests, formatFinding, ruleInfos } from '../src';
-import { preStopOf, scriptSwallowsSigterm, shellScriptOf } from '../src/_manifest';
+import { preStopOf, scriptSwallowsSigterm, shellScriptOf } from '../src/manifest/pre-stop-hook';
 
 /** A compliant web app: Deployment + Service + PDB, as hand-written YAML would have it. */
 function webApp(): any[] {

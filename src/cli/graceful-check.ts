@@ -5,10 +5,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { FilesReport, LocatedFinding, SourceText, checkTexts, severityCounts } from '../_check-files';
-import { ruleInfos } from '../check';
-import { RuleInfo, Severity } from '../rules';
-import { formatTimeline } from '../shutdown-timeline';
+import { FilesReport, LocatedFinding, SourceText, checkTexts, severityCounts } from '../checks/check-files';
+import { ruleInfos } from '../checks/registry';
+import { RuleInfo, Severity } from '../checks/rule';
+import { formatTimeline } from '../checks/shutdown-timeline';
 
 /** Where the CLI reads and writes; real streams in `bin`, buffers in tests. */
 export interface CliIo {

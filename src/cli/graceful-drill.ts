@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { loadManifests } from '../_load';
+import { loadManifests } from '../manifest/load';
 import { DrillReport, formatDrillReport, runDrill } from '../drill/drill';
 
 const USAGE = `usage: graceful-drill <manifest.yaml> --exec "<command>" [options]

@@ -3,8 +3,12 @@
 // pack uses (probe defaults, preStop parsing, fenceposts), so the drill and the checker
 // cannot disagree on what a manifest means.
 
-import { KubeObject, PreStopView, ResolvedProbe, serviceSelects, workloadOf } from '../_manifest';
-import { resolveFenceposts } from '../rollout-plan';
+import { KubeObject } from '../manifest/kube-object';
+import { PreStopView } from '../manifest/pre-stop-hook';
+import { ResolvedProbe } from '../manifest/probe';
+import { serviceSelects } from '../manifest/selectors';
+import { workloadOf } from '../manifest/workload';
+import { resolveFenceposts } from '../timing/rollout-plan';
 
 /** The container the drill runs as a local process. */
 export interface DrillContainer {

@@ -8,7 +8,7 @@ import { DrillSpec, drillSpecOf } from './drill-spec';
 import { PodSim } from './kubelet';
 import { LoadGenerator, RequestRecord } from './load';
 import { LaggedProxy, ProxyConnection } from './proxy';
-import { KubeObject } from '../_manifest';
+import { KubeObject } from '../manifest/kube-object';
 
 /** How to run a drill. Times are manifest seconds unless they say otherwise. */
 export interface DrillOptions {

@@ -5,8 +5,8 @@ import { ChildProcess, spawn } from 'child_process';
 import { EventEmitter } from 'events';
 import * as http from 'http';
 import * as net from 'net';
-import { ResolvedProbe } from '../_manifest';
-import { killTimeline } from '../shutdown-budget';
+import { ResolvedProbe } from '../manifest/probe';
+import { killTimeline } from '../timing/shutdown-budget';
 import { Clock } from './clock';
 import { DrillContainer } from './drill-spec';
 

@@ -2,10 +2,11 @@
 // parse every file, check all objects together (a Service in one file selects a Deployment
 // in another, as in a cluster), and give each finding its file and line.
 
-import { ParseError, SourcedObject, lineOfPointer, loadManifests } from './_load';
-import { CheckReport, checkObjects } from './check';
-import { Finding, Severity } from './rules';
+import { ParseError, SourcedObject, loadManifests } from '../manifest/load';
+import { lineOfPointer } from '../manifest/locate';
 import { ContainerTimeline, shutdownTimeline } from './shutdown-timeline';
+import { CheckOptions, CheckReport, checkObjects } from './engine';
+import { Finding, Severity } from './rule';
 
 /** A manifest text and the name to report it under. */
 export interface SourceText {
@@ -31,16 +32,22 @@ export interface FilesReport extends Omit<CheckReport, 'findings'> {
   readonly timelines: ContainerTimeline[];
 }
 
-export function checkTexts(texts: SourceText[], options: { timelines?: boolean } = {}): FilesReport {
+/** Options of `checkTexts`: the engine's, and whether to build timelines. */
+export interface CheckTextsOptions extends CheckOptions {
+  readonly timelines?: boolean;
+}
+
+export function checkTexts(texts: SourceText[], options: CheckTextsOptions = {}): FilesReport {
   const sources: SourcedObject[] = [];
   const parseErrors: ParseError[] = [];
   for (const { file, text } of texts) {
     const loaded = loadManifests(text, file);
-    sources.push(...loaded.objects);
-    parseErrors.push(...loaded.errors);
+    // Loops, not push(...spread): 150,000 documents must not overflow the stack.
+    for (const o of loaded.objects) sources.push(o);
+    for (const e of loaded.errors) parseErrors.push(e);
   }
   const byObject = new Map<any, SourcedObject>(sources.map(s => [s.object, s]));
-  const { report, located } = checkObjects(sources.map(s => s.object));
+  const { report, located, model } = checkObjects(sources.map(s => s.object), options);
   const objectLines = new Map<SourcedObject, number>();
   const findings: LocatedFinding[] = located.map(({ finding, object }) => {
     const source = byObject.get(object)!;
@@ -51,7 +58,7 @@ export function checkTexts(texts: SourceText[], options: { timelines?: boolean }
     }
     return { ...finding, file: source.file, line: lineOfPointer(source, finding.pointer), objectLine };
   });
-  const timelines = options.timelines ? sources.flatMap(s => shutdownTimeline(s.object, report.findings)) : [];
+  const timelines = options.timelines ? sources.flatMap(s => shutdownTimeline(s.object, report.findings, model)) : [];
   return { ...report, findings, parseErrors, fileCount: texts.length, timelines };
 }
 

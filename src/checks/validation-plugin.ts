@@ -1,6 +1,6 @@
 import * as fs from 'fs';
-import { checkTexts, severityCounts } from './_check-files';
-import { RULES_BY_ID } from './rules';
+import { checkTexts, severityCounts } from './check-files';
+import { RULES_BY_ID } from './registry';
 
 /**
  * Properties of the cdk8s CLI validation plugin (the `properties` of its entry in

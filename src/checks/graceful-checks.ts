@@ -1,10 +1,10 @@
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { addSuppressions } from './_suppress';
-import { reportWarnings } from './_warnings';
-import { CheckReport, checkManifests, errorMessages, formatFinding } from './check';
-import { GracefulDeployment } from './graceful-deployment';
-import { Finding, Severity } from './rules';
+import { CheckReport, checkManifests, errorMessages, formatFinding } from './engine';
+import { Finding, Severity } from './rule';
+import { addSuppressions } from './suppressions';
+import { reportWarnings } from './warnings';
+import { GracefulDeployment } from '../graceful-deployment';
 
 /**
  * Options of the graceful-shutdown rule pack on a construct scope.

@@ -1,4 +1,5 @@
 import { Duration } from 'cdk8s';
+import { KUBELET_MINIMUM_STOP_SECONDS } from '../manifest/defaults';
 
 /**
  * The time a pod is given to shut down without dropping a request.
@@ -65,8 +66,6 @@ export const DEFAULT_PRE_STOP_SECONDS = 15;
 export const DEFAULT_DRAIN_SECONDS = 15;
 /** Default margin, see `ShutdownOptions.safetyMargin`. */
 export const DEFAULT_SAFETY_MARGIN_SECONDS = 5;
-/** The kubelet never gives a container less than this after its preStop (spec 1.4 step 4). */
-export const KUBELET_MINIMUM_STOP_SECONDS = 2;
 
 /**
  * Whole seconds of a Duration, rounded up: a budget is never shortened by rounding.

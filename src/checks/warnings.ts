@@ -1,6 +1,6 @@
 import { IConstruct } from 'constructs';
-import { formatFinding } from './check';
-import { Finding, Severity } from './rules';
+import { formatFinding } from './engine';
+import { Finding, Severity } from './rule';
 
 /** Metadata type under which warnings are recorded on a construct. */
 export const WARNING_METADATA = 'graceful-k8s:warning';

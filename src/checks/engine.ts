@@ -1,0 +1,291 @@
+// Runs the rule pack over a set of objects: each object is checked by the rules scoped to
+// its kind, with the cluster model (every other object) in view. One object's bad field, or
+// a rule that cannot read it, is reported and never stops the other objects' checks.
+
+import { ClusterModel } from '../manifest/cluster';
+import { isRecord } from '../manifest/fields';
+import { KubeObject, describeObject, nameOf, namespaceOf } from '../manifest/kube-object';
+import { trafficOf } from '../manifest/routing';
+import { CHECKED_KINDS, RULES, RULES_BY_ID } from './registry';
+import { Finding, RawFinding, RuleContext, Severity, WorkloadContext } from './rule';
+import { Suppression, suppressionProblems, suppressionsOf } from './suppressions';
+
+/**
+ * Objects of the input that no rule checked, by reason (e.g. `ConfigMap`, or
+ * `kind 'deployment' (did you mean Deployment?)`).
+ */
+export interface SkippedObjects {
+  /** Why they were skipped: their kind, or what is wrong with them. */
+  readonly reason: string;
+  /** How many. */
+  readonly count: number;
+}
+
+/**
+ * The outcome of checking a set of objects.
+ */
+export interface CheckReport {
+  /** Findings not suppressed, in object order then rule order. */
+  readonly findings: Finding[];
+  /** Findings that a suppression silenced, kept for the record. */
+  readonly suppressed: Finding[];
+  /** Suppressions that were declared, used or not. */
+  readonly suppressions: Suppression[];
+  /** Problems with the input itself (bad suppressions, objects without a kind), as messages; they count as errors. */
+  readonly problems: string[];
+  /** Number of objects looked at. */
+  readonly objectCount: number;
+  /** Number of workloads (objects with a pod template) checked. */
+  readonly workloadCount: number;
+  /** Objects no rule checked, counted by reason. */
+  readonly skipped: SkippedObjects[];
+  /** Objects left out by an exclusion. */
+  readonly excludedCount: number;
+}
+
+/**
+ * Objects to leave out of a check, matched by kind, namespace and name; `*` matches any
+ * run of characters. Unset fields match everything.
+ */
+export interface ObjectExclusion {
+  /** @default - any kind */
+  readonly kind?: string;
+  /** @default - any namespace */
+  readonly namespace?: string;
+  /** @default - any name */
+  readonly name?: string;
+}
+
+/**
+ * Options for `checkManifests`.
+ */
+export interface CheckOptions {
+  /**
+   * Extra suppressions by object (`Kind/namespace/name` or `Kind/name`) → rule id → reason.
+   *
+   * @default - only the suppressions annotated on the objects
+   */
+  readonly suppressions?: { [object: string]: { [ruleId: string]: string } };
+
+  /**
+   * Rules not to run.
+   *
+   * @default - every rule runs
+   */
+  readonly disabledRules?: string[];
+
+  /**
+   * Run only these rules.
+   *
+   * @default - every rule runs
+   */
+  readonly enabledRules?: string[];
+
+  /**
+   * Objects not to check (they still count as routes and relations of the others).
+   *
+   * @default - every object is checked
+   */
+  readonly exclude?: ObjectExclusion[];
+
+  /**
+   * Whether every route to the workloads (Services, Ingresses) is in the input. When true,
+   * a container that nothing routes to is not judged as serving; when false, a declared
+   * port counts as serving unless its name says metrics.
+   *
+   * @default - per namespace: complete when the input has a Service in it
+   */
+  readonly routesComplete?: boolean;
+}
+
+/** A finding with the object it is about. @internal */
+export interface ObjectFinding {
+  readonly finding: Finding;
+  readonly object: KubeObject;
+}
+
+/** Kinds the rules read to relate objects: used, not skipped. */
+const RELATION_KINDS = new Set([
+  'Ingress', 'IngressClass', 'HTTPRoute', 'GRPCRoute', 'Gateway', 'PersistentVolumeClaim', 'BackendConfig', 'ServiceMonitor', 'PodMonitor', 'ScaledObject',
+]);
+
+/**
+ * Runs every rule over a set of Kubernetes objects (plain JSON, as in a manifest).
+ *
+ * Cross-object rules match as Kubernetes does: Services by their selector against the pod
+ * template labels, PodDisruptionBudgets by label selector, autoscalers by scaleTargetRef,
+ * Ingresses and routes by Service name and port, all within one namespace.
+ */
+export function checkManifests(objects: KubeObject[], options: CheckOptions = {}): CheckReport {
+  return checkObjects(objects, options).report;
+}
+
+/** Rule ids that exist, or a problem naming the unknown ones. */
+export function unknownRuleProblems(ids: string[] | undefined, option: string): string[] {
+  const unknown = (ids ?? []).filter(id => !RULES_BY_ID.has(id));
+  return unknown.length === 0 ? [] : [`${option}: unknown rule(s) ${unknown.join(', ')}; known rules are ${[...RULES_BY_ID.keys()].join(', ')}`];
+}
+
+/** `*` globs, anchored. */
+function globMatches(pattern: string | undefined, value: string): boolean {
+  if (pattern === undefined) return true;
+  const re = new RegExp(`^${pattern.split('*').map(p => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  return re.test(value);
+}
+
+function isExcluded(obj: KubeObject, exclude: ObjectExclusion[]): boolean {
+  return exclude.some(e => globMatches(e.kind, String(obj.kind)) && globMatches(e.namespace, namespaceOf(obj)) && globMatches(e.name, nameOf(obj)));
+}
+
+/** Sorts the input into objects to check, objects used as relations, and what is skipped (with why). */
+function triage(objects: KubeObject[], problems: string[]): { valid: KubeObject[]; skipped: Map<string, number> } {
+  const skipped = new Map<string, number>();
+  const skip = (reason: string) => skipped.set(reason, (skipped.get(reason) ?? 0) + 1);
+  const known = new Map([...CHECKED_KINDS, ...RELATION_KINDS].map(k => [k.toLowerCase(), k]));
+  const valid: KubeObject[] = [];
+  for (const o of objects) {
+    if (!isRecord(o)) {
+      skip('documents that are not objects');
+      continue;
+    }
+    if (typeof o.kind !== 'string' || o.kind === '') {
+      problems.push(`an object named '${nameOf(o)}' has no kind; the API server rejects it. Add kind: and apiVersion:`);
+      skip('objects without kind');
+      continue;
+    }
+    if (typeof o.apiVersion !== 'string' || o.apiVersion === '') {
+      problems.push(`${describeObject(o)} has no apiVersion; the API server rejects it. Add apiVersion: (e.g. apps/v1 for a Deployment)`);
+      skip(`${o.kind} without apiVersion`);
+      continue;
+    }
+    if (CHECKED_KINDS.has(o.kind) || RELATION_KINDS.has(o.kind)) {
+      valid.push(o);
+      continue;
+    }
+    const meant = known.get(o.kind.toLowerCase());
+    if (meant) {
+      problems.push(`${describeObject(o)}: kind '${o.kind}' is not a Kubernetes kind (kinds are case-sensitive); did you mean '${meant}'?`);
+      skip(`kind '${o.kind}' (did you mean ${meant}?)`);
+      continue;
+    }
+    skip(o.kind);
+  }
+  return { valid, skipped };
+}
+
+/**
+ * `checkManifests`, also telling which object each finding is about.
+ *
+ * @internal
+ */
+export function checkObjects(objects: KubeObject[], options: CheckOptions = {}): { report: CheckReport; located: ObjectFinding[]; model: ClusterModel } {
+  const problems: string[] = [...unknownRuleProblems(options.disabledRules, 'disabled rules'), ...unknownRuleProblems(options.enabledRules, 'enabled rules')];
+  const { valid, skipped } = triage(objects, problems);
+  const model = new ClusterModel(valid, { routesComplete: options.routesComplete });
+  const rules = RULES.filter(r => !(options.disabledRules ?? []).includes(r.id) && (options.enabledRules === undefined || options.enabledRules.includes(r.id)));
+  const findings: Finding[] = [];
+  const suppressed: Finding[] = [];
+  const located: ObjectFinding[] = [];
+  const suppressionList: Suppression[] = [];
+  const suppressionCache = new Map<KubeObject, Record<string, string>>();
+  const suppressionsFor = (obj: KubeObject): Record<string, string> => {
+    let found = suppressionCache.get(obj);
+    if (!found) {
+      const owner = describeObject(obj);
+      const annotated = suppressionsOf(obj);
+      if (annotated.problem) problems.push(`${owner}: ${annotated.problem}`);
+      const extra = options.suppressions?.[`${obj.kind}/${namespaceOf(obj)}/${nameOf(obj)}`] ?? options.suppressions?.[`${obj.kind}/${nameOf(obj)}`] ?? {};
+      found = { ...annotated.suppressions, ...extra };
+      problems.push(...suppressionProblems(owner, found));
+      for (const [ruleId, reason] of Object.entries(found)) {
+        suppressionList.push({ ruleId, reason, kind: String(obj.kind), name: nameOf(obj), namespace: namespaceOf(obj) });
+      }
+      suppressionCache.set(obj, found);
+    }
+    return found;
+  };
+  let excludedCount = 0;
+  const seen = new Set<string>();
+
+  for (const obj of valid) {
+    if (!CHECKED_KINDS.has(obj.kind!)) {
+      continue;
+    }
+    if (options.exclude && isExcluded(obj, options.exclude)) {
+      excludedCount++;
+      continue;
+    }
+    const w = model.workloadOf(obj);
+    let workload: WorkloadContext | undefined;
+    const ctx: RuleContext = {
+      object: obj,
+      model,
+      get workload() {
+        if (w && !workload) workload = { w, rel: model.relationsOf(w), traffic: trafficOf(w, model), model };
+        return workload;
+      },
+    };
+    const own = suppressionsFor(obj);
+    for (const rule of rules) {
+      if (!rule.kinds.includes(obj.kind!)) continue;
+      let raws: RawFinding[];
+      try {
+        raws = rule.check(ctx);
+      } catch (e) {
+        problems.push(`${describeObject(obj)}: rule ${rule.id} could not read this object (${(e as Error).message}); the other rules still ran`);
+        continue;
+      }
+      for (const raw of raws) {
+        const target = raw.on ?? obj;
+        const finding: Finding = {
+          ruleId: rule.id,
+          severity: rule.severity,
+          title: rule.title,
+          kind: String(target.kind),
+          name: nameOf(target),
+          namespace: namespaceOf(target),
+          container: raw.container,
+          message: raw.message,
+          fix: raw.fix ?? rule.fix,
+          pointer: raw.pointer,
+        };
+        const key = `${finding.ruleId}\n${finding.kind}\n${finding.namespace}\n${finding.name}\n${finding.container}\n${finding.pointer}\n${finding.message}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        if (own[rule.id] !== undefined || (target !== obj && suppressionsFor(target)[rule.id] !== undefined)) {
+          suppressed.push(finding);
+        } else {
+          findings.push(finding);
+          located.push({ finding, object: target });
+        }
+      }
+    }
+  }
+  const report: CheckReport = {
+    findings,
+    suppressed,
+    suppressions: suppressionList,
+    problems,
+    objectCount: objects.length,
+    workloadCount: model.workloads.length,
+    skipped: [...skipped].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count || (a.reason < b.reason ? -1 : 1)),
+    excludedCount,
+  };
+  return { report, located, model };
+}
+
+/** One line per finding: `[GS005] Deployment 'shop/web' container 'main': message. Fix: …`. */
+export function formatFinding(f: Finding): string {
+  const where = `${f.kind} '${f.namespace ? f.namespace + '/' : ''}${f.name}'${f.container ? ` container '${f.container}'` : ''}`;
+  return `[${f.ruleId}] ${where}: ${f.message}. Fix: ${f.fix}`;
+}
+
+/** Errors of a report, as messages (problems with the input count as errors). */
+export function errorMessages(report: CheckReport): string[] {
+  return [...report.problems, ...report.findings.filter(f => f.severity === Severity.ERROR).map(formatFinding)];
+}
+
+/** `ConfigMap ×3, Secret ×2, …`: what was skipped, for summaries. */
+export function skippedSummary(report: CheckReport): string {
+  return report.skipped.map(s => `${s.reason} ×${s.count}`).join(', ');
+}

@@ -1,0 +1,179 @@
+// Node drains, evictions and autoscaling: enough replicas, spread, and a PodDisruptionBudget
+// that protects them without blocking drains (spec 6).
+
+import { PdbView, pdbAllowedDisruptions, pdbBudgetText, pdbOf } from '../../manifest/disruption';
+import { nameOf } from '../../manifest/kube-object';
+import { isServing } from '../../manifest/routing';
+import { REPLICATED_KINDS, WorkloadView } from '../../manifest/workload';
+import { RawFinding, Severity, TimelinePhase, WorkloadContext, area, onWorkload } from '../rule';
+
+/** Replicas at the workload's smallest: the scalers' minimum, or spec.replicas (default 1). */
+export function smallestReplicas(ctx: WorkloadContext): number {
+  const scalers = ctx.rel.scalers;
+  return scalers.length > 0 ? Math.min(...scalers.map(s => s.minReplicas)) : ctx.w.replicas ?? 1;
+}
+
+/** Replicas at the workload's largest: the scalers' maximum, or spec.replicas (default 1). */
+function largestReplicas(ctx: WorkloadContext): number {
+  const scalers = ctx.rel.scalers;
+  return scalers.length > 0 ? Math.max(...scalers.map(s => s.maxReplicas)) : ctx.w.replicas ?? 1;
+}
+
+/** Availability rules judge workloads that take client traffic: a leader-elected controller is not one. */
+function serves(ctx: WorkloadContext): boolean {
+  return ctx.traffic.containers.some(isServing);
+}
+
+function pdbsOf(ctx: WorkloadContext): PdbView[] {
+  return ctx.rel.pdbs.map(pdbOf).filter(p => p.problems.length === 0);
+}
+
+function podSpread(w: WorkloadView): boolean {
+  const spec = w.podSpec;
+  const constraints: any[] = Array.isArray(spec.topologySpreadConstraints) ? spec.topologySpreadConstraints : [];
+  if (constraints.some(c => c?.topologyKey === 'kubernetes.io/hostname')) {
+    return true;
+  }
+  const anti = spec.affinity?.podAntiAffinity;
+  const terms = [
+    ...(Array.isArray(anti?.requiredDuringSchedulingIgnoredDuringExecution) ? anti.requiredDuringSchedulingIgnoredDuringExecution : []),
+    ...(Array.isArray(anti?.preferredDuringSchedulingIgnoredDuringExecution) ? anti.preferredDuringSchedulingIgnoredDuringExecution : []).map((p: any) => p?.podAffinityTerm),
+  ];
+  return terms.some(t => t?.topologyKey === 'kubernetes.io/hostname');
+}
+
+function fewReplicas(ctx: WorkloadContext): RawFinding[] {
+  if (!serves(ctx)) {
+    return [];
+  }
+  const scalers = ctx.rel.scalers;
+  if (scalers.length === 0) {
+    return (ctx.w.replicas ?? 1) < 2 ? [{ pointer: '/spec/replicas', message: `replicas is ${ctx.w.replicas ?? '1 (the default)'}: a drain or crash leaves nothing serving` }] : [];
+  }
+  // A ScaledObject with minReplicaCount 0 scales to zero on purpose (an idle release): not judged.
+  return scalers.filter(s => s.minReplicas === 1).map(s => ({
+    pointer: '/metadata',
+    message: `${s.kind} '${s.name}' may scale ${ctx.w.kind} '${ctx.w.name}' down to 1 replica: a drain or crash then leaves nothing serving`,
+  }));
+}
+
+export const DISRUPTION_RULES = area('disruption', [
+  {
+    id: 'GS009',
+    severity: Severity.WARNING,
+    title: 'Fewer than 2 replicas (or an autoscaler minimum of 1)',
+    rationale: 'A single replica is a single point of failure: a node drain, eviction or crash leaves no pod to serve, whatever the shutdown settings. '
+      + 'Judged for workloads that take client traffic; a ScaledObject that scales an idle workload to zero is not.',
+    fix: 'run at least 2 replicas (or an HPA with minReplicas ≥ 2)',
+    phase: TimelinePhase.DISRUPTION,
+    kinds: REPLICATED_KINDS,
+    check: onWorkload(fewReplicas),
+  },
+  {
+    id: 'GS010',
+    severity: Severity.WARNING,
+    title: 'spec.replicas set while an autoscaler targets the workload',
+    rationale: 'Every GitOps sync resets spec.replicas to the committed value, fighting the HPA: pods are scaled down under load, then back up.',
+    fix: 'omit spec.replicas from the manifest and let the autoscaler own it',
+    phase: TimelinePhase.SCALING,
+    kinds: REPLICATED_KINDS,
+    check: onWorkload(ctx => ctx.rel.scalers.length > 0 && ctx.w.replicas !== undefined ? [{
+      pointer: '/spec/replicas',
+      message: `spec.replicas is ${ctx.w.replicas} while ${ctx.rel.scalers[0].kind} '${ctx.rel.scalers[0].name}' scales this ${ctx.w.kind}; each sync resets the autoscaler's choice`,
+    }] : []),
+  },
+  {
+    id: 'GS011',
+    severity: Severity.WARNING,
+    title: 'No PodDisruptionBudget',
+    rationale: 'Without a PDB, a node drain may evict every replica at once (spec 6.1).',
+    fix: 'add a PodDisruptionBudget selecting the pods with maxUnavailable: 1 and unhealthyPodEvictionPolicy: AlwaysAllow',
+    phase: TimelinePhase.DISRUPTION,
+    kinds: REPLICATED_KINDS,
+    check: onWorkload(ctx => serves(ctx) && ctx.rel.pdbs.length === 0 && smallestReplicas(ctx) >= 2 ? [{
+      pointer: '/metadata',
+      message: `no PodDisruptionBudget selects the pods of ${ctx.w.kind} '${ctx.w.name}': a drain may evict all ${smallestReplicas(ctx)} replicas at once`,
+    }] : []),
+  },
+  {
+    id: 'GS012',
+    severity: Severity.ERROR,
+    title: 'PodDisruptionBudget blocks every eviction',
+    rationale: 'A PDB with maxUnavailable 0, or minAvailable equal to the replicas, answers every eviction with 429, so node drains and cluster upgrades hang (spec 6.2).',
+    fix: 'use maxUnavailable: 1 (or a percentage) instead of minAvailable = replicas',
+    phase: TimelinePhase.DISRUPTION,
+    kinds: REPLICATED_KINDS,
+    check: onWorkload(ctx => {
+      const replicas = largestReplicas(ctx);
+      return pdbsOf(ctx).filter(p => replicas > 0 && pdbAllowedDisruptions(p, replicas) === 0).map(p => ({
+        pointer: '/spec',
+        on: p.object,
+        message: `(${pdbBudgetText(p)}) allows 0 evictions at ${replicas} replica(s) of ${ctx.w.kind} '${ctx.w.name}': node drains block`,
+      }));
+    }),
+  },
+  {
+    id: 'GS013',
+    severity: Severity.ERROR,
+    title: 'PodDisruptionBudget allows no eviction at the autoscaler minimum',
+    rationale: 'When the autoscaler scales down to its minimum, a PDB sized for more replicas allows no eviction: node drains and cluster upgrades '
+      + 'hang whenever load is low (spec 6.2).',
+    fix: 'size the PDB with maxUnavailable (e.g. 1 or 25%) rather than minAvailable, or raise the autoscaler minimum above the PDB\'s minAvailable',
+    phase: TimelinePhase.DISRUPTION,
+    kinds: REPLICATED_KINDS,
+    check: onWorkload(ctx => {
+      if (ctx.rel.scalers.length === 0) return [];
+      const min = smallestReplicas(ctx);
+      const max = largestReplicas(ctx);
+      // A PDB that blocks at every scale is GS012's finding; a scale to zero has nothing to evict.
+      return min === 0 ? [] : pdbsOf(ctx).filter(p => pdbAllowedDisruptions(p, min) === 0 && pdbAllowedDisruptions(p, max) > 0).map(p => ({
+        pointer: '/spec',
+        on: p.object,
+        message: `(${pdbBudgetText(p)}) allows 0 evictions at the autoscaler minimum of ${min} replica(s) of ${ctx.w.kind} '${ctx.w.name}': `
+          + 'node drains block while the workload is scaled down',
+      }));
+    }),
+  },
+  {
+    id: 'GS014',
+    severity: Severity.WARNING,
+    title: 'Replicas not spread across nodes',
+    rationale: 'Replicas packed on one node all go down with it, and a drain of that node evicts them back to back.',
+    fix: 'add topologySpreadConstraints on kubernetes.io/hostname (and topology.kubernetes.io/zone) with whenUnsatisfiable: ScheduleAnyway, or a preferred podAntiAffinity',
+    phase: TimelinePhase.DISRUPTION,
+    kinds: REPLICATED_KINDS,
+    check: onWorkload(ctx => serves(ctx) && smallestReplicas(ctx) >= 2 && !podSpread(ctx.w) ? [{
+      pointer: ctx.w.podSpecPointer,
+      message: `${ctx.w.kind} '${ctx.w.name}' has no topologySpreadConstraints or podAntiAffinity on kubernetes.io/hostname: its replicas may share a node`,
+    }] : []),
+  },
+  {
+    id: 'GS018',
+    severity: Severity.WARNING,
+    title: 'PodDisruptionBudget without unhealthyPodEvictionPolicy: AlwaysAllow',
+    rationale: 'With the default IfHealthyBudget, a crash-looping pod cannot be evicted while the budget is exhausted, blocking node drains; the docs '
+      + 'recommend AlwaysAllow (spec 6.3).',
+    fix: 'set spec.unhealthyPodEvictionPolicy: AlwaysAllow on the PodDisruptionBudget',
+    phase: TimelinePhase.DISRUPTION,
+    kinds: REPLICATED_KINDS,
+    check: onWorkload(ctx => ctx.rel.pdbs.filter(p => p.spec?.unhealthyPodEvictionPolicy !== 'AlwaysAllow').map(p => ({
+      pointer: '/spec',
+      on: p,
+      message: `keeps the default unhealthyPodEvictionPolicy (IfHealthyBudget): an unhealthy pod of ${ctx.w.kind} '${ctx.w.name}' can block node drains`,
+    }))),
+  },
+  {
+    id: 'GS022',
+    severity: Severity.ERROR,
+    title: 'Several PodDisruptionBudgets select the same pods',
+    rationale: 'The Eviction API refuses to evict a pod that more than one PDB selects (HTTP 500, spec 6.1): kubectl drain, cluster upgrades and the '
+      + 'cluster autoscaler cannot move these pods at all.',
+    fix: 'keep one PodDisruptionBudget per set of pods: delete the extra ones or make their selectors disjoint',
+    phase: TimelinePhase.DISRUPTION,
+    kinds: REPLICATED_KINDS,
+    check: onWorkload(ctx => ctx.rel.pdbs.length > 1 ? [{
+      pointer: '/metadata',
+      message: `PodDisruptionBudgets ${ctx.rel.pdbs.map(p => `'${nameOf(p)}'`).join(', ')} all select the pods of ${ctx.w.kind} '${ctx.w.name}': every eviction answers 500`,
+    }] : []),
+  },
+]);

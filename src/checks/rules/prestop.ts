@@ -1,0 +1,178 @@
+// preStop, SIGTERM and the grace period: the app keeps serving while proxies learn of its
+// removal, then drains before SIGKILL (spec 1.3-1.7).
+
+import { DRAIN_ANNOTATION, PRE_STOP_ANNOTATION } from '../../manifest/kube-object';
+import { scriptSwallowsSigterm, secondsText, shellScriptOf } from '../../manifest/pre-stop-hook';
+import { isServing, servingPortsText } from '../../manifest/routing';
+import { ContainerView, LONG_RUNNING_KINDS, WORKLOAD_KINDS, WorkloadView, runningContainers } from '../../manifest/workload';
+import { graceShortfallSeconds } from '../../timing/shutdown-budget';
+import { Severity, TimelinePhase, area, onWorkload } from '../rule';
+
+const DISTROLESS_IMAGE = /(^|[/:@-])(distroless|scratch|static)([/:@-]|$)|cgr\.dev\/chainguard\//;
+
+function on(c: ContainerView, field: string): string {
+  return `${c.pointer}/${field}`;
+}
+
+/** The preStop delay a container is known to have (its hook, or the annotation), if any. */
+function knownDelay(c: ContainerView): number | undefined {
+  return c.preStop.kind === 'tcpSocket' ? undefined : c.preStop.seconds;
+}
+
+/** A hook that is not a delay because it stops the server at once. */
+function stopsAtOnce(c: ContainerView): boolean {
+  return c.preStop.stopCommand !== undefined && !c.preStop.gracefulStopAfterSleep;
+}
+
+/** A hook whose length neither the hook nor the annotation tells. */
+function unknownLength(c: ContainerView): boolean {
+  return ['exec', 'httpGet', 'unknown'].includes(c.preStop.kind) && c.preStop.seconds === undefined;
+}
+
+function grace(w: WorkloadView): string {
+  return `${w.podSpecPointer}/terminationGracePeriodSeconds`;
+}
+
+export const PRE_STOP_RULES = area('prestop', [
+  {
+    id: 'GS003',
+    severity: Severity.ERROR,
+    title: 'Serving container without a preStop delay',
+    rationale: 'Endpoint removal and SIGTERM start at the same time (spec 1.3); proxies learn of the removal up to seconds later (spec 4.4, 5.2), '
+      + 'so a container that stops at once still receives new connections and refuses them. A preStop of 0 seconds (`sleep 0`) is no delay.',
+    fix: 'add a preStop hook that waits while the app keeps serving: `lifecycle.preStop.sleep.seconds: 15` (Kubernetes ≥ 1.30) or `exec: [sleep, "15"]`',
+    phase: TimelinePhase.DELETION,
+    kinds: LONG_RUNNING_KINDS,
+    check: onWorkload(({ traffic }) => traffic.containers
+      .filter(t => isServing(t) && !stopsAtOnce(t.container) && (t.container.preStop.kind === 'none' || t.container.preStop.seconds === 0))
+      .map(t => ({
+        container: t.container.name,
+        pointer: t.container.preStop.kind === 'none' ? t.container.pointer : on(t.container, 'lifecycle/preStop'),
+        message: `serves port(s) ${servingPortsText(t)} and has ${t.container.preStop.kind === 'none' ? 'no preStop delay' : 'a preStop delay of 0s'}; `
+          + 'it gets SIGTERM while proxies still route to it',
+      }))),
+  },
+  {
+    id: 'GS004',
+    severity: Severity.ERROR,
+    title: 'preStop longer than the grace period',
+    rationale: 'The grace period counts from the deletion and includes the preStop (spec 1.4, 1.7). The API server rejects a native sleep longer '
+      + 'than terminationGracePeriodSeconds; an exec sleep is cut off and the app gets only 2 s after SIGTERM (spec 1.5).',
+    fix: 'raise terminationGracePeriodSeconds to preStop + drain + margin, or shorten the preStop',
+    phase: TimelinePhase.SIGTERM,
+    kinds: WORKLOAD_KINDS,
+    check: onWorkload(({ w }) => runningContainers(w).filter(c => (knownDelay(c) ?? 0) > w.graceSeconds).map(c => ({
+      container: c.name,
+      pointer: on(c, 'lifecycle/preStop'),
+      message: `preStop waits ${secondsText(c.preStop.seconds!)} but terminationGracePeriodSeconds is ${w.graceSeconds}s`
+        + (c.preStop.kind === 'sleep' ? '; the API server rejects this pod' : '; the hook is cut off and the app gets SIGKILL 2s after SIGTERM'),
+    }))),
+  },
+  {
+    id: 'GS005',
+    severity: Severity.ERROR,
+    title: 'Grace period shorter than preStop + drain',
+    rationale: 'SIGKILL comes when the grace period runs out, counted from the deletion with the preStop included (spec 1.4, 1.7). If preStop + drain '
+      + 'does not fit, the drain is cut short and in-flight requests are dropped. The drain is declared with the graceful-k8s.io/drain-seconds '
+      + 'annotation (15 s assumed when absent).',
+    fix: `raise terminationGracePeriodSeconds to at least preStop + drain + a few seconds, or declare the real drain with the '${DRAIN_ANNOTATION}' annotation`,
+    phase: TimelinePhase.SIGKILL,
+    kinds: WORKLOAD_KINDS,
+    check: onWorkload(({ w }) => w.containers
+      .filter(c => c.role !== 'mesh-proxy' && knownDelay(c) !== undefined && knownDelay(c)! <= w.graceSeconds)
+      .filter(c => graceShortfallSeconds(w.graceSeconds, knownDelay(c)!, w.drainSeconds) > 0)
+      .map(c => {
+        const preStop = knownDelay(c)!;
+        return {
+          container: c.name,
+          pointer: grace(w),
+          message: `terminationGracePeriodSeconds (${w.graceSeconds}s) is less than preStop (${preStop}s) + drain (${w.drainSeconds}s${w.drainDeclared ? '' : ', assumed'}) `
+            + `= ${preStop + w.drainSeconds}s; SIGKILL cuts the drain ${graceShortfallSeconds(w.graceSeconds, preStop, w.drainSeconds)}s short`,
+          fix: `raise terminationGracePeriodSeconds to at least ${preStop + w.drainSeconds + 5}, or declare the real drain with the '${DRAIN_ANNOTATION}' annotation`,
+        };
+      })),
+  },
+  {
+    id: 'GS006',
+    severity: Severity.ERROR,
+    title: 'Shell entrypoint without exec swallows SIGTERM',
+    rationale: 'With `sh -c "…"` the shell is PID 1; it does not forward SIGTERM to the app, which never drains and is SIGKILLed at the end of the grace period.',
+    fix: 'run the binary directly (command: [/app/server]), start the last command with `exec` in the script, or use an init such as tini',
+    phase: TimelinePhase.SIGTERM,
+    kinds: WORKLOAD_KINDS,
+    check: onWorkload(({ w }) => runningContainers(w).flatMap(c => {
+      const script = shellScriptOf(c.json.command, c.json.args);
+      if (script === undefined || !scriptSwallowsSigterm(script)) {
+        return [];
+      }
+      return [{
+        container: c.name,
+        pointer: on(c, c.json.command ? 'command' : 'args'),
+        message: `runs ${JSON.stringify(script.length > 60 ? script.slice(0, 57) + '...' : script)} through a shell without exec; `
+          + 'the shell is PID 1 and does not forward SIGTERM to the app',
+      }];
+    })),
+  },
+  {
+    id: 'GS015',
+    severity: Severity.ERROR,
+    title: 'tcpSocket preStop hook',
+    rationale: 'Kubernetes does not support tcpSocket as a lifecycle handler; the hook always fails at once, so SIGTERM comes immediately and the '
+      + 'propagation delay is lost (spec 1.6).',
+    fix: 'use a sleep preStop (`sleep.seconds`, Kubernetes ≥ 1.30, or `exec: [sleep, "15"]`) or an httpGet endpoint that waits',
+    phase: TimelinePhase.DELETION,
+    kinds: WORKLOAD_KINDS,
+    check: onWorkload(({ w }) => runningContainers(w).filter(c => c.preStop.kind === 'tcpSocket').map(c => ({
+      container: c.name,
+      pointer: on(c, 'lifecycle/preStop/tcpSocket'),
+      message: 'has a tcpSocket preStop hook, which Kubernetes does not run; it fails at once and the container gets SIGTERM while still routed to',
+    }))),
+  },
+  {
+    id: 'GS016',
+    severity: Severity.WARNING,
+    title: 'exec preStop in an image that likely has no shell utilities',
+    rationale: 'Distroless, scratch and static images have no `sleep` or shell; the exec hook fails with "executable file not found" and costs 0 s, '
+      + 'so the delay is lost (spec 1.6).',
+    fix: 'use the native sleep action `lifecycle.preStop.sleep.seconds` (Kubernetes ≥ 1.30; GracefulDeployment: `preStop: PreStop.nativeSleep()`)',
+    phase: TimelinePhase.DELETION,
+    kinds: WORKLOAD_KINDS,
+    check: onWorkload(({ w }) => runningContainers(w).filter(c => c.preStop.kind === 'exec' && DISTROLESS_IMAGE.test(c.image)).map(c => ({
+      container: c.name,
+      pointer: on(c, 'lifecycle/preStop/exec'),
+      message: `runs exec preStop ${JSON.stringify(c.preStop.command)} in image '${c.image}', which likely has no such binary; the hook would fail at once`,
+    }))),
+  },
+  {
+    id: 'GS023',
+    severity: Severity.ERROR,
+    title: 'preStop stops the server at once instead of waiting',
+    rationale: 'A preStop such as `nginx -s quit` or `kill …` makes the server stop accepting the moment the pod is deleted, while proxies still route '
+      + 'new connections to it for seconds (spec 1.3, 4.4): those are refused. The graceful stop belongs after a delay.',
+    fix: 'wait first, then stop: `command: [sh, -c, "sleep 15 && nginx -s quit"]` (GracefulDeployment: `PreStop.sleepThen([...])`), and size the grace period for both',
+    phase: TimelinePhase.DELETION,
+    kinds: LONG_RUNNING_KINDS,
+    check: onWorkload(({ traffic }) => traffic.containers.filter(t => isServing(t) && stopsAtOnce(t.container)).map(t => ({
+      container: t.container.name,
+      pointer: on(t.container, 'lifecycle/preStop/exec/command'),
+      message: `preStop runs '${t.container.preStop.stopCommand}' at once: the server stops accepting at the deletion, `
+        + `while proxies still send new connections to port(s) ${servingPortsText(t)}`,
+    }))),
+  },
+  {
+    id: 'GS024',
+    severity: Severity.WARNING,
+    title: 'preStop hook of unknown length',
+    rationale: 'SIGTERM comes when the preStop hook returns, not at the deletion (spec 1.4): with a script or an httpGet hook nobody can tell from '
+      + 'the manifest when the app stops accepting, or whether preStop + drain fits the grace period.',
+    fix: `declare the hook's length with the '${PRE_STOP_ANNOTATION}' annotation on the pod template (e.g. "20"), or use a plain sleep`,
+    phase: TimelinePhase.SIGTERM,
+    kinds: LONG_RUNNING_KINDS,
+    check: onWorkload(({ w }) => runningContainers(w).filter(c => unknownLength(c) && !stopsAtOnce(c)).map(c => ({
+      container: c.name,
+      pointer: on(c, 'lifecycle/preStop'),
+      message: `preStop ${c.preStop.kind === 'exec' ? `runs ${JSON.stringify(c.preStop.command)}` : `is an ${c.preStop.kind} hook`}, whose length the manifest does not tell; `
+        + `SIGTERM comes whenever it returns, and the grace period (${w.graceSeconds}s) cannot be checked against it`,
+    }))),
+  },
+]);

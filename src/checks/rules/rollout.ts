@@ -1,0 +1,143 @@
+// Rolling updates that never drop serving capacity (spec 3).
+
+import { ClusterModel } from '../../manifest/cluster';
+import { isServing } from '../../manifest/routing';
+import { WorkloadView } from '../../manifest/workload';
+import { resolveFenceposts } from '../../timing/rollout-plan';
+import { RawFinding, Severity, TimelinePhase, WorkloadContext, area, onWorkload } from '../rule';
+
+/** Replicas a rollout works with: spec.replicas, else the smallest a scaler allows (at least 1). */
+export function rolloutReplicas({ w, rel }: Pick<WorkloadContext, 'w' | 'rel'>): number {
+  if (w.replicas !== undefined) return w.replicas;
+  const mins = rel.scalers.map(s => Math.max(1, s.minReplicas));
+  return mins.length > 0 ? Math.min(...mins) : 1;
+}
+
+/** Claims of ReadWriteOnce(Pod) volumes the pod mounts, when the claim is in view. */
+export function readWriteOnceClaims(w: WorkloadView, model: ClusterModel): string[] {
+  const volumes: any[] = Array.isArray(w.podSpec.volumes) ? w.podSpec.volumes : [];
+  return volumes
+    .map(v => v?.persistentVolumeClaim?.claimName)
+    .filter((name): name is string => typeof name === 'string')
+    .filter(name => {
+      const modes = model.find('PersistentVolumeClaim', w.namespace, name)?.spec?.accessModes;
+      return Array.isArray(modes) && modes.some(m => m === 'ReadWriteOnce' || m === 'ReadWriteOncePod');
+    });
+}
+
+/** Whether a pod binds node ports, so that two of its pods cannot share a node. */
+export function bindsHostPorts(w: WorkloadView): boolean {
+  return w.hostNetwork || [...w.containers, ...w.sidecars].some(c => c.ports.some(p => p.hostPort !== undefined));
+}
+
+function capacityDrop(ctx: WorkloadContext): RawFinding[] {
+  const { w, traffic, model } = ctx;
+  const strategy = w.strategy;
+  if (!strategy || strategy.type === 'OnDelete') {
+    return [];
+  }
+  const isDeployment = w.kind === 'Deployment';
+  // A DaemonSet that serves nothing, or whose host ports forbid a surge pod, has no better choice.
+  if (!isDeployment && (!traffic.containers.some(isServing) || bindsHostPorts(w))) {
+    return [];
+  }
+  if (strategy.type === 'Recreate') {
+    // Recreate forced by a ReadWriteOnce volume is GS030's finding.
+    if (readWriteOnceClaims(w, model).length > 0) return [];
+    return [{ pointer: `${strategy.pointer}/type`, message: `strategy is Recreate: every pod is stopped before new ones start, so the ${w.kind} serves nothing during each rollout` }];
+  }
+  const replicas = isDeployment ? rolloutReplicas(ctx) : 1;
+  const { surge, unavailable } = isDeployment
+    ? resolveFenceposts(replicas, strategy.maxSurge, strategy.maxUnavailable)
+    // DaemonSets count per node: any non-zero value takes a node's pod down (or surges one).
+    : { surge: strategy.maxSurge === 0 || strategy.maxSurge === '0%' ? 0 : 1, unavailable: strategy.maxUnavailable === 0 || strategy.maxUnavailable === '0%' ? 0 : 1 };
+  // A Deployment with maxSurge 0 is GS008's finding: the unavailability is forced by it.
+  if (unavailable === 0 || (isDeployment && surge === 0)) {
+    return [];
+  }
+  return [{
+    pointer: strategy.declared.maxUnavailable ? `${strategy.pointer}/rollingUpdate/maxUnavailable` : strategy.pointer,
+    message: isDeployment
+      ? `maxUnavailable ${JSON.stringify(strategy.maxUnavailable)}${strategy.declared.maxUnavailable ? '' : ' (the default)'} lets a rollout take ${unavailable} of ${replicas} serving pod(s) down before replacements are available`
+      : `maxUnavailable ${JSON.stringify(strategy.maxUnavailable)}${strategy.declared.maxUnavailable ? '' : ' (the default)'} with maxSurge ${JSON.stringify(strategy.maxSurge)}: `
+        + 'each node\'s pod stops before its replacement is ready, so the node serves nothing in between',
+    fix: isDeployment ? undefined : 'set updateStrategy.rollingUpdate to maxSurge: 1 and maxUnavailable: 0 (possible when the pods bind no hostPort)',
+  }];
+}
+
+export const ROLLOUT_RULES = area('rollout', [
+  {
+    id: 'GS007',
+    severity: Severity.ERROR,
+    title: 'Rollout drops capacity (maxUnavailable > 0 or Recreate)',
+    rationale: 'A RollingUpdate with maxUnavailable > 0 removes serving pods before their replacements are available; Recreate stops every pod before '
+      + 'starting new ones, serving nothing meanwhile (spec 3.2, 3.5). A serving DaemonSet can surge instead unless its pods bind host ports.',
+    fix: 'use strategy RollingUpdate with maxUnavailable: 0 and maxSurge: 25% (at least 1), or suppress with a reason if the downtime is accepted',
+    phase: TimelinePhase.ROLLOUT,
+    kinds: ['Deployment', 'DaemonSet'],
+    check: onWorkload(capacityDrop),
+  },
+  {
+    id: 'GS008',
+    severity: Severity.ERROR,
+    title: 'maxSurge of 0: no replacement before removal',
+    rationale: 'With maxSurge 0 a rollout can only proceed by first taking old pods down (the API rejects both 0), so capacity drops on every rollout (spec 3.2).',
+    fix: 'set maxSurge to 25% or at least 1 and maxUnavailable to 0',
+    phase: TimelinePhase.ROLLOUT,
+    kinds: ['Deployment'],
+    check: onWorkload(ctx => {
+      const s = ctx.w.strategy;
+      if (!s || s.type !== 'RollingUpdate' || !s.declared.maxSurge) {
+        return [];
+      }
+      const replicas = rolloutReplicas(ctx);
+      return resolveFenceposts(replicas, s.maxSurge, s.maxUnavailable).surge === 0 ? [{
+        pointer: '/spec/strategy/rollingUpdate/maxSurge',
+        message: `maxSurge ${JSON.stringify(s.maxSurge)} resolves to 0 extra pods at ${replicas} replica(s): no replacement can start before an old pod is gone`,
+      }] : [];
+    }),
+  },
+  {
+    id: 'GS029',
+    severity: Severity.ERROR,
+    title: 'DaemonSet surges pods that bind host ports',
+    rationale: 'A DaemonSet surge pod runs on the same node as the pod it replaces; with a hostPort (or hostNetwork) both bind the same node port, '
+      + 'so the new pod cannot start and the rollout stalls on every node.',
+    fix: 'use maxSurge: 0 and maxUnavailable: 1 for pods that bind host ports (and let the node-local load balancer health check move traffic), '
+      + 'or drop the hostPort and route through a Service',
+    phase: TimelinePhase.ROLLOUT,
+    kinds: ['DaemonSet'],
+    check: onWorkload(({ w }) => {
+      const s = w.strategy;
+      if (!s || s.type !== 'RollingUpdate' || !bindsHostPorts(w) || s.maxSurge === 0 || s.maxSurge === '0%') {
+        return [];
+      }
+      return [{
+        pointer: `${s.pointer}/rollingUpdate/maxSurge`,
+        message: `maxSurge ${JSON.stringify(s.maxSurge)} but the pods bind ${w.hostNetwork ? 'the host network' : 'host ports'}: the surge pod cannot start next to the old one`,
+      }];
+    }),
+  },
+  {
+    id: 'GS030',
+    severity: Severity.WARNING,
+    title: 'Deployment mounts a ReadWriteOnce volume',
+    rationale: 'A ReadWriteOnce volume attaches to one node. A RollingUpdate\'s new pod on another node cannot mount it and waits (Multi-Attach error) '
+      + 'while the old pod holds it, so the rollout stalls; Recreate avoids that by stopping every pod first, which is downtime on each rollout.',
+    fix: 'run it as a StatefulSet with volumeClaimTemplates (one volume per pod), or use a ReadWriteMany volume',
+    phase: TimelinePhase.ROLLOUT,
+    kinds: ['Deployment'],
+    check: onWorkload(({ w, model }) => {
+      const claims = readWriteOnceClaims(w, model);
+      if (claims.length === 0 || !w.strategy) {
+        return [];
+      }
+      return [{
+        pointer: `${w.podSpecPointer}/volumes`,
+        message: w.strategy.type === 'Recreate'
+          ? `strategy Recreate is forced by ReadWriteOnce claim(s) ${claims.map(c => `'${c}'`).join(', ')}: every rollout stops all pods before new ones start`
+          : `ReadWriteOnce claim(s) ${claims.map(c => `'${c}'`).join(', ')} with a RollingUpdate: a new pod scheduled on another node cannot attach the volume and the rollout stalls`,
+      }];
+    }),
+  },
+]);

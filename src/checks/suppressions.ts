@@ -1,0 +1,75 @@
+// Suppressions: a rule switched off for one object, with a reason (cdk-nag style). They
+// live in an annotation on the object, so the YAML carries them to the CLI and the cdk8s plugin.
+
+import { ApiObject } from 'cdk8s';
+import { KubeObject, SUPPRESS_ANNOTATION } from '../manifest/kube-object';
+import { RULES_BY_ID } from './registry';
+
+/** Shortest reason a suppression may carry, as cdk-nag requires. */
+export const MIN_SUPPRESSION_REASON_LENGTH = 10;
+
+/**
+ * A rule switched off for one object, with the reason.
+ */
+export interface Suppression {
+  /** Rule id. */
+  readonly ruleId: string;
+  /** Why the rule does not apply. */
+  readonly reason: string;
+  /** Kind of the object. */
+  readonly kind: string;
+  /** Name of the object. */
+  readonly name: string;
+  /** Namespace of the object. */
+  readonly namespace: string;
+}
+
+/** Suppressions declared on an object: rule id → reason. Bad JSON yields a problem string. */
+export function suppressionsOf(obj: KubeObject): { suppressions: Record<string, string>; problem?: string } {
+  const raw = obj?.metadata?.annotations?.[SUPPRESS_ANNOTATION];
+  if (raw === undefined) {
+    return { suppressions: {} };
+  }
+  try {
+    const parsed = JSON.parse(String(raw));
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw new Error('not an object');
+    }
+    return { suppressions: Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, String(v)])) };
+  } catch (e) {
+    return {
+      suppressions: {},
+      problem: `annotation '${SUPPRESS_ANNOTATION}' must be a JSON object of rule id to reason, e.g. {"GS009":"singleton by design: leader election"}; got ${JSON.stringify(raw)}`,
+    };
+  }
+}
+
+/** Validates a suppression map; returns problems (unknown rule, reason too short). */
+export function suppressionProblems(owner: string, suppressions: Record<string, string>): string[] {
+  const problems: string[] = [];
+  for (const [ruleId, reason] of Object.entries(suppressions)) {
+    if (!RULES_BY_ID.has(ruleId)) {
+      problems.push(`${owner}: suppression of unknown rule '${ruleId}'; known rules are ${[...RULES_BY_ID.keys()].join(', ')}`);
+    } else if (typeof reason !== 'string' || reason.trim().length < MIN_SUPPRESSION_REASON_LENGTH) {
+      problems.push(`${owner}: suppression of ${ruleId} needs a reason of at least ${MIN_SUPPRESSION_REASON_LENGTH} characters (got ${JSON.stringify(reason)}); say why the rule does not apply`);
+    }
+  }
+  return problems;
+}
+
+// Merges the suppressions added through several calls on one ApiObject.
+const declared = new WeakMap<ApiObject, Record<string, string>>();
+
+/**
+ * Adds suppressions (rule id → reason) to an ApiObject's suppress annotation. Throws at once
+ * for an unknown rule or a reason shorter than 10 characters.
+ */
+export function addSuppressions(apiObject: ApiObject, owner: string, suppressions: Record<string, string>): void {
+  const problems = suppressionProblems(owner, suppressions);
+  if (problems.length > 0) {
+    throw new Error(problems.join('\n'));
+  }
+  const merged = { ...(declared.get(apiObject) ?? {}), ...suppressions };
+  declared.set(apiObject, merged);
+  apiObject.metadata.addAnnotation(SUPPRESS_ANNOTATION, JSON.stringify(merged));
+}

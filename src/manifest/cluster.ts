@@ -1,0 +1,213 @@
+// The set of objects a check sees, indexed once: which Services, PodDisruptionBudgets,
+// autoscalers, Ingresses and routes relate to which workload, matched as Kubernetes matches
+// them (selectors within a namespace, scaleTargetRef by kind and name).
+
+import { isRecord } from './fields';
+import { KubeObject, namespaceOf, nameOf } from './kube-object';
+import { SelectorIndex, selectorMatches, serviceSelects } from './selectors';
+import { WorkloadView, workloadOf } from './workload';
+import { DEFAULT_HPA_MIN_REPLICAS } from './defaults';
+
+/** Something that sets a workload's replica count: an HPA or a KEDA ScaledObject. */
+export interface Scaler {
+  readonly object: KubeObject;
+  readonly kind: string;
+  readonly name: string;
+  /** Fewest replicas it scales to (a ScaledObject may scale to 0). */
+  readonly minReplicas: number;
+  /** Most replicas it scales to. */
+  readonly maxReplicas: number;
+}
+
+/** Objects related to one workload. */
+export interface WorkloadRelations {
+  /** Services whose selector matches the pod template labels. */
+  readonly services: KubeObject[];
+  /** PodDisruptionBudgets whose selector matches the pod template labels. */
+  readonly pdbs: KubeObject[];
+  /** HorizontalPodAutoscalers that target the workload. */
+  readonly hpas: KubeObject[];
+  /** Every scaler of the workload: HPAs and KEDA ScaledObjects. */
+  readonly scalers: Scaler[];
+}
+
+function byKind(objects: KubeObject[], ...kinds: string[]): KubeObject[] {
+  return objects.filter(o => kinds.includes(o.kind!));
+}
+
+function keyOf(namespace: string, name: string): string {
+  return `${namespace}\n${name}`;
+}
+
+/**
+ * All objects of one check, with the lookups the rules need. Built once per check.
+ */
+export class ClusterModel {
+  public readonly objects: KubeObject[];
+  public readonly services: KubeObject[];
+  public readonly pdbs: KubeObject[];
+  public readonly hpas: KubeObject[];
+  public readonly scaledObjects: KubeObject[];
+  public readonly ingresses: KubeObject[];
+  public readonly httpRoutes: KubeObject[];
+  /** Prometheus Operator ServiceMonitors: the Service ports they name are scraped for metrics. */
+  public readonly serviceMonitors: KubeObject[];
+  public readonly workloads: WorkloadView[];
+  private readonly serviceIndex: SelectorIndex;
+  private readonly pdbIndex: SelectorIndex;
+  private readonly scalerIndex = new Map<string, KubeObject[]>();
+  private readonly byName = new Map<string, KubeObject[]>();
+  private readonly namespacesWithServices = new Set<string>();
+  private readonly workloadByObject = new Map<KubeObject, WorkloadView>();
+  private frontendIndex?: Map<string, FrontendRef[]>;
+
+  constructor(objects: KubeObject[], options: { routesComplete?: boolean } = {}) {
+    this.objects = objects;
+    this.services = byKind(objects, 'Service');
+    this.pdbs = byKind(objects, 'PodDisruptionBudget');
+    this.hpas = byKind(objects, 'HorizontalPodAutoscaler');
+    this.scaledObjects = byKind(objects, 'ScaledObject');
+    this.ingresses = byKind(objects, 'Ingress');
+    this.httpRoutes = byKind(objects, 'HTTPRoute', 'GRPCRoute');
+    this.serviceMonitors = byKind(objects, 'ServiceMonitor');
+    this.routesComplete = options.routesComplete;
+    this.serviceIndex = new SelectorIndex(this.services, s => isRecord(s.spec?.selector) ? s.spec.selector : undefined);
+    // A PDB with expressions, or with an empty selector (which selects every pod), is scanned.
+    const pdbScanned = (p: KubeObject) => (p.spec?.selector?.matchExpressions ?? []).length > 0 || Object.keys(p.spec?.selector?.matchLabels ?? {}).length === 0;
+    this.pdbIndex = new SelectorIndex(this.pdbs, p => p.spec?.selector?.matchLabels, pdbScanned);
+    for (const s of [...this.hpas, ...this.scaledObjects]) {
+      const ref = s.spec?.scaleTargetRef ?? {};
+      // A ScaledObject's target kind defaults to Deployment.
+      const k = `${namespaceOf(s)}\n${ref.kind ?? 'Deployment'}\n${ref.name}`;
+      this.scalerIndex.set(k, [...(this.scalerIndex.get(k) ?? []), s]);
+    }
+    for (const o of objects) {
+      const k = `${o.kind}\n${keyOf(namespaceOf(o), nameOf(o))}`;
+      const list = this.byName.get(k);
+      if (list) list.push(o); else this.byName.set(k, [o]);
+    }
+    for (const s of this.services) {
+      this.namespacesWithServices.add(namespaceOf(s));
+    }
+    this.workloads = [];
+    for (const o of objects) {
+      const w = workloadOf(o);
+      if (w) {
+        this.workloads.push(w);
+        this.workloadByObject.set(o, w);
+      }
+    }
+  }
+
+  /**
+   * Whether the routes to pods of this namespace are all in view. When set by the caller it
+   * holds everywhere; by default a namespace with at least one Service is taken as complete
+   * (the checker on a whole install), one without as partial (a workload checked on its own,
+   * its Service elsewhere): then declared ports count as serving.
+   */
+  public readonly routesComplete?: boolean;
+
+  public routesVisible(namespace: string): boolean {
+    return this.routesComplete ?? this.namespacesWithServices.has(namespace);
+  }
+
+  /** The workload view of an object of this set, if it has a pod template. */
+  public workloadOf(obj: KubeObject): WorkloadView | undefined {
+    return this.workloadByObject.get(obj);
+  }
+
+  /** An object by kind, namespace and name. */
+  public find(kind: string, namespace: string, name: string): KubeObject | undefined {
+    return this.byName.get(`${kind}\n${keyOf(namespace, name)}`)?.[0];
+  }
+
+  /** Ingress paths and Gateway API route rules that send traffic to a Service. */
+  public frontendRefsOf(service: KubeObject): FrontendRef[] {
+    if (!this.frontendIndex) {
+      this.frontendIndex = new Map();
+      const add = (namespace: string, name: unknown, ref: FrontendRef) => {
+        if (typeof name !== 'string') return;
+        const k = keyOf(namespace, name);
+        this.frontendIndex!.set(k, [...(this.frontendIndex!.get(k) ?? []), ref]);
+      };
+      for (const ingress of this.ingresses) {
+        const ns = namespaceOf(ingress);
+        const backends: any[] = [ingress.spec?.defaultBackend];
+        for (const rule of Array.isArray(ingress.spec?.rules) ? ingress.spec.rules : []) {
+          for (const path of Array.isArray(rule?.http?.paths) ? rule.http.paths : []) {
+            backends.push(path?.backend);
+          }
+        }
+        for (const b of backends) {
+          const svc = b?.service;
+          if (isRecord(svc)) add(ns, svc.name, { object: ingress, port: svc.port?.number ?? svc.port?.name });
+        }
+      }
+      for (const route of this.httpRoutes) {
+        for (const rule of Array.isArray(route.spec?.rules) ? route.spec.rules : []) {
+          for (const ref of Array.isArray(rule?.backendRefs) ? rule.backendRefs : []) {
+            if (!isRecord(ref) || (ref.kind ?? 'Service') !== 'Service' || (ref.group ?? '') !== '') continue;
+            add(typeof ref.namespace === 'string' ? ref.namespace : namespaceOf(route), ref.name, { object: route, port: ref.port });
+          }
+        }
+      }
+    }
+    return this.frontendIndex.get(keyOf(namespaceOf(service), nameOf(service))) ?? [];
+  }
+
+  public relationsOf(w: WorkloadView): WorkloadRelations {
+    const hpas: KubeObject[] = [];
+    const scalers: Scaler[] = [];
+    for (const s of this.scalerIndex.get(`${w.namespace}\n${w.kind}\n${w.name}`) ?? []) {
+      if (s.kind === 'HorizontalPodAutoscaler') {
+        hpas.push(s);
+      }
+      scalers.push(scalerOf(s));
+    }
+    return {
+      services: this.servicesSelecting(w),
+      pdbs: this.pdbIndex.candidates(w.namespace, w.templateLabels).filter(p => selectorMatches(p.spec?.selector, w.templateLabels)),
+      hpas,
+      scalers,
+    };
+  }
+
+  public servicesSelecting(w: WorkloadView): KubeObject[] {
+    return this.serviceIndex.candidates(w.namespace, w.templateLabels).filter(s => serviceSelects(s, w.templateLabels));
+  }
+
+  /** Workloads whose pods a Service selects. */
+  public workloadsSelectedBy(service: KubeObject): WorkloadView[] {
+    const ns = namespaceOf(service);
+    return this.workloads.filter(w => w.namespace === ns && w.longRunning && serviceSelects(service, w.templateLabels));
+  }
+
+  /** Workloads whose pods a PodDisruptionBudget selects. */
+  public workloadsSelectedByPdb(pdb: KubeObject): WorkloadView[] {
+    const ns = namespaceOf(pdb);
+    return this.workloads.filter(w => w.namespace === ns && w.longRunning && selectorMatches(pdb.spec?.selector, w.templateLabels));
+  }
+}
+
+/** An Ingress or route that sends traffic to a Service port (by number or name; any port when absent). */
+export interface FrontendRef {
+  readonly object: KubeObject;
+  readonly port?: number | string;
+}
+
+/** A scaler's bounds: HPA minReplicas defaults to 1, a ScaledObject's to 0. */
+export function scalerOf(s: KubeObject): Scaler {
+  const spec = s.spec ?? {};
+  const isHpa = s.kind === 'HorizontalPodAutoscaler';
+  const min = isHpa ? spec.minReplicas : spec.minReplicaCount;
+  const max = isHpa ? spec.maxReplicas : spec.maxReplicaCount;
+  const minReplicas = typeof min === 'number' ? min : isHpa ? DEFAULT_HPA_MIN_REPLICAS : 0;
+  return {
+    object: s,
+    kind: String(s.kind),
+    name: nameOf(s),
+    minReplicas,
+    // A ScaledObject's maxReplicaCount defaults to 100.
+    maxReplicas: typeof max === 'number' ? max : isHpa ? minReplicas : 100,
+  };
+}

@@ -1,0 +1,112 @@
+// Label selectors as the API server applies them, and an index that matches many workloads
+// against many selectors without comparing every pair.
+
+import { KubeObject, namespaceOf } from './kube-object';
+
+/** Label selector semantics (matchLabels + matchExpressions), as the API server applies them. */
+export function selectorMatches(selector: any, labels: Record<string, string>): boolean {
+  if (!selector || typeof selector !== 'object') {
+    return false;
+  }
+  const matchLabels = selector.matchLabels ?? {};
+  const expressions: any[] = selector.matchExpressions ?? [];
+  if (Object.keys(matchLabels).length === 0 && expressions.length === 0) {
+    // An empty PDB selector selects every pod in the namespace (policy/v1).
+    return true;
+  }
+  for (const [k, v] of Object.entries(matchLabels)) {
+    if (labels[k] !== v) {
+      return false;
+    }
+  }
+  for (const e of expressions) {
+    const has = Object.prototype.hasOwnProperty.call(labels, e.key);
+    const values: string[] = e.values ?? [];
+    switch (e.operator) {
+      case 'In': if (!has || !values.includes(labels[e.key])) return false; break;
+      case 'NotIn': if (has && values.includes(labels[e.key])) return false; break;
+      case 'Exists': if (!has) return false; break;
+      case 'DoesNotExist': if (has) return false; break;
+      default: return false;
+    }
+  }
+  return true;
+}
+
+/** A Service's plain `selector` map (empty selects nothing: such Services have manual endpoints). */
+export function serviceSelects(service: KubeObject, labels: Record<string, string>): boolean {
+  const selector = service.spec?.selector;
+  if (!selector || Object.keys(selector).length === 0) {
+    return false;
+  }
+  return Object.entries(selector).every(([k, v]) => labels[k] === v);
+}
+
+/**
+ * Objects that select pods by labels (Services, PDBs), indexed by namespace and their whole
+ * required-label set, so matching N workloads against M selectors is not N × M: a selector
+ * matches when it is a subset of the pod labels, so each workload looks up the subsets of
+ * its own labels (2^k lookups for k labels). Objects whose selector cannot be indexed that way
+ * (expressions, or an empty PDB selector that selects everything) are scanned for every
+ * workload of their namespace.
+ */
+export class SelectorIndex {
+  /** Subset enumeration stays cheap up to this many pod labels; beyond, scan the namespace. */
+  private static readonly MAX_LABELS = 12;
+  private readonly byKey = new Map<string, number[]>();
+  private readonly byNamespace = new Map<string, number[]>();
+  private readonly unindexed = new Map<string, number[]>();
+
+  constructor(
+    private readonly objects: KubeObject[],
+    requiredLabels: (o: KubeObject) => Record<string, string> | undefined,
+    scanAlways: (o: KubeObject) => boolean = () => false,
+  ) {
+    objects.forEach((o, i) => {
+      const ns = namespaceOf(o);
+      if (scanAlways(o)) {
+        push(this.unindexed, ns, i);
+        return;
+      }
+      const labels = requiredLabels(o);
+      if (!labels || Object.keys(labels).length === 0) {
+        return; // selects nothing (a Service without selector)
+      }
+      push(this.byKey, `${ns}\n${labelKey(Object.entries(labels))}`, i);
+      push(this.byNamespace, ns, i);
+    });
+  }
+
+  /** Objects that may select pods with these labels, in input order. */
+  candidates(namespace: string, labels: Record<string, string>): KubeObject[] {
+    const found = new Set<number>(this.unindexed.get(namespace) ?? []);
+    const entries = Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    if (entries.length > SelectorIndex.MAX_LABELS) {
+      (this.byNamespace.get(namespace) ?? []).forEach(i => found.add(i));
+    } else {
+      let subsets: Array<Array<[string, string]>> = [[]];
+      for (const entry of entries) {
+        subsets = subsets.concat(subsets.map(subset => [...subset, entry]));
+      }
+      for (const subset of subsets.slice(1)) {
+        for (const i of this.byKey.get(`${namespace}\n${labelKey(subset)}`) ?? []) {
+          found.add(i);
+        }
+      }
+    }
+    return [...found].sort((a, b) => a - b).map(i => this.objects[i]);
+  }
+}
+
+function labelKey(entries: Array<[string, string]>): string {
+  return entries.map(([k, v]) => `${k}=${v}`).sort().join(',');
+}
+
+function push(map: Map<string, number[]>, key: string, value: number): void {
+  const list = map.get(key);
+  if (list) {
+    list.push(value);
+  } else {
+    map.set(key, [value]);
+  }
+}

@@ -1,0 +1,317 @@
+// A workload (anything that runs a pod template) as the rules and the drill read it: its
+// containers with their ports, probes and preStop hooks after Kubernetes' defaults, its
+// shutdown numbers, and every field that the API server would reject.
+
+import { DEFAULT_DRAIN_SECONDS } from '../timing/shutdown-budget';
+import { DEFAULT_GRACE_SECONDS, DEPLOYMENT_DEFAULTS, ResolvedStrategy, strategyDefaults, strategyOf } from './defaults';
+import { FieldProblem, FieldReader, isRecord, shown } from './fields';
+import { DRAIN_ANNOTATION, KubeObject, PRE_STOP_ANNOTATION, nameOf, namespaceOf } from './kube-object';
+import { PreStopView, preStopOf } from './pre-stop-hook';
+import { ResolvedProbe, resolveProbe } from './probe';
+
+/** Kinds whose pods are meant to run until deleted. */
+export const LONG_RUNNING_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Pod'];
+/** Kinds whose pods run to completion. */
+export const BATCH_KINDS = ['Job', 'CronJob'];
+/** Every kind with a pod template (or, for a bare Pod, a pod spec). */
+export const WORKLOAD_KINDS = [...LONG_RUNNING_KINDS, ...BATCH_KINDS];
+/** Kinds whose replicas a controller keeps and replaces. */
+export const REPLICATED_KINDS = ['Deployment', 'StatefulSet', 'ReplicaSet', 'ReplicationController'];
+
+/** A declared container port. */
+export interface ContainerPortView {
+  readonly name?: string;
+  readonly containerPort: number;
+  readonly protocol: string;
+  readonly hostPort?: number;
+}
+
+/** Which part a container plays in its pod. */
+export type ContainerRole = 'main' | 'native-sidecar' | 'mesh-proxy';
+
+/** A container of a workload, with the facts the rules need. */
+export interface ContainerView {
+  readonly name: string;
+  readonly index: number;
+  readonly json: any;
+  readonly image: string;
+  readonly ports: ContainerPortView[];
+  readonly readiness?: ResolvedProbe;
+  readonly liveness?: ResolvedProbe;
+  readonly startup?: ResolvedProbe;
+  readonly preStop: PreStopView;
+  /**
+   * `main` for `containers`, `native-sidecar` for an init container with
+   * `restartPolicy: Always` (spec 1.9), `mesh-proxy` for an injected proxy (istio-proxy,
+   * linkerd-proxy) among `containers`.
+   */
+  readonly role: ContainerRole;
+  /** JSON pointer of the container in the object. */
+  readonly pointer: string;
+}
+
+/** A workload (anything with a pod template), normalized. */
+export interface WorkloadView {
+  readonly object: KubeObject;
+  readonly kind: string;
+  readonly name: string;
+  readonly namespace: string;
+  /** Pods meant to run until deleted (not Jobs). */
+  readonly longRunning: boolean;
+  /** Object and pod template annotations (the template's win). */
+  readonly annotations: Record<string, string>;
+  readonly templateLabels: Record<string, string>;
+  readonly podSpec: any;
+  /** JSON pointer of the pod spec in the object. */
+  readonly podSpecPointer: string;
+  /** `containers`, including injected mesh proxies. */
+  readonly containers: ContainerView[];
+  /** Native sidecars: init containers with `restartPolicy: Always`. */
+  readonly sidecars: ContainerView[];
+  /** spec.replicas when set (undefined for DaemonSets, Jobs, Pods and when omitted). */
+  readonly replicas?: number;
+  /** terminationGracePeriodSeconds, default 30 (spec defaults table). */
+  readonly graceSeconds: number;
+  /** Declared drain, default DEFAULT_DRAIN_SECONDS. */
+  readonly drainSeconds: number;
+  /** Whether the drain came from the annotation. */
+  readonly drainDeclared: boolean;
+  /** Update strategy with the kind's defaults (Deployments, DaemonSets, StatefulSets). */
+  readonly strategy?: ResolvedStrategy;
+  readonly minReadySeconds: number;
+  readonly progressDeadlineSeconds: number;
+  readonly hostNetwork: boolean;
+  /** Fields of the object that the API server would reject. */
+  readonly problems: FieldProblem[];
+}
+
+/** Names and images of injected mesh proxies. */
+const MESH_PROXY = /^(istio-proxy|linkerd-proxy)$/;
+
+/** Where the pod template lives, per kind. */
+function templateOf(obj: KubeObject, reader: FieldReader): { template: any; pointer: string; podSpecPointer: string } | undefined {
+  const spec = reader.record(obj.spec, '/spec');
+  if (!spec) {
+    return undefined;
+  }
+  switch (obj.kind) {
+    case 'Pod':
+      return { template: { metadata: obj.metadata, spec }, pointer: '', podSpecPointer: '/spec' };
+    case 'Deployment':
+    case 'StatefulSet':
+    case 'DaemonSet':
+    case 'ReplicaSet':
+    case 'ReplicationController':
+    case 'Job': {
+      const template = reader.record(spec.template, '/spec/template');
+      return template ? { template, pointer: '/spec/template', podSpecPointer: '/spec/template/spec' } : undefined;
+    }
+    case 'CronJob': {
+      const jobTemplate = reader.record(spec.jobTemplate, '/spec/jobTemplate');
+      const jobSpec = jobTemplate ? reader.record(jobTemplate.spec, '/spec/jobTemplate/spec') : undefined;
+      const template = jobSpec ? reader.record(jobSpec.template, '/spec/jobTemplate/spec/template') : undefined;
+      return template ? { template, pointer: '/spec/jobTemplate/spec/template', podSpecPointer: '/spec/jobTemplate/spec/template/spec' } : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+function numberAnnotation(annotations: Record<string, string>, key: string, pointer: string, reader: FieldReader): number | undefined {
+  const raw = annotations[key];
+  if (raw === undefined) {
+    return undefined;
+  }
+  const text = String(raw).trim().replace(/s$/, '');
+  const n = /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
+  if (!Number.isFinite(n)) {
+    reader.report(pointer, `annotation '${key}' is ${shown(raw)}, not a number of seconds; it is ignored`, `write the seconds as a number, e.g. '${key}: "30"'`);
+    return undefined;
+  }
+  return Math.ceil(n);
+}
+
+function portsOf(c: any, pointer: string, reader: FieldReader): ContainerPortView[] {
+  const out: ContainerPortView[] = [];
+  reader.list(c.ports, `${pointer}/ports`).forEach((p: any, i: number) => {
+    const at = `${pointer}/ports/${i}`;
+    const port = reader.record(p, at);
+    const number = port ? reader.integer(port.containerPort, `${at}/containerPort`, { min: 1, max: 65535 }) : undefined;
+    if (!port || number === undefined) {
+      return;
+    }
+    out.push({
+      name: reader.string(port.name, `${at}/name`),
+      containerPort: number,
+      protocol: reader.string(port.protocol, `${at}/protocol`) ?? 'TCP',
+      hostPort: reader.integer(port.hostPort, `${at}/hostPort`, { min: 0, max: 65535 }) || undefined,
+    });
+  });
+  return out;
+}
+
+/** A probe, or undefined with a problem when it has no handler (`{}` is not a probe). */
+function probeOf(c: any, field: string, pointer: string, reader: FieldReader): ResolvedProbe | undefined {
+  const at = `${pointer}/${field}`;
+  const probe = reader.record(c[field], at);
+  if (!probe) {
+    return undefined;
+  }
+  const handlers = ['httpGet', 'tcpSocket', 'exec', 'grpc'].filter(h => probe[h] !== undefined);
+  if (handlers.length === 0) {
+    reader.report(at, `${field} has no handler (httpGet, tcpSocket, exec or grpc); it is not a probe and the API server rejects it`, `give ${field} a handler, e.g. httpGet: { path: /ready, port: 8080 }, or remove it`);
+    return undefined;
+  }
+  // Only negatives are rejected: 0 means the default (spec 2.1).
+  for (const f of ['initialDelaySeconds', 'periodSeconds', 'timeoutSeconds', 'successThreshold', 'failureThreshold']) {
+    reader.integer(probe[f], `${at}/${f}`, { min: 0 });
+  }
+  if (field !== 'readinessProbe' && probe.successThreshold !== undefined && probe.successThreshold !== 1 && probe.successThreshold !== 0) {
+    reader.report(`${at}/successThreshold`, `${field}.successThreshold is ${shown(probe.successThreshold)}; it must be 1 for liveness and startup probes`, 'set successThreshold: 1 or remove it');
+  }
+  if (probe.httpGet !== undefined) {
+    reader.record(probe.httpGet, `${at}/httpGet`);
+  }
+  return resolveProbe(probe);
+}
+
+function containerOf(c: any, index: number, pointer: string, role: ContainerRole, declaredPreStop: number | undefined, reader: FieldReader): ContainerView | undefined {
+  const json = reader.record(c, pointer);
+  if (!json) {
+    return undefined;
+  }
+  const name = reader.string(json.name, `${pointer}/name`) ?? `#${index}`;
+  const image = reader.string(json.image, `${pointer}/image`) ?? '';
+  reader.stringList(json.command, `${pointer}/command`);
+  reader.stringList(json.args, `${pointer}/args`);
+  return {
+    name,
+    index,
+    json,
+    image,
+    ports: portsOf(json, pointer, reader),
+    readiness: probeOf(json, 'readinessProbe', pointer, reader),
+    liveness: probeOf(json, 'livenessProbe', pointer, reader),
+    startup: probeOf(json, 'startupProbe', pointer, reader),
+    preStop: preStopOf(json, declaredPreStop, reader, pointer),
+    role: role === 'main' && (MESH_PROXY.test(name) || /\/(proxyv2|proxy|linkerd2?-proxy)(:|@|$)/.test(image)) ? 'mesh-proxy' : role,
+    pointer,
+  };
+}
+
+/** Normalizes a workload, or returns undefined for objects without a pod template. */
+export function workloadOf(obj: KubeObject): WorkloadView | undefined {
+  if (!isRecord(obj) || !WORKLOAD_KINDS.includes(String(obj.kind))) {
+    return undefined;
+  }
+  const reader = new FieldReader();
+  const found = templateOf(obj, reader);
+  if (!found) {
+    return undefined;
+  }
+  const podSpec = reader.record(found.template.spec, found.podSpecPointer);
+  if (!podSpec) {
+    return undefined;
+  }
+  const templateMeta = reader.record(found.template.metadata, `${found.pointer}/metadata`) ?? {};
+  const objectMeta = reader.record(obj.metadata, '/metadata') ?? {};
+  const annotations: Record<string, string> = {
+    ...reader.stringMap(objectMeta.annotations, '/metadata/annotations'),
+    ...(found.pointer === '' ? {} : reader.stringMap(templateMeta.annotations, `${found.pointer}/metadata/annotations`)),
+  };
+  const annotationsAt = `${found.pointer}/metadata/annotations`;
+  const declaredPreStop = numberAnnotation(annotations, PRE_STOP_ANNOTATION, annotationsAt, reader);
+  const declaredDrain = numberAnnotation(annotations, DRAIN_ANNOTATION, annotationsAt, reader);
+  const podSpecPointer = found.podSpecPointer;
+  const containers = reader.list(podSpec.containers, `${podSpecPointer}/containers`)
+    .map((c: any, i: number) => containerOf(c, i, `${podSpecPointer}/containers/${i}`, 'main', declaredPreStop, reader))
+    .filter((c): c is ContainerView => c !== undefined);
+  const sidecars = reader.list(podSpec.initContainers, `${podSpecPointer}/initContainers`)
+    .map((c: any, i: number) => isRecord(c) && c.restartPolicy === 'Always'
+      ? containerOf(c, i, `${podSpecPointer}/initContainers/${i}`, 'native-sidecar', declaredPreStop, reader) : undefined)
+    .filter((c): c is ContainerView => c !== undefined);
+  const spec = obj.spec;
+  const kind = String(obj.kind);
+  const replicas = kind === 'Pod' || kind === 'DaemonSet' || BATCH_KINDS.includes(kind) ? undefined : reader.integer(spec.replicas, '/spec/replicas', { min: 0 });
+  const grace = reader.integer(podSpec.terminationGracePeriodSeconds, `${podSpecPointer}/terminationGracePeriodSeconds`, { min: 0 });
+  if (typeof podSpec.terminationGracePeriodSeconds === 'number' && podSpec.terminationGracePeriodSeconds < 0) {
+    // Kubernetes 1.27+ runs a negative grace as 1 s (docs/kubernetes-semantics.md 7.4).
+    reader.problems[reader.problems.length - 1] = {
+      pointer: `${podSpecPointer}/terminationGracePeriodSeconds`,
+      message: `terminationGracePeriodSeconds is ${podSpec.terminationGracePeriodSeconds}; Kubernetes runs a negative grace period as 1s, so every container is killed at once`,
+      fix: 'set it to preStop + drain + a few seconds',
+    };
+  }
+  const strategy = strategyOf(obj);
+  if (strategy) {
+    readStrategy(strategy, reader);
+  }
+  const minReadySeconds = reader.integer(spec.minReadySeconds, '/spec/minReadySeconds', { min: 0 }) ?? DEPLOYMENT_DEFAULTS.minReadySeconds;
+  const progressDeadlineSeconds = reader.integer(spec.progressDeadlineSeconds, '/spec/progressDeadlineSeconds', { min: 1 }) ?? DEPLOYMENT_DEFAULTS.progressDeadlineSeconds;
+  return {
+    object: obj,
+    kind,
+    name: nameOf(obj),
+    namespace: namespaceOf(obj),
+    longRunning: LONG_RUNNING_KINDS.includes(kind) && !(kind === 'Pod' && podSpec.restartPolicy !== undefined && podSpec.restartPolicy !== 'Always'),
+    annotations,
+    templateLabels: reader.stringMap(templateMeta.labels, `${found.pointer}/metadata/labels`),
+    podSpec,
+    podSpecPointer,
+    containers,
+    sidecars,
+    replicas,
+    graceSeconds: typeof podSpec.terminationGracePeriodSeconds === 'number' && podSpec.terminationGracePeriodSeconds < 0 ? 1 : grace ?? DEFAULT_GRACE_SECONDS,
+    drainSeconds: declaredDrain ?? DEFAULT_DRAIN_SECONDS,
+    drainDeclared: declaredDrain !== undefined,
+    strategy: strategy && {
+      ...strategy,
+      // A value the API server would reject is reported; the kind's default stands in for it.
+      maxSurge: reader.intOrPercent(strategy.maxSurge, `${strategy.pointer}/rollingUpdate/maxSurge`, kind === 'DaemonSet' ? { maxPercent: 100 } : {}) ?? strategyDefaults(kind).maxSurge,
+      maxUnavailable: reader.intOrPercent(strategy.maxUnavailable, `${strategy.pointer}/rollingUpdate/maxUnavailable`, { maxPercent: 100 }) ?? strategyDefaults(kind).maxUnavailable,
+    },
+    minReadySeconds,
+    progressDeadlineSeconds,
+    hostNetwork: podSpec.hostNetwork === true,
+    problems: dedupe(reader.problems),
+  };
+}
+
+/** Checks the strategy fields' types (their values are read by `intOrPercent` above). */
+function readStrategy(strategy: ResolvedStrategy, reader: FieldReader): void {
+  const field = strategy.pointer.endsWith('updateStrategy') ? 'updateStrategy' : 'strategy';
+  if (!['RollingUpdate', 'Recreate', 'OnDelete'].includes(strategy.type)) {
+    reader.report(`${strategy.pointer}/type`, `${field}.type is ${shown(strategy.type)}; it must be RollingUpdate, Recreate (Deployments) or OnDelete (StatefulSets, DaemonSets)`, 'use RollingUpdate');
+  }
+  if (strategy.type !== 'RollingUpdate') {
+    return;
+  }
+  const zero = (v: unknown) => v === 0 || v === '0%' || v === '0';
+  const at = `${strategy.pointer}/rollingUpdate`;
+  if (strategy.pointer === '/spec/strategy' && zero(strategy.maxSurge) && zero(strategy.maxUnavailable)) {
+    reader.report(`${at}/maxUnavailable`, 'maxSurge and maxUnavailable are both 0; the API server rejects it (a rollout could never proceed)', 'set maxSurge to 1 (or 25%) and keep maxUnavailable: 0');
+  }
+  if (field === 'updateStrategy' && strategy.declared.maxSurge) {
+    // DaemonSets: exactly one of the two is non-zero (docs/kubernetes-semantics.md 7.3).
+    if (!zero(strategy.maxSurge) && !zero(strategy.maxUnavailable)) {
+      reader.report(`${at}/maxSurge`, `maxSurge ${shown(strategy.maxSurge)} with maxUnavailable ${shown(strategy.maxUnavailable)}${strategy.declared.maxUnavailable ? '' : ' (the default)'}; `
+        + 'the API server accepts only one of them non-zero on a DaemonSet', 'set maxUnavailable: 0 next to maxSurge');
+    }
+  }
+}
+
+/** The same problem read twice (e.g. a field shared by two views) is reported once. */
+function dedupe(problems: FieldProblem[]): FieldProblem[] {
+  const seen = new Set<string>();
+  return problems.filter(p => {
+    const key = `${p.pointer}\n${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** Every container that runs for the pod's life: main containers and native sidecars. */
+export function runningContainers(w: WorkloadView): ContainerView[] {
+  return [...w.containers, ...w.sidecars];
+}
