@@ -80,6 +80,13 @@ const synthExamples = project.addTask('synth:examples', {
 synthExamples.spawn(project.compileTask);
 synthExamples.exec('node scripts/synth-examples.js');
 
+// The README's rules table is generated from the rule registry after each compile.
+const docsRules = project.addTask('docs:rules', {
+  description: 'Rewrite the README rules table from the rule registry (src/checks/rules)',
+  exec: 'node scripts/docs-rules.js',
+});
+project.postCompileTask.spawn(docsRules);
+
 const bench = project.addTask('bench', {
   description: 'Benchmarks, ours next to the baseline in one run (see docs/benchmarks.md)',
 });

@@ -1,8 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { ruleInfos } from '../src';
+import { main } from '../src/cli/graceful-check';
 import { loadManifests } from '../src/manifest/load';
 import { lineOfPointer } from '../src/manifest/locate';
-import { main } from '../src/cli/graceful-check';
 
 const FIXTURES = path.join(__dirname, 'fixtures', 'checker');
 
@@ -44,8 +45,10 @@ describe('graceful-check CLI', () => {
     const { code, stdout } = run(['web-app.yaml']);
     expect(code).toBe(1);
     expect(stdout).toContain('web-app.yaml:3  Deployment shop/storefront\n');
-    expect(stdout).toContain("web-app.yaml:26  error    GS005  [web] terminationGracePeriodSeconds (40s) is less than container 'web' preStop (15s) + drain (30s) = 45s; SIGKILL cuts the drain 5s short");
+    expect(stdout).toContain('web-app.yaml:26  error    GS005  [web] terminationGracePeriodSeconds (40s) is less than preStop (15s) + drain (30s) = 45s; SIGKILL cuts the drain 5s short');
     expect(stdout).toMatch(/fix: raise terminationGracePeriodSeconds to at least 50/);
+    expect(stdout).toContain('findings by rule:\n');
+    expect(stdout).toMatch(/  GS005  error    ×1     Grace period shorter than preStop \+ drain\n/);
     expect(stdout).toMatch(/3 objects \(1 workloads\) in 1 input\(s\): 2 error\(s\), 0 warning\(s\), 0 suppressed, 0 parse error\(s\)\n$/);
   });
 
@@ -87,17 +90,17 @@ describe('graceful-check CLI', () => {
     expect(run([]).code).toBe(2);
     expect(run(['-o', 'xml', 'web-app.yaml']).stderr).toContain("--output must be text, json or sarif (got 'xml')");
     expect(run(['--bogus']).code).toBe(2);
-    expect(run(['--explain', 'GS999']).stderr).toContain("unknown rule 'GS999'; known rules are GS001");
+    expect(run(['--explain', 'GS999']).stderr).toContain("unknown rule 'GS999'; known rules are GS000, GS001");
   });
 
   test('--explain prints the rationale', () => {
     const { code, stdout } = run(['--explain', 'gs015']);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^GS015 \(error\): tcpSocket preStop hook\n\nwhy: Kubernetes does not support tcpSocket.*\n\nfix: /);
+    expect(stdout).toMatch(/^GS015 \(error, prestop, at deletion\): tcpSocket preStop hook\n\nwhy: Kubernetes does not support tcpSocket.*\n\nfix: /);
   });
 
   test('--list-rules', () => {
-    expect(run(['--list-rules']).stdout.trim().split('\n')).toHaveLength(19);
+    expect(run(['--list-rules']).stdout.trim().split('\n')).toHaveLength(ruleInfos().length);
   });
 
   test('--timeline prints the shutdown timeline with the rule each gap breaks', () => {
@@ -105,9 +108,10 @@ describe('graceful-check CLI', () => {
     expect(stdout).toContain([
       "shutdown of Deployment 'shop/storefront' container 'web':",
       '  t=   0s  pod deleted: endpoint removal starts (proxies stop routing seconds later); preStop exec ["sleep","15"] starts (15s)',
+      "  t=   1s  kube-proxy (ClusterIP) (Service 'shop/storefront') stops sending new requests (assumed)",
       '  t=  15s  SIGTERM: the app stops accepting and drains (30s declared)',
       '  t=  40s  SIGKILL (terminationGracePeriodSeconds 40): 5s before the drain ends',
-      "           ✗ GS005: terminationGracePeriodSeconds (40s) is less than container 'web' preStop (15s) + drain (30s) = 45s; SIGKILL cuts the drain 5s short",
+      '           ✗ GS005: terminationGracePeriodSeconds (40s) is less than preStop (15s) + drain (30s) = 45s; SIGKILL cuts the drain 5s short',
       '  t=  45s  drain done',
     ].join('\n'));
   });
@@ -117,9 +121,9 @@ describe('graceful-check CLI', () => {
     const sarif = JSON.parse(stdout);
     expect(sarif.version).toBe('2.1.0');
     const runObj = sarif.runs[0];
-    expect(runObj.tool.driver.rules.map((r: any) => r.id)).toHaveLength(19);
+    expect(runObj.tool.driver.rules.map((r: any) => r.id)).toHaveLength(ruleInfos().length);
     expect(runObj.results.map((r: any) => [r.ruleId, r.level, r.locations[0].physicalLocation.region.startLine])).toEqual([
-      ['GS006', 'error', 20], ['GS007', 'error', 10], ['GS009', 'warning', 8], ['GS012', 'error', 4], ['GS018', 'warning', 4],
+      ['GS006', 'error', 20], ['GS012', 'error', 29], ['GS018', 'warning', 28],
     ]);
     for (const r of runObj.results) {
       expect(runObj.tool.driver.rules[r.ruleIndex].id).toBe(r.ruleId);
@@ -129,10 +133,10 @@ describe('graceful-check CLI', () => {
 
   test('suppression annotations are honoured and listed', () => {
     const text = fs.readFileSync(path.join(FIXTURES, 'worker.yaml'), 'utf8').replace('  namespace: jobs\nspec:\n  replicas: 1',
-      '  namespace: jobs\n  annotations:\n    graceful-k8s.io/suppress: \'{"GS009":"single consumer by design, queue tolerates pauses"}\'\nspec:\n  replicas: 1');
+      '  namespace: jobs\n  annotations:\n    graceful-k8s.io/suppress: \'{"GS006":"the migration script forwards TERM itself"}\'\nspec:\n  replicas: 1');
     const { stdout } = run(['-'], text);
-    expect(stdout).not.toContain('  GS009  ');
-    expect(stdout).toContain('suppressed: GS009 on Deployment jobs/mailer: single consumer by design, queue tolerates pauses');
+    expect(stdout).not.toContain('  GS006  ');
+    expect(stdout).toContain('suppressed: GS006 on Deployment jobs/mailer: the migration script forwards TERM itself');
   });
 });
 

@@ -27,7 +27,7 @@ describe('GracefulChecks on a scope', () => {
       rawDeployment(chart, 'raw');
     });
     expect(message.match(/\[GS\d{3}\]/g)).toEqual(['[GS001]', '[GS003]']);
-    expect(message).toContain("[GS001] Deployment 'raw' container 'c': container 'c' serves port(s) 80 but has no readinessProbe");
+    expect(message).toContain("[GS001] Deployment 'raw' container 'c': serves port(s) 80 but has no readinessProbe");
   });
 
   test('covers Included YAML (Helm output)', () => {
@@ -82,7 +82,7 @@ describe('GracefulChecks on a scope', () => {
       const d = new GracefulDeployment(chart, 'api', { containers: [{ image: 'x', portNumber: 8080, readiness: kplus.Probe.fromHttpGet('/ready') }] });
       new kplus.k8s.KubeService(chart, 'svc', { spec: { selector: d.matchLabels, publishNotReadyAddresses: true, ports: [{ port: 80 }] } });
     });
-    expect(message).toMatch(/\[GS019\] Deployment '.*': Service 'test-svc-[0-9a-f]+' selects these pods with publishNotReadyAddresses: true/);
+    expect(message).toMatch(/\[GS019\] Service 'test-svc-[0-9a-f]+': publishNotReadyAddresses is true on a client Service/);
   });
 
   test('check(scope) returns the report without failing', () => {

@@ -158,7 +158,7 @@ describe('GracefulDeployment options', () => {
 
   test('autoscaled with min 1: a warning, not an error', () => {
     const { deployment } = synthDeployment({ containers: [web()], autoscaling: { minReplicas: 1, maxReplicas: 3 } });
-    expect(warningsOf(deployment).join('\n')).toMatch(/\[GS013\].*may scale Deployment '.*' down to 1 replica/);
+    expect(warningsOf(deployment).join('\n')).toMatch(/\[GS009\].*may scale Deployment '.*' down to 1 replica/);
   });
 
   test('one replica: a warning, not an error', () => {
@@ -281,18 +281,18 @@ describe('GracefulDeployment refuses settings that drop requests', () => {
 
   test('fails synth if a serving container has no readiness probe', () => {
     const message = synthError(chart => new GracefulDeployment(chart, 'api', { containers: [{ name: 'app', image, portNumber: 8080 }] }));
-    expect(message).toMatch(/\[GS001\] Deployment 'test-api-[0-9a-f]{8}' container 'app': container 'app' serves port\(s\) 8080 but has no readinessProbe; it receives traffic as soon as it starts\. Fix: add a readinessProbe/);
+    expect(message).toMatch(/\[GS001\] Deployment 'test-api-[0-9a-f]{8}' container 'app': serves port\(s\) 8080 but has no readinessProbe; it receives traffic as soon as it starts\. Fix: add a readinessProbe/);
   });
 
   test('fails synth if readiness is identical to liveness', () => {
     const probe = kplus.Probe.fromHttpGet('/health');
     const message = synthError(chart => new GracefulDeployment(chart, 'api', { containers: [web({ readiness: probe, liveness: probe })] }));
-    expect(message).toMatch(/\[GS002\] .*container 'main' has a livenessProbe identical to its readinessProbe \(\{"httpGet":\{"path":"\/health","port":8080,"scheme":"HTTP"\}\}, period 10s, failureThreshold 3\).*Fix: give liveness a cheaper endpoint/);
+    expect(message).toMatch(/\[GS002\] .*container 'main': livenessProbe is identical to readinessProbe \(\{"httpGet":\{"path":"\/health","port":8080,"scheme":"HTTP"\}\}, period 10s, failureThreshold 3\).*Fix: give liveness a cheaper endpoint/);
   });
 
   test('fails synth if the command runs through a shell without exec', () => {
     const message = synthError(chart => new GracefulDeployment(chart, 'api', { containers: [web({ command: ['sh', '-c', 'migrate && node server.js'] })] }));
-    expect(message).toMatch(/\[GS006\] .*container 'main' runs "migrate && node server.js" through a shell without exec; the shell is PID 1 and does not forward SIGTERM to the app\. Fix: run the binary directly.*`exec`.*tini/);
+    expect(message).toMatch(/\[GS006\] .*container 'main': runs "migrate && node server.js" through a shell without exec; the shell is PID 1 and does not forward SIGTERM to the app\. Fix: run the binary directly.*`exec`.*tini/);
   });
 
   test('accepts a shell script that ends in exec', () => {
@@ -301,7 +301,7 @@ describe('GracefulDeployment refuses settings that drop requests', () => {
 
   test('fails synth if a container brings a tcpSocket preStop', () => {
     const message = synthError(chart => new GracefulDeployment(chart, 'api', { containers: [web({ lifecycle: { preStop: kplus.Handler.fromTcpSocket({ port: 8080 }) } })] }));
-    expect(message).toMatch(/\[GS015\] .*container 'main' has a tcpSocket preStop hook, which Kubernetes does not run; it fails at once/);
+    expect(message).toMatch(/\[GS015\] .*container 'main': has a tcpSocket preStop hook, which Kubernetes does not run; it fails at once/);
   });
 
   test('fails synth if maxUnavailable > 0 without an opt-in', () => {

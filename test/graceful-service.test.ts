@@ -56,7 +56,7 @@ describe('GracefulService', () => {
       const deployment = new kplus.Deployment(chart, 'plain', { containers: [{ image, portNumber: 8080 }] });
       new GracefulService(chart, 'svc', { workload: deployment });
     });
-    expect(message).toMatch(/GracefulService 'svc' refuses to front a workload that is not probed: \[GS001\] Deployment 'test-plain-[0-9a-f]+' container 'main': container 'main' serves port\(s\) 8080 but has no readinessProbe.*Fix: add a readinessProbe/);
+    expect(message).toMatch(/GracefulService 'svc' refuses to front a workload that is not probed: \[GS001\] Deployment 'test-plain-[0-9a-f]+' container 'main': serves port\(s\) 8080 but has no readinessProbe.*Fix: add a readinessProbe/);
   });
 
   test('throws if the workload has no port and none is given', () => {

@@ -3,6 +3,7 @@ import * as path from 'path';
 import { Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { CheckReport, Severity, checkManifests, formatFinding, ruleInfos } from '../src';
+import { readmeWithRulesTable } from '../src/checks/rule-docs';
 import { preStopOf, scriptSwallowsSigterm, shellScriptOf } from '../src/manifest/pre-stop-hook';
 
 /** A compliant web app: Deployment + Service + PDB, as hand-written YAML would have it. */
@@ -45,10 +46,27 @@ const deploymentOf = (objects: any[]) => objects[0];
 const containerOf = (objects: any[]) => objects[0].spec.template.spec.containers[0];
 const ids = (report: CheckReport) => report.findings.map(f => f.ruleId);
 
-/** For every rule: one mutation of the compliant app that breaks exactly that rule. */
-const MUTATIONS: Array<[string, (objects: any[]) => void]> = [
+const HPA = (min: number, max: number) => ({
+  apiVersion: 'autoscaling/v2',
+  kind: 'HorizontalPodAutoscaler',
+  metadata: { name: 'web', namespace: 'shop' },
+  spec: { minReplicas: min, maxReplicas: max, scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' } },
+});
+const albIngress = (annotations: Record<string, string> = {}) => ({
+  apiVersion: 'networking.k8s.io/v1',
+  kind: 'Ingress',
+  metadata: { name: 'web', namespace: 'shop', annotations: { 'alb.ingress.kubernetes.io/target-type': 'ip', ...annotations } },
+  spec: { ingressClassName: 'alb', rules: [{ http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }] },
+});
+
+/**
+ * For every rule: one mutation of the compliant app that breaks exactly that rule, and the
+ * object the finding is reported on (the one holding the offending field).
+ */
+const MUTATIONS: Array<[string, (objects: any[]) => void, string?]> = [
+  ['GS000', o => { deploymentOf(o).spec.replicas = '3'; }],
   ['GS001', o => { delete containerOf(o).readinessProbe; }],
-  ['GS002', o => { containerOf(o).livenessProbe = { ...containerOf(o).readinessProbe }; }],
+  ['GS002', o => { containerOf(o).livenessProbe = { ...containerOf(o).readinessProbe, httpGet: { ...containerOf(o).readinessProbe.httpGet, scheme: 'HTTP' } }; }],
   ['GS003', o => { delete containerOf(o).lifecycle; }],
   ['GS004', o => { containerOf(o).lifecycle.preStop = { sleep: { seconds: 60 } }; }],
   ['GS005', o => { deploymentOf(o).spec.template.spec.terminationGracePeriodSeconds = 25; }],
@@ -56,16 +74,40 @@ const MUTATIONS: Array<[string, (objects: any[]) => void]> = [
   ['GS007', o => { deploymentOf(o).spec.strategy.rollingUpdate.maxUnavailable = 1; }],
   ['GS008', o => { deploymentOf(o).spec.strategy.rollingUpdate = { maxSurge: 0, maxUnavailable: 1 }; }],
   ['GS009', o => { deploymentOf(o).spec.replicas = 1; o.splice(2, 1); }],
-  ['GS010', o => { o.push({ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'web', namespace: 'shop' }, spec: { minReplicas: 3, maxReplicas: 9, scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' } } }); }],
+  ['GS010', o => { o.push(HPA(3, 9)); }],
   ['GS011', o => { o.splice(2, 1); }],
-  ['GS012', o => { o[2].spec = { minAvailable: 3, selector: o[2].spec.selector, unhealthyPodEvictionPolicy: 'AlwaysAllow' }; }],
-  ['GS013', o => { delete deploymentOf(o).spec.replicas; o.push({ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'web', namespace: 'shop' }, spec: { minReplicas: 1, maxReplicas: 5, scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' } } }); }],
+  ['GS012', o => { o[2].spec = { minAvailable: 3, selector: o[2].spec.selector, unhealthyPodEvictionPolicy: 'AlwaysAllow' }; }, 'PodDisruptionBudget'],
+  ['GS013', o => { delete deploymentOf(o).spec.replicas; o[2].spec = { minAvailable: 2, selector: o[2].spec.selector, unhealthyPodEvictionPolicy: 'AlwaysAllow' }; o.push(HPA(2, 5)); }, 'PodDisruptionBudget'],
   ['GS014', o => { delete deploymentOf(o).spec.template.spec.topologySpreadConstraints; }],
   ['GS015', o => { containerOf(o).lifecycle.preStop = { tcpSocket: { port: 8080 } }; }],
   ['GS016', o => { containerOf(o).image = 'gcr.io/distroless/nodejs22-debian12'; }],
   ['GS017', o => { deploymentOf(o).spec.progressDeadlineSeconds = 30; containerOf(o).startupProbe = { tcpSocket: { port: 8080 }, failureThreshold: 30 }; }],
-  ['GS018', o => { delete o[2].spec.unhealthyPodEvictionPolicy; }],
-  ['GS019', o => { o[1].spec.publishNotReadyAddresses = true; }],
+  ['GS018', o => { delete o[2].spec.unhealthyPodEvictionPolicy; }, 'PodDisruptionBudget'],
+  ['GS019', o => { o[1].spec.publishNotReadyAddresses = true; }, 'Service'],
+  ['GS020', o => { o[1].spec.ports[0].targetPort = 'http'; }, 'Service'],
+  ['GS021', o => { containerOf(o).readinessProbe = { httpGet: { path: '/ready', port: 'http' } }; }],
+  ['GS022', o => { o.push({ ...o[2], metadata: { name: 'web-extra', namespace: 'shop' } }); }],
+  ['GS023', o => { containerOf(o).lifecycle.preStop = { exec: { command: ['nginx', '-s', 'quit'] } }; }],
+  ['GS024', o => { containerOf(o).lifecycle.preStop = { exec: { command: ['/app/drain.sh'] } }; }],
+  ['GS025', o => { o.push(albIngress({ 'alb.ingress.kubernetes.io/target-group-attributes': 'deregistration_delay.timeout_seconds=15' })); }],
+  ['GS026', o => { o[1].spec.clusterIP = 'None'; }],
+  ['GS027', o => {
+    containerOf(o).lifecycle.preStop = { exec: { command: ['sleep', '35'] } };
+    deploymentOf(o).spec.template.spec.terminationGracePeriodSeconds = 60;
+    o.push(albIngress());
+  }, 'Ingress'],
+  ['GS028', o => { deploymentOf(o).spec.template.metadata.annotations = { 'sidecar.istio.io/inject': 'true' }; }],
+  ['GS029', o => {
+    const d = deploymentOf(o);
+    d.kind = 'DaemonSet';
+    delete d.spec.replicas; delete d.spec.strategy; delete d.spec.progressDeadlineSeconds;
+    d.spec.updateStrategy = { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } };
+    containerOf(o).ports = [{ containerPort: 8080, hostPort: 8080 }];
+  }, 'DaemonSet'],
+  ['GS030', o => {
+    deploymentOf(o).spec.template.spec.volumes = [{ name: 'data', persistentVolumeClaim: { claimName: 'web-data' } }];
+    o.push({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'web-data', namespace: 'shop' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } });
+  }],
 ];
 
 describe('rule pack', () => {
@@ -84,24 +126,25 @@ describe('rule pack', () => {
     }
   });
 
-  test.each(MUTATIONS)('%s: its mutation is caught by exactly that rule', (id, mutate) => {
+  test.each(MUTATIONS)('%s: its mutation is caught by exactly that rule', (id, mutate, kind = 'Deployment') => {
     const objects = webApp();
     mutate(objects);
     const report = checkManifests(objects);
+    expect(report.problems).toEqual([]);
     expect(ids(report)).toEqual([id]);
     const finding = report.findings[0];
-    expect(finding.kind).toBe('Deployment');
+    expect(finding.kind).toBe(kind);
     expect(finding.name).toBe('web');
     expect(finding.namespace).toBe('shop');
     expect(finding.pointer).toMatch(/^\//);
-    expect(formatFinding(finding)).toMatch(new RegExp(`^\\[${id}\\] Deployment 'shop/web'.*: .+\\. Fix: .+`));
+    expect(formatFinding(finding)).toMatch(new RegExp(`^\\[${id}\\] ${kind} 'shop/web'.*: .+\\. Fix: .+`));
   });
 
   test('GS005 names the numbers', () => {
     const objects = webApp();
     deploymentOf(objects).spec.template.spec.terminationGracePeriodSeconds = 25;
     expect(checkManifests(objects).findings[0].message).toBe(
-      "terminationGracePeriodSeconds (25s) is less than container 'app' preStop (15s) + drain (15s, assumed) = 30s; SIGKILL cuts the drain 5s short");
+      'terminationGracePeriodSeconds (25s) is less than preStop (15s) + drain (15s, assumed) = 30s; SIGKILL cuts the drain 5s short');
   });
 
   test('GS005 reads the declared drain', () => {
@@ -116,7 +159,7 @@ describe('rule pack', () => {
   test('GS004 on a native sleep says the API server rejects it', () => {
     const objects = webApp();
     containerOf(objects).lifecycle.preStop = { sleep: { seconds: 60 } };
-    expect(checkManifests(objects).findings[0].message).toBe("container 'app' preStop waits 60s but terminationGracePeriodSeconds is 40s; the API server rejects this pod");
+    expect(checkManifests(objects).findings[0].message).toBe('preStop waits 60s but terminationGracePeriodSeconds is 40s; the API server rejects this pod');
   });
 
   test('severities: warnings do not count as errors', () => {
@@ -148,7 +191,7 @@ describe('rule pack', () => {
     deploymentOf(objects).metadata.annotations = { 'graceful-k8s.io/suppress': '{"GS009":"meh","GS999":"because I said so"}' };
     expect(checkManifests(objects).problems).toEqual([
       "Deployment 'shop/web': suppression of GS009 needs a reason of at least 10 characters (got \"meh\"); say why the rule does not apply",
-      expect.stringMatching(/^Deployment 'shop\/web': suppression of unknown rule 'GS999'; known rules are GS001, GS002/),
+      expect.stringMatching(/^Deployment 'shop\/web': suppression of unknown rule 'GS999'; known rules are GS000, GS001, GS002/),
     ]);
   });
 
@@ -205,11 +248,11 @@ describe('shell entrypoints', () => {
 });
 
 describe('documentation', () => {
-  test('the README rule table lists every rule with its severity, title, rationale and fix', () => {
+  test('the README rule table is the one generated from the registry (npx projen docs:rules)', () => {
     const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+    expect(readmeWithRulesTable(readme)).toBe(readme);
     for (const r of ruleInfos()) {
-      const esc = (s: string) => s.replace(/\|/g, '\\|');
-      expect(readme).toContain(`| ${r.id} | ${r.severity} | ${esc(r.title)} | ${esc(r.rationale)} | ${esc(r.fix)} |`);
+      expect(readme).toContain(`| ${r.id} | ${r.severity} | ${r.area} | ${r.phase} |`);
     }
   });
 });

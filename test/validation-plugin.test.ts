@@ -30,23 +30,23 @@ describe('GracefulValidationPlugin (cdk8s CLI validation contract)', () => {
     await new GracefulValidationPlugin().validate(ctx.context);
     expect(ctx.violations.map(v => v.ruleName)).toEqual([
       'GS006 (error) Shell entrypoint without exec swallows SIGTERM',
-      'GS007 (error) Rollout drops capacity (maxUnavailable > 0 or Recreate)',
-      'GS009 (warning) Fewer than 2 replicas and no autoscaler',
       'GS012 (error) PodDisruptionBudget blocks every eviction',
       'GS018 (warning) PodDisruptionBudget without unhealthyPodEvictionPolicy: AlwaysAllow',
     ]);
     expect(ctx.violations[0].violatingResources).toEqual([{
       resourceName: 'mailer',
       manifestPath: path.join(FIXTURES, 'worker.yaml'),
-      locations: [expect.stringMatching(/^line 20 \/spec\/template\/spec\/containers\/0\/command \(container 'worker'\): container 'worker' runs/)],
+      locations: [expect.stringMatching(/^line 20 \/spec\/template\/spec\/containers\/0\/command \(container 'worker'\): runs/)],
     }]);
-    expect(ctx.summary()).toEqual({ status: 'failure', metadata: { objects: '2', workloads: '1', errors: '3', warnings: '2', suppressed: '0' } });
+    expect(ctx.summary()).toEqual({ status: 'failure', metadata: { objects: '2', workloads: '1', errors: '2', warnings: '1', suppressed: '0' } });
   });
 
   test('succeeds on warnings unless failOnWarnings', async () => {
     const file = path.join(ROOT, '.tmp', 'plugin-warn.yaml');
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: solo}\nspec:\n  replicas: 1\n  template:\n    spec:\n      containers: [{name: c, image: x}]\n');
+    // One serving replica, otherwise graceful: a GS009 warning and nothing else.
+    fs.writeFileSync(file, 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: solo}\nspec:\n  replicas: 1\n  template:\n    spec:\n      containers:\n'
+      + '      - {name: c, image: x, ports: [{containerPort: 80}], readinessProbe: {tcpSocket: {port: 80}}, lifecycle: {preStop: {sleep: {seconds: 10}}}}\n');
     const lenient = fakeContext([file]);
     await new GracefulValidationPlugin().validate(lenient.context);
     expect(lenient.summary().status).toBe('success');
@@ -59,7 +59,7 @@ describe('GracefulValidationPlugin (cdk8s CLI validation contract)', () => {
     const dir = fs.mkdtempSync(path.join(ROOT, '.tmp', 'plugin-app-'));
     // The CLI requires the plugin by path; the shim compiles the TypeScript source on the fly.
     fs.writeFileSync(path.join(dir, 'plugin.js'), `require('ts-node').register({ transpileOnly: true, project: ${JSON.stringify(path.join(ROOT, 'tsconfig.json'))} });\n`
-      + `module.exports = require(${JSON.stringify(path.join(ROOT, 'src', 'validation-plugin.ts'))});\n`);
+      + `module.exports = require(${JSON.stringify(path.join(ROOT, 'src', 'checks', 'validation-plugin.ts'))});\n`);
     fs.writeFileSync(path.join(dir, 'cdk8s.yaml'), [
       'app: node app.js',
       'language: typescript',

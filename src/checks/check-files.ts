@@ -2,11 +2,15 @@
 // parse every file, check all objects together (a Service in one file selects a Deployment
 // in another, as in a cluster), and give each finding its file and line.
 
-import { ParseError, SourcedObject, loadManifests } from '../manifest/load';
-import { lineOfPointer } from '../manifest/locate';
-import { ContainerTimeline, shutdownTimeline } from './shutdown-timeline';
 import { CheckOptions, CheckReport, checkObjects } from './engine';
 import { Finding, Severity } from './rule';
+import { ContainerTimeline, shutdownTimeline } from './shutdown-timeline';
+import { ClusterModel } from '../manifest/cluster';
+import { nameOf } from '../manifest/kube-object';
+import { ParseError, SourcedObject, loadManifests } from '../manifest/load';
+import { lineOfPointer } from '../manifest/locate';
+import { ServicePortRoute, Serving, trafficOf } from '../manifest/routing';
+import { WorkloadView } from '../manifest/workload';
 
 /** A manifest text and the name to report it under. */
 export interface SourceText {
@@ -23,6 +27,16 @@ export interface LocatedFinding extends Finding {
   readonly objectLine: number;
 }
 
+/** What routes traffic to one workload, as text (the checker's `--routes` view). */
+export interface WorkloadRoutes {
+  readonly kind: string;
+  readonly name: string;
+  readonly namespace: string;
+  readonly routesVisible: boolean;
+  readonly containers: Array<{ readonly container: string; readonly serving: Serving; readonly routes: string[] }>;
+  readonly mesh?: string;
+}
+
 /** The checker's result over files. */
 export interface FilesReport extends Omit<CheckReport, 'findings'> {
   readonly findings: LocatedFinding[];
@@ -30,11 +44,36 @@ export interface FilesReport extends Omit<CheckReport, 'findings'> {
   readonly fileCount: number;
   /** Shutdown timelines of every workload, when asked for. */
   readonly timelines: ContainerTimeline[];
+  /** Traffic routes of every workload, when asked for. */
+  readonly routes: WorkloadRoutes[];
 }
 
-/** Options of `checkTexts`: the engine's, and whether to build timelines. */
+function routeText(r: ServicePortRoute): string {
+  const port = `${r.servicePort.port}${r.servicePort.name ? ` '${r.servicePort.name}'` : ''}`;
+  const via = r.via.map(d => (d.kind === 'kube-proxy' || d.kind === 'headless-dns' ? d.kind : `${d.through} [${d.kind}]`)).join(', ');
+  return `port ${r.containerPort}${r.declared ? '' : ' (not declared)'} <- Service '${nameOf(r.service)}' port ${port} (${r.purpose}) via ${via}`;
+}
+
+function workloadRoutes(w: WorkloadView, model: ClusterModel): WorkloadRoutes {
+  const traffic = trafficOf(w, model);
+  return {
+    kind: w.kind,
+    name: w.name,
+    namespace: w.namespace,
+    routesVisible: traffic.routesVisible,
+    containers: traffic.containers.map(t => ({
+      container: t.container.name,
+      serving: t.serving,
+      routes: [...t.routes.map(routeText), ...t.dataPlanes.filter(d => d.kind === 'host-port').map(d => `${d.through} (node-local)`)],
+    })),
+    mesh: traffic.mesh && `${traffic.mesh.kind}${traffic.mesh.native ? ' (native sidecar)' : ''}, proxy drain ${traffic.mesh.drainSeconds}s`,
+  };
+}
+
+/** Options of `checkTexts`: the engine's, and which views to build. */
 export interface CheckTextsOptions extends CheckOptions {
   readonly timelines?: boolean;
+  readonly routes?: boolean;
 }
 
 export function checkTexts(texts: SourceText[], options: CheckTextsOptions = {}): FilesReport {
@@ -59,7 +98,8 @@ export function checkTexts(texts: SourceText[], options: CheckTextsOptions = {})
     return { ...finding, file: source.file, line: lineOfPointer(source, finding.pointer), objectLine };
   });
   const timelines = options.timelines ? sources.flatMap(s => shutdownTimeline(s.object, report.findings, model)) : [];
-  return { ...report, findings, parseErrors, fileCount: texts.length, timelines };
+  const routes = options.routes ? model.workloads.filter(w => w.longRunning).map(w => workloadRoutes(w, model)) : [];
+  return { ...report, findings, parseErrors, fileCount: texts.length, timelines, routes };
 }
 
 /** Errors (error findings plus problems with suppressions) and warnings of a report. */

@@ -2,13 +2,13 @@
 // its kind, with the cluster model (every other object) in view. One object's bad field, or
 // a rule that cannot read it, is reported and never stops the other objects' checks.
 
+import { CHECKED_KINDS, RULES, RULES_BY_ID } from './registry';
+import { Finding, RawFinding, RuleContext, Severity, WorkloadContext } from './rule';
+import { Suppression, suppressionProblems, suppressionsOf } from './suppressions';
 import { ClusterModel } from '../manifest/cluster';
 import { isRecord } from '../manifest/fields';
 import { KubeObject, describeObject, nameOf, namespaceOf } from '../manifest/kube-object';
 import { trafficOf } from '../manifest/routing';
-import { CHECKED_KINDS, RULES, RULES_BY_ID } from './registry';
-import { Finding, RawFinding, RuleContext, Severity, WorkloadContext } from './rule';
-import { Suppression, suppressionProblems, suppressionsOf } from './suppressions';
 
 /**
  * Objects of the input that no rule checked, by reason (e.g. `ConfigMap`, or

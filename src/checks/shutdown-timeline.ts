@@ -1,3 +1,5 @@
+import { RULES_BY_ID } from './registry';
+import { Finding, TimelinePhase } from './rule';
 import { ClusterModel } from '../manifest/cluster';
 import { DATA_PLANES } from '../manifest/data-planes';
 import { KubeObject } from '../manifest/kube-object';
@@ -5,8 +7,6 @@ import { secondsText } from '../manifest/pre-stop-hook';
 import { ContainerTraffic, MeshView, isServing, trafficOf } from '../manifest/routing';
 import { workloadOf } from '../manifest/workload';
 import { killTimeline } from '../timing/shutdown-budget';
-import { RULES_BY_ID } from './registry';
-import { Finding, TimelinePhase } from './rule';
 
 
 /**

@@ -2,8 +2,8 @@
 // live in an annotation on the object, so the YAML carries them to the CLI and the cdk8s plugin.
 
 import { ApiObject } from 'cdk8s';
-import { KubeObject, SUPPRESS_ANNOTATION } from '../manifest/kube-object';
 import { RULES_BY_ID } from './registry';
+import { KubeObject, SUPPRESS_ANNOTATION } from '../manifest/kube-object';
 
 /** Shortest reason a suppression may carry, as cdk-nag requires. */
 export const MIN_SUPPRESSION_REASON_LENGTH = 10;

@@ -1,14 +1,15 @@
 // graceful-check: the GS rule pack over any Kubernetes YAML/JSON (Helm output, kustomize
-// builds, hand-written manifests). Exit code: 0 clean (warnings allowed), 1 errors,
-// 2 usage or parse error (2 wins when both happen).
+// builds, hand-written manifests). Exit code: 0 nothing at the --fail-on level, 1 findings at
+// that level, 2 usage, configuration, unreadable input or parse error (2 wins).
 
-import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { FilesReport, LocatedFinding, SourceText, checkTexts, severityCounts } from '../checks/check-files';
+import { formatJson, formatSarif, formatText } from './check-output';
+import { CheckerConfig, FailOn, findConfig, readConfig } from './config';
+import { DEFAULT_MAX_FILE_BYTES, collectInputs } from './inputs';
+import { checkTexts, severityCounts } from '../checks/check-files';
 import { ruleInfos } from '../checks/registry';
-import { RuleInfo, Severity } from '../checks/rule';
-import { formatTimeline } from '../checks/shutdown-timeline';
+import { RuleInfo } from '../checks/rule';
 
 /** Where the CLI reads and writes; real streams in `bin`, buffers in tests. */
 export interface CliIo {
@@ -18,218 +19,182 @@ export interface CliIo {
   readonly cwd: string;
 }
 
-const USAGE = `usage: graceful-check [options] <file|dir|-> ...
+function usage(rules: RuleInfo[]): string {
+  return `usage: graceful-check [options] <file|dir|-> ...
 
 Checks Kubernetes manifests (multi-document YAML or JSON; '-' reads stdin, a directory is
-searched for *.yaml, *.yml, *.json) against the graceful-shutdown rules GS001-GS019.
+searched for *.yaml, *.yml, *.json) against the graceful-shutdown rules ${rules[0].id}-${rules[rules.length - 1].id}
+(--list-rules). Settings also come from the nearest .graceful-check.yaml at or above the
+first input (disable, enable, failOn, routes, exclude, suppress); flags win.
 
 options:
   -o, --output <text|json|sarif>  output format (default: text)
-      --timeline                  print each workload's shutdown timeline (text output)
+      --disable <GSnnn,...>       rules not to run (repeatable)
+      --enable <GSnnn,...>        run only these rules (repeatable)
+      --fail-on <error|warning|never>  what makes the exit code 1 (default: error)
+      --routes [complete|partial] print what routes traffic to each workload; with a value, say
+                                  whether every Service and Ingress is in the input (default:
+                                  a namespace with a Service in the input is complete)
+      --timeline                  print each container's shutdown timeline (text output)
+      --config <file>             read this configuration file instead of searching for one
+      --no-config                 ignore configuration files
+      --max-file-size <bytes>     largest file read (default ${DEFAULT_MAX_FILE_BYTES})
+      --allow-empty               exit 0 when the input holds no object (default: exit 2)
       --explain <GSnnn>           print a rule's rationale and fix, then exit
       --list-rules                print every rule, then exit
   -h, --help                      print this help
 
-exit code: 0 no errors (warnings allowed), 1 errors found, 2 usage or parse error
+exit code: 0 nothing at the --fail-on level, 1 findings at that level, 2 usage,
+configuration, unreadable input or parse error (2 wins)
 example: helm template my-release ./chart | graceful-check -`;
-
-const MANIFEST_FILE = /\.(ya?ml|json)$/i;
-
-function collectFiles(target: string, io: CliIo, out: string[]): void {
-  const abs = path.resolve(io.cwd, target);
-  const stat = fs.statSync(abs);
-  if (stat.isDirectory()) {
-    for (const entry of fs.readdirSync(abs).sort()) {
-      if (entry === 'node_modules' || entry.startsWith('.')) continue;
-      const child = path.join(target, entry);
-      const childStat = fs.statSync(path.resolve(io.cwd, child));
-      if (childStat.isDirectory() || MANIFEST_FILE.test(entry)) {
-        collectFiles(child, io, out);
-      }
-    }
-  } else {
-    out.push(target);
-  }
 }
 
-function where(f: { namespace: string; name: string }): string {
-  return `${f.namespace ? f.namespace + '/' : ''}${f.name}`;
+type Values = Record<string, string | string[] | boolean | undefined>;
+
+function parse(argv: string[]): { values: Values; positionals: string[] } {
+  // `--routes` takes an optional value: a bare flag is rewritten to its default.
+  const args = argv.map((a, i) => (a === '--routes' && !['complete', 'partial'].includes(argv[i + 1] ?? '') ? '--routes=auto' : a));
+  return parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      'output': { type: 'string', short: 'o', default: 'text' },
+      'disable': { type: 'string', multiple: true },
+      'enable': { type: 'string', multiple: true },
+      'fail-on': { type: 'string' },
+      'routes': { type: 'string' },
+      'timeline': { type: 'boolean', default: false },
+      'config': { type: 'string' },
+      'no-config': { type: 'boolean', default: false },
+      'max-file-size': { type: 'string' },
+      'allow-empty': { type: 'boolean', default: false },
+      'explain': { type: 'string' },
+      'list-rules': { type: 'boolean', default: false },
+      'help': { type: 'boolean', short: 'h', default: false },
+    },
+  }) as { values: Values; positionals: string[] };
 }
 
-function formatText(report: FilesReport, showTimeline: boolean): string {
-  const out: string[] = [];
-  const groups = new Map<string, LocatedFinding[]>();
-  for (const f of report.findings) {
-    const key = `${f.file}:${f.objectLine}  ${f.kind} ${where(f)}`;
-    groups.set(key, [...(groups.get(key) ?? []), f]);
-  }
-  for (const [header, findings] of groups) {
-    out.push(header);
-    for (const f of findings) {
-      out.push(`  ${f.file}:${f.line}  ${f.severity.padEnd(7)}  ${f.ruleId}  ${f.container ? `[${f.container}] ` : ''}${f.message}`);
-      out.push(`  ${' '.repeat(`${f.file}:${f.line}`.length)}  fix: ${f.fix}`);
-    }
-    out.push('');
-  }
-  if (showTimeline) {
-    for (const t of report.timelines) {
-      out.push(...formatTimeline(t), '');
-    }
-  }
-  for (const s of report.suppressions) {
-    out.push(`suppressed: ${s.ruleId} on ${s.kind} ${where(s)}: ${s.reason}`);
-  }
-  for (const p of report.problems) {
-    out.push(`problem: ${p}`);
-  }
-  for (const e of report.parseErrors) {
-    out.push(`parse error: ${e.file}:${e.line}: ${e.message}`);
-  }
-  const { errors, warnings } = severityCounts(report);
-  out.push(`${report.objectCount} objects (${report.workloadCount} workloads) in ${report.fileCount} input(s): `
-    + `${errors} error(s), ${warnings} warning(s), ${report.suppressed.length} suppressed, ${report.parseErrors.length} parse error(s)`);
-  return out.join('\n') + '\n';
+function ruleIds(values: string[] | undefined): string[] | undefined {
+  return values?.flatMap(v => v.split(',')).map(v => v.trim().toUpperCase()).filter(v => v !== '');
 }
 
-function sarifLevel(severity: Severity): string {
-  return severity === Severity.ERROR ? 'error' : 'warning';
-}
-
-function formatSarif(report: FilesReport, rules: RuleInfo[]): string {
-  const sarif = {
-    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
-    version: '2.1.0',
-    runs: [{
-      tool: {
-        driver: {
-          name: 'graceful-check',
-          informationUri: 'https://www.npmjs.com/package/graceful-k8s',
-          rules: rules.map(r => ({
-            id: r.id,
-            name: r.title,
-            shortDescription: { text: r.title },
-            fullDescription: { text: r.rationale },
-            help: { text: `Fix: ${r.fix}` },
-            defaultConfiguration: { level: sarifLevel(r.severity) },
-          })),
-        },
-      },
-      results: [
-        ...report.findings.map(f => ({
-          ruleId: f.ruleId,
-          ruleIndex: rules.findIndex(r => r.id === f.ruleId),
-          level: sarifLevel(f.severity),
-          message: { text: `${f.kind} ${where(f)}${f.container ? ` container '${f.container}'` : ''}: ${f.message}. Fix: ${f.fix}` },
-          locations: [{ physicalLocation: { artifactLocation: { uri: f.file.split(path.sep).join('/') }, region: { startLine: f.line } } }],
-        })),
-      ],
-      invocations: [{
-        executionSuccessful: report.parseErrors.length === 0,
-        toolExecutionNotifications: report.parseErrors.map(e => ({
-          level: 'error',
-          message: { text: `parse error: ${e.message}` },
-          locations: [{ physicalLocation: { artifactLocation: { uri: e.file.split(path.sep).join('/') }, region: { startLine: e.line } } }],
-        })),
-      }],
-    }],
+/** Flags and the config file, merged (flags win); throws on a bad value. */
+function settings(values: Values, positionals: string[], io: CliIo): CheckerConfig & { failOn: FailOn } {
+  let config: CheckerConfig = {};
+  if (!values['no-config']) {
+    const first = positionals.find(p => p !== '-');
+    const file = values.config ? path.resolve(io.cwd, values.config as string) : findConfig(first ? path.dirname(path.resolve(io.cwd, first)) : io.cwd);
+    if (file) config = readConfig(file);
+  }
+  const failOn = (values['fail-on'] as string | undefined) ?? config.failOn ?? 'error';
+  if (!['error', 'warning', 'never'].includes(failOn)) {
+    throw new Error(`--fail-on must be error, warning or never (got '${failOn}')`);
+  }
+  const routes = values.routes === 'complete' || values.routes === 'partial' ? values.routes : config.routes;
+  return {
+    ...config,
+    disable: [...(config.disable ?? []), ...(ruleIds(values.disable as string[]) ?? [])],
+    enable: ruleIds(values.enable as string[]) ?? config.enable,
+    failOn: failOn as FailOn,
+    routes,
   };
-  return JSON.stringify(sarif, null, 2) + '\n';
 }
 
-function formatJson(report: FilesReport): string {
-  const { findings, suppressed, suppressions, problems, parseErrors, objectCount, workloadCount, fileCount, timelines } = report;
-  return JSON.stringify({ findings, suppressed, suppressions, problems, parseErrors, objectCount, workloadCount, fileCount, timelines }, null, 2) + '\n';
+function maxFileBytes(value: unknown): number {
+  if (value === undefined) return DEFAULT_MAX_FILE_BYTES;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new Error(`--max-file-size takes a whole number of bytes above 0 (got '${value}')`);
+  }
+  return n;
 }
 
-function explain(rule: RuleInfo): string {
-  return `${rule.id} (${rule.severity}): ${rule.title}\n\nwhy: ${rule.rationale}\n\nfix: ${rule.fix}\n`;
+/** Answers the options that print something and exit; undefined when none was given. */
+function infoCommand(values: Values, rules: RuleInfo[], io: CliIo): number | undefined {
+  if (values.help) {
+    io.stdout(usage(rules) + '\n');
+    return 0;
+  }
+  if (values.explain !== undefined) {
+    const rule = rules.find(r => r.id === String(values.explain).toUpperCase());
+    if (!rule) {
+      io.stderr(`graceful-check: unknown rule '${values.explain}'; known rules are ${rules.map(r => r.id).join(', ')}\n`);
+      return 2;
+    }
+    io.stdout(`${rule.id} (${rule.severity}, ${rule.area}, at ${rule.phase}): ${rule.title}\n\nwhy: ${rule.rationale}\n\nfix: ${rule.fix}\n`);
+    return 0;
+  }
+  if (values['list-rules']) {
+    io.stdout(rules.map(r => `${r.id}  ${r.severity.padEnd(7)}  ${r.area.padEnd(10)}  ${r.title}`).join('\n') + '\n');
+    return 0;
+  }
+  return undefined;
 }
 
 /**
  * Runs the CLI; returns the exit code.
  */
 export function main(argv: string[], io: CliIo): number {
-  let parsed;
+  const rules = ruleInfos();
+  let values: Values;
+  let positionals: string[];
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        'output': { type: 'string', short: 'o', default: 'text' },
-        'timeline': { type: 'boolean', default: false },
-        'explain': { type: 'string' },
-        'list-rules': { type: 'boolean', default: false },
-        'help': { type: 'boolean', short: 'h', default: false },
-      },
-    });
+    ({ values, positionals } = parse(argv));
   } catch (e) {
-    io.stderr(`graceful-check: ${(e as Error).message}\n${USAGE}\n`);
+    io.stderr(`graceful-check: ${(e as Error).message}\n${usage(rules)}\n`);
     return 2;
   }
-  const { values, positionals } = parsed;
-  const rules = ruleInfos();
-  if (values.help) {
-    io.stdout(USAGE + '\n');
-    return 0;
-  }
-  if (values.explain !== undefined) {
-    const rule = rules.find(r => r.id === values.explain!.toUpperCase());
-    if (!rule) {
-      io.stderr(`graceful-check: unknown rule '${values.explain}'; known rules are ${rules.map(r => r.id).join(', ')}\n`);
-      return 2;
-    }
-    io.stdout(explain(rule));
-    return 0;
-  }
-  if (values['list-rules']) {
-    io.stdout(rules.map(r => `${r.id}  ${r.severity.padEnd(7)}  ${r.title}`).join('\n') + '\n');
-    return 0;
-  }
-  if (!['text', 'json', 'sarif'].includes(values.output!)) {
-    io.stderr(`graceful-check: --output must be text, json or sarif (got '${values.output}')\n`);
+  const info = infoCommand(values, rules, io);
+  if (info !== undefined) return info;
+  const output = values.output as string;
+  if (!['text', 'json', 'sarif'].includes(output)) {
+    io.stderr(`graceful-check: --output must be text, json or sarif (got '${output}')\n`);
     return 2;
   }
   if (positionals.length === 0) {
-    io.stderr(`graceful-check: no input; pass files, directories, or - for stdin\n${USAGE}\n`);
+    io.stderr(`graceful-check: no input; pass files, directories, or - for stdin\n${usage(rules)}\n`);
     return 2;
   }
-
-  const texts: SourceText[] = [];
-  const unreadable: string[] = [];
-  for (const target of positionals) {
-    if (target === '-') {
-      texts.push({ file: '<stdin>', text: io.readStdin() });
-      continue;
-    }
-    const files: string[] = [];
-    try {
-      collectFiles(target, io, files);
-    } catch (e) {
-      unreadable.push(`${target}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`);
-      continue;
-    }
-    for (const file of files) {
-      try {
-        texts.push({ file, text: fs.readFileSync(path.resolve(io.cwd, file), 'utf8') });
-      } catch (e) {
-        unreadable.push(`${file}: ${(e as Error).message}`);
-      }
-    }
-  }
-
-  const report = checkTexts(texts, { timelines: values.timeline || values.output === 'json' });
-  const output = values.output === 'json' ? formatJson(report) : values.output === 'sarif' ? formatSarif(report, rules) : formatText(report, values.timeline!);
-  io.stdout(output);
-  for (const u of unreadable) {
-    io.stderr(`graceful-check: cannot read ${u}\n`);
-  }
-  if (unreadable.length > 0 || report.parseErrors.length > 0) {
-    if (values.output !== 'text') {
-      for (const e of report.parseErrors) {
-        io.stderr(`graceful-check: parse error: ${e.file}:${e.line}: ${e.message}\n`);
-      }
-    }
+  let config: ReturnType<typeof settings>;
+  let limit: number;
+  try {
+    config = settings(values, positionals, io);
+    limit = maxFileBytes(values['max-file-size']);
+  } catch (e) {
+    io.stderr(`graceful-check: ${(e as Error).message}\n`);
     return 2;
   }
-  return severityCounts(report).errors > 0 ? 1 : 0;
+  return run(positionals, values, config, limit, rules, io);
+}
+
+function run(positionals: string[], values: Values, config: ReturnType<typeof settings>, limit: number, rules: RuleInfo[], io: CliIo): number {
+  const inputs = collectInputs(positionals, { cwd: io.cwd, maxFileBytes: limit, readStdin: io.readStdin });
+  const report = checkTexts(inputs.texts, {
+    timelines: values.timeline === true || values.output === 'json',
+    routes: values.routes !== undefined || values.output === 'json',
+    disabledRules: config.disable,
+    enabledRules: config.enable,
+    exclude: config.exclude,
+    suppressions: config.suppress,
+    routesComplete: config.routes === undefined ? undefined : config.routes === 'complete',
+  });
+  const options = { timeline: values.timeline === true, routes: values.routes !== undefined, unreadable: inputs.unreadable };
+  const format = values.output === 'json' ? formatJson : values.output === 'sarif' ? formatSarif : formatText;
+  io.stdout(format(report, rules, options));
+  if (values.output !== 'text') {
+    for (const e of report.parseErrors) io.stderr(`graceful-check: parse error: ${e.file}:${e.line}: ${e.message}\n`);
+  }
+  for (const u of inputs.unreadable) io.stderr(`graceful-check: cannot read ${u}\n`);
+  for (const s of inputs.skipped) io.stderr(`graceful-check: skipped ${s}\n`);
+  const empty = report.objectCount === 0 && report.parseErrors.length === 0 && inputs.unreadable.length === 0;
+  if (empty) {
+    io.stderr(`graceful-check: the input holds no Kubernetes object (${inputs.texts.length === 0 ? 'no manifest file found' : `${inputs.texts.map(t => t.file).join(', ')} ${inputs.texts.length === 1 ? 'is' : 'are'} empty`}); `
+      + 'if a generator such as `helm template` printed nothing, check its arguments; pass --allow-empty to accept an empty input\n');
+  }
+  if (inputs.unreadable.length > 0 || report.parseErrors.length > 0 || (empty && !values['allow-empty'])) {
+    return 2;
+  }
+  const { errors, warnings } = severityCounts(report);
+  return config.failOn === 'never' ? 0 : errors > 0 || (config.failOn === 'warning' && warnings > 0) ? 1 : 0;
 }

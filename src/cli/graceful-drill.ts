@@ -5,8 +5,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { loadManifests } from '../manifest/load';
 import { DrillReport, formatDrillReport, runDrill } from '../drill/drill';
+import { loadManifests } from '../manifest/load';
 
 const USAGE = `usage: graceful-drill <manifest.yaml> --exec "<command>" [options]
 

@@ -5,10 +5,10 @@ import { ChildProcess, spawn } from 'child_process';
 import { EventEmitter } from 'events';
 import * as http from 'http';
 import * as net from 'net';
-import { ResolvedProbe } from '../manifest/probe';
-import { killTimeline } from '../timing/shutdown-budget';
 import { Clock } from './clock';
 import { DrillContainer } from './drill-spec';
+import { ResolvedProbe } from '../manifest/probe';
+import { killTimeline } from '../timing/shutdown-budget';
 
 /** How pods are run locally. */
 export interface PodRuntime {

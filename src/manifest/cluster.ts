@@ -2,11 +2,11 @@
 // autoscalers, Ingresses and routes relate to which workload, matched as Kubernetes matches
 // them (selectors within a namespace, scaleTargetRef by kind and name).
 
+import { DEFAULT_HPA_MIN_REPLICAS } from './defaults';
 import { isRecord } from './fields';
 import { KubeObject, namespaceOf, nameOf } from './kube-object';
 import { SelectorIndex, selectorMatches, serviceSelects } from './selectors';
 import { WorkloadView, workloadOf } from './workload';
-import { DEFAULT_HPA_MIN_REPLICAS } from './defaults';
 
 /** Something that sets a workload's replica count: an HPA or a KEDA ScaledObject. */
 export interface Scaler {
@@ -53,6 +53,13 @@ export class ClusterModel {
   /** Prometheus Operator ServiceMonitors: the Service ports they name are scraped for metrics. */
   public readonly serviceMonitors: KubeObject[];
   public readonly workloads: WorkloadView[];
+  /**
+   * Whether the routes to pods of this namespace are all in view. When set by the caller it
+   * holds everywhere; by default a namespace with at least one Service is taken as complete
+   * (the checker on a whole install), one without as partial (a workload checked on its own,
+   * its Service elsewhere): then declared ports count as serving.
+   */
+  public readonly routesComplete?: boolean;
   private readonly serviceIndex: SelectorIndex;
   private readonly pdbIndex: SelectorIndex;
   private readonly scalerIndex = new Map<string, KubeObject[]>();
@@ -98,14 +105,6 @@ export class ClusterModel {
       }
     }
   }
-
-  /**
-   * Whether the routes to pods of this namespace are all in view. When set by the caller it
-   * holds everywhere; by default a namespace with at least one Service is taken as complete
-   * (the checker on a whole install), one without as partial (a workload checked on its own,
-   * its Service elsewhere): then declared ports count as serving.
-   */
-  public readonly routesComplete?: boolean;
 
   public routesVisible(namespace: string): boolean {
     return this.routesComplete ?? this.namespacesWithServices.has(namespace);

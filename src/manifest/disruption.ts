@@ -1,8 +1,8 @@
 // PodDisruptionBudgets and autoscalers as the disruption rules read them (spec 6).
 
-import { resolveIntOrPercent } from '../timing/rollout-plan';
 import { FieldProblem, FieldReader } from './fields';
 import { KubeObject } from './kube-object';
+import { resolveIntOrPercent } from '../timing/rollout-plan';
 
 /** A PodDisruptionBudget's budget, read as the API server reads it. */
 export interface PdbView {

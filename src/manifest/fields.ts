@@ -16,14 +16,32 @@ export interface FieldProblem {
 /** Longest value shown in a message. */
 const SHOWN_CHARACTERS = 60;
 
-/** A value as a message shows it: JSON, cut short. */
+/** A value as a message shows it: JSON, cut short (and never serialized whole: it may be huge). */
 export function shown(value: unknown): string {
-  let text: string;
-  try {
-    text = JSON.stringify(value) ?? String(value);
-  } catch {
-    text = String(value);
-  }
+  const parts: string[] = [];
+  let length = 0;
+  const add = (s: string) => {
+    parts.push(s);
+    length += s.length;
+  };
+  const visit = (v: unknown, depth: number): void => {
+    if (length > SHOWN_CHARACTERS) return;
+    if (v === null || typeof v !== 'object') {
+      add(v === undefined ? 'undefined' : JSON.stringify(v) ?? String(v));
+    } else if (depth > 3) {
+      add(Array.isArray(v) ? '[...]' : '{...}');
+    } else if (Array.isArray(v)) {
+      add('[');
+      v.slice(0, 10).forEach((x, i) => { if (i > 0) add(','); visit(x, depth + 1); });
+      add(']');
+    } else {
+      add('{');
+      Object.entries(v).slice(0, 10).forEach(([k, x], i) => { if (i > 0) add(','); add(`${JSON.stringify(k)}:`); visit(x, depth + 1); });
+      add('}');
+    }
+  };
+  visit(value, 0);
+  const text = parts.join('');
   return text.length > SHOWN_CHARACTERS ? `${text.slice(0, SHOWN_CHARACTERS - 3)}...` : text;
 }
 

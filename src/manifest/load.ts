@@ -24,6 +24,50 @@ export interface ParseError {
   readonly message: string;
 }
 
+/**
+ * Most nodes a document may expand to through YAML aliases. An alias is a reference, so a
+ * small text can describe an exponentially large value (a "billion laughs" bomb); well-kept
+ * parsers cap alias expansion (the `yaml` package at 100 aliases), and so do we, by the size
+ * the value would have once expanded. A large real manifest has tens of thousands of nodes.
+ */
+export const MAX_EXPANDED_NODES = 1_000_000;
+
+/** Nodes a value would have with every alias expanded, counted without expanding (memoized by identity). */
+export function expandedNodeCount(root: unknown, limit = MAX_EXPANDED_NODES): number {
+  type Frame = { node: object; children: unknown[]; i: number; total: number };
+  const memo = new Map<object, number>();
+  const onStack = new Set<object>();
+  const stack: Frame[] = [];
+  // The size of a leaf or a counted node, or undefined after pushing a node still to count.
+  const sizeOrPush = (v: unknown): number | undefined => {
+    if (v === null || typeof v !== 'object') return 1;
+    const known = memo.get(v);
+    if (known !== undefined) return known;
+    if (onStack.has(v)) return Infinity; // a cycle expands forever
+    onStack.add(v);
+    stack.push({ node: v, children: Array.isArray(v) ? v : Object.values(v), i: 0, total: 1 });
+    return undefined;
+  };
+  const first = sizeOrPush(root);
+  if (first !== undefined) return first;
+  // Iterative, so a deeply nested value cannot overflow the stack here.
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1];
+    if (frame.i < frame.children.length) {
+      const size = sizeOrPush(frame.children[frame.i++]);
+      if (size !== undefined && (frame.total += size) > limit) return frame.total;
+      continue;
+    }
+    stack.pop();
+    onStack.delete(frame.node);
+    memo.set(frame.node, frame.total);
+    const parent = stack[stack.length - 1];
+    if (!parent) return frame.total;
+    if ((parent.total += frame.total) > limit) return parent.total;
+  }
+  return 1;
+}
+
 // A document separator (`---`, optionally followed by content) or end marker (`...`).
 const BOUNDARY = /^(?:---(?=[ \t]|\r?$)|\.\.\.[ \t]*\r?$)[^\n]*$/gm;
 
@@ -77,9 +121,18 @@ export function loadManifests(text: string, file: string): { objects: SourcedObj
     const doc = text.slice(start, end);
     if (/^[ \t]*[^\s#]/m.test(doc)) {
       try {
-        pushObject(objects, loadYaml(doc, { filename: file }), file, line, doc);
+        const value = loadYaml(doc, { filename: file });
+        // Only a document with an alias can expand beyond its text.
+        if (doc.includes('*')) {
+          const nodes = expandedNodeCount(value);
+          if (nodes > MAX_EXPANDED_NODES) {
+            throw new Error(`the document expands to more than ${MAX_EXPANDED_NODES} nodes through YAML aliases (an alias bomb?); refused`);
+          }
+        }
+        pushObject(objects, value, file, line, doc);
       } catch (e: any) {
-        errors.push({ file, line: line + (e?.mark?.line ?? 0), message: String(e?.reason ?? e?.message ?? e).split('\n')[0] });
+        const message = e instanceof RangeError ? 'the document is nested too deeply to read' : String(e?.reason ?? e?.message ?? e).split('\n')[0];
+        errors.push({ file, line: line + (e?.mark?.line ?? 0), message });
       }
     }
   };

@@ -157,7 +157,9 @@ function resolveTarget(w: WorkloadView, targetPort: number | string, protocol: s
 }
 
 /** What a Service port carries: metrics (by name, or named by a ServiceMonitor), peer discovery, or client traffic. */
-function purposeOf(model: ClusterModel, service: KubeObject, port: { name?: string; port: number; targetPort: number | string }, container: ContainerView, containerPort: number, fronted: boolean): RoutePurpose {
+function purposeOf(
+  model: ClusterModel, service: KubeObject, port: ServicePort, container: ContainerView, containerPort: number, fronted: boolean,
+): RoutePurpose {
   if (fronted) {
     return 'client';
   }
@@ -174,7 +176,7 @@ function purposeOf(model: ClusterModel, service: KubeObject, port: { name?: stri
 }
 
 /** True when a ServiceMonitor scrapes this port, or the Service's prometheus.io annotations name it. */
-function scrapedPort(model: ClusterModel, service: KubeObject, port: { name?: string; port: number; targetPort: number | string }): boolean {
+function scrapedPort(model: ClusterModel, service: KubeObject, port: ServicePort): boolean {
   const annotations = service.metadata?.annotations ?? {};
   if (String(annotations['prometheus.io/scrape']) === 'true' && String(annotations['prometheus.io/port']) === String(port.port)) {
     return true;

@@ -2,12 +2,12 @@
 // containers with their ports, probes and preStop hooks after Kubernetes' defaults, its
 // shutdown numbers, and every field that the API server would reject.
 
-import { DEFAULT_DRAIN_SECONDS } from '../timing/shutdown-budget';
 import { DEFAULT_GRACE_SECONDS, DEPLOYMENT_DEFAULTS, ResolvedStrategy, strategyDefaults, strategyOf } from './defaults';
 import { FieldProblem, FieldReader, isRecord, shown } from './fields';
 import { DRAIN_ANNOTATION, KubeObject, PRE_STOP_ANNOTATION, nameOf, namespaceOf } from './kube-object';
 import { PreStopView, preStopOf } from './pre-stop-hook';
 import { ResolvedProbe, resolveProbe } from './probe';
+import { DEFAULT_DRAIN_SECONDS } from '../timing/shutdown-budget';
 
 /** Kinds whose pods are meant to run until deleted. */
 export const LONG_RUNNING_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Pod'];

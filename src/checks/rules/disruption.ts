@@ -28,6 +28,11 @@ function pdbsOf(ctx: WorkloadContext): PdbView[] {
   return ctx.rel.pdbs.map(pdbOf).filter(p => p.problems.length === 0);
 }
 
+/** The PDB field that sets its budget. */
+function budgetPointer(p: PdbView): string {
+  return p.maxUnavailable !== undefined ? '/spec/maxUnavailable' : p.minAvailable !== undefined ? '/spec/minAvailable' : '/spec';
+}
+
 function podSpread(w: WorkloadView): boolean {
   const spec = w.podSpec;
   const constraints: any[] = Array.isArray(spec.topologySpreadConstraints) ? spec.topologySpreadConstraints : [];
@@ -106,7 +111,7 @@ export const DISRUPTION_RULES = area('disruption', [
     check: onWorkload(ctx => {
       const replicas = largestReplicas(ctx);
       return pdbsOf(ctx).filter(p => replicas > 0 && pdbAllowedDisruptions(p, replicas) === 0).map(p => ({
-        pointer: '/spec',
+        pointer: budgetPointer(p),
         on: p.object,
         message: `(${pdbBudgetText(p)}) allows 0 evictions at ${replicas} replica(s) of ${ctx.w.kind} '${ctx.w.name}': node drains block`,
       }));
@@ -127,7 +132,7 @@ export const DISRUPTION_RULES = area('disruption', [
       const max = largestReplicas(ctx);
       // A PDB that blocks at every scale is GS012's finding; a scale to zero has nothing to evict.
       return min === 0 ? [] : pdbsOf(ctx).filter(p => pdbAllowedDisruptions(p, min) === 0 && pdbAllowedDisruptions(p, max) > 0).map(p => ({
-        pointer: '/spec',
+        pointer: budgetPointer(p),
         on: p.object,
         message: `(${pdbBudgetText(p)}) allows 0 evictions at the autoscaler minimum of ${min} replica(s) of ${ctx.w.kind} '${ctx.w.name}': `
           + 'node drains block while the workload is scaled down',

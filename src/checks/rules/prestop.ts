@@ -44,7 +44,7 @@ export const PRE_STOP_RULES = area('prestop', [
     phase: TimelinePhase.DELETION,
     kinds: LONG_RUNNING_KINDS,
     check: onWorkload(({ traffic }) => traffic.containers
-      .filter(t => isServing(t) && !stopsAtOnce(t.container) && (t.container.preStop.kind === 'none' || t.container.preStop.seconds === 0))
+      .filter(t => isServing(t) && !stopsAtOnce(t.container) && (t.container.preStop.kind === 'none' || (t.container.preStop.seconds === 0 && t.container.preStop.kind !== 'tcpSocket')))
       .map(t => ({
         container: t.container.name,
         pointer: t.container.preStop.kind === 'none' ? t.container.pointer : on(t.container, 'lifecycle/preStop'),

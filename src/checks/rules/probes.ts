@@ -133,7 +133,7 @@ export const PROBE_RULES = area('probes', [
       container: c.name,
       pointer: p.pointer,
       message: `${p.field} uses port '${p.port}' but the container declares ${c.ports.some(x => x.name) ? `only ${c.ports.filter(x => x.name).map(x => `'${x.name}'`).join(', ')}` : 'no named port'}; `
-        + `the probe can never succeed`,
+        + 'the probe can never succeed',
     })))),
   },
 ]);

@@ -37,8 +37,9 @@ function capacityDrop(ctx: WorkloadContext): RawFinding[] {
     return [];
   }
   const isDeployment = w.kind === 'Deployment';
-  // A DaemonSet that serves nothing, or whose host ports forbid a surge pod, has no better choice.
-  if (!isDeployment && (!traffic.containers.some(isServing) || bindsHostPorts(w))) {
+  // A workload that serves no client traffic (a queue worker) loses no request by a pause; a
+  // DaemonSet whose host ports forbid a surge pod has no better choice.
+  if (!traffic.containers.some(isServing) || (!isDeployment && bindsHostPorts(w))) {
     return [];
   }
   if (strategy.type === 'Recreate') {
@@ -71,7 +72,8 @@ export const ROLLOUT_RULES = area('rollout', [
     severity: Severity.ERROR,
     title: 'Rollout drops capacity (maxUnavailable > 0 or Recreate)',
     rationale: 'A RollingUpdate with maxUnavailable > 0 removes serving pods before their replacements are available; Recreate stops every pod before '
-      + 'starting new ones, serving nothing meanwhile (spec 3.2, 3.5). A serving DaemonSet can surge instead unless its pods bind host ports.',
+      + 'starting new ones, serving nothing meanwhile (spec 3.2, 3.5). A serving DaemonSet can surge instead unless its pods bind host ports. '
+      + 'Workloads that take no client traffic (queue workers) are not judged.',
     fix: 'use strategy RollingUpdate with maxUnavailable: 0 and maxSurge: 25% (at least 1), or suppress with a reason if the downtime is accepted',
     phase: TimelinePhase.ROLLOUT,
     kinds: ['Deployment', 'DaemonSet'],
@@ -87,7 +89,7 @@ export const ROLLOUT_RULES = area('rollout', [
     kinds: ['Deployment'],
     check: onWorkload(ctx => {
       const s = ctx.w.strategy;
-      if (!s || s.type !== 'RollingUpdate' || !s.declared.maxSurge) {
+      if (!s || s.type !== 'RollingUpdate' || !s.declared.maxSurge || !ctx.traffic.containers.some(isServing)) {
         return [];
       }
       const replicas = rolloutReplicas(ctx);

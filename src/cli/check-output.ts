@@ -1,0 +1,154 @@
+// The checker's three output formats: text for people, JSON for scripts, SARIF 2.1.0 for code
+// scanning. Every format carries every finding, problem, unreadable input and parse error.
+
+import * as path from 'path';
+import { FilesReport, LocatedFinding, severityCounts } from '../checks/check-files';
+import { skippedSummary } from '../checks/engine';
+import { RuleInfo, Severity } from '../checks/rule';
+import { formatTimeline } from '../checks/shutdown-timeline';
+
+/** What the output shows besides the findings. */
+export interface OutputOptions {
+  readonly timeline: boolean;
+  readonly routes: boolean;
+  /** Inputs that could not be read. */
+  readonly unreadable: string[];
+}
+
+function where(f: { namespace: string; name: string }): string {
+  return `${f.namespace ? f.namespace + '/' : ''}${f.name}`;
+}
+
+/** Findings per rule, most first: `GS003  error    ×12  Serving container without a preStop delay`. */
+export function summaryByRule(report: FilesReport, rules: RuleInfo[]): Array<{ ruleId: string; severity: Severity; count: number; title: string }> {
+  const counts = new Map<string, number>();
+  for (const f of report.findings) counts.set(f.ruleId, (counts.get(f.ruleId) ?? 0) + 1);
+  return rules.filter(r => counts.has(r.id))
+    .map(r => ({ ruleId: r.id, severity: r.severity, count: counts.get(r.id)!, title: r.title }))
+    .sort((a, b) => b.count - a.count || (a.ruleId < b.ruleId ? -1 : 1));
+}
+
+function findingLines(report: FilesReport): string[] {
+  const out: string[] = [];
+  const groups = new Map<string, LocatedFinding[]>();
+  for (const f of report.findings) {
+    const key = `${f.file}:${f.objectLine}  ${f.kind} ${where(f)}`;
+    const list = groups.get(key);
+    if (list) list.push(f); else groups.set(key, [f]);
+  }
+  for (const [header, findings] of groups) {
+    out.push(header);
+    for (const f of findings) {
+      out.push(`  ${f.file}:${f.line}  ${f.severity.padEnd(7)}  ${f.ruleId}  ${f.container ? `[${f.container}] ` : ''}${f.message}`);
+      out.push(`  ${' '.repeat(`${f.file}:${f.line}`.length)}  fix: ${f.fix}`);
+    }
+    out.push('');
+  }
+  return out;
+}
+
+function routeLines(report: FilesReport): string[] {
+  const out: string[] = [];
+  for (const w of report.routes) {
+    out.push(`traffic to ${w.kind} '${where(w)}'${w.routesVisible ? '' : ' (routes not all in view: declared ports count as serving)'}:`);
+    for (const c of w.containers) {
+      out.push(`  container '${c.container}': ${c.serving}`);
+      for (const r of c.routes) out.push(`    ${r}`);
+    }
+    if (w.mesh) out.push(`  mesh: ${w.mesh}`);
+  }
+  return out.length > 0 ? [...out, ''] : [];
+}
+
+export function formatText(report: FilesReport, rules: RuleInfo[], options: OutputOptions): string {
+  const out = findingLines(report);
+  if (options.timeline) {
+    for (const t of report.timelines) out.push(...formatTimeline(t), '');
+  }
+  if (options.routes) out.push(...routeLines(report));
+  for (const s of report.suppressions) out.push(`suppressed: ${s.ruleId} on ${s.kind} ${where(s)}: ${s.reason}`);
+  for (const p of report.problems) out.push(`problem: ${p}`);
+  for (const e of report.parseErrors) out.push(`parse error: ${e.file}:${e.line}: ${e.message}`);
+  const byRule = summaryByRule(report, rules);
+  if (byRule.length > 0) {
+    out.push('findings by rule:');
+    for (const r of byRule) out.push(`  ${r.ruleId}  ${r.severity.padEnd(7)}  ×${String(r.count).padEnd(4)}  ${r.title}`);
+  }
+  const { errors, warnings } = severityCounts(report);
+  const skipped = skippedSummary(report);
+  out.push(`${report.objectCount} objects (${report.workloadCount} workloads${skipped ? `; not checked: ${skipped}` : ''}`
+    + `${report.excludedCount ? `; excluded: ${report.excludedCount}` : ''}) in ${report.fileCount} input(s): `
+    + `${errors} error(s), ${warnings} warning(s), ${report.suppressed.length} suppressed, ${report.parseErrors.length} parse error(s)`
+    + `${options.unreadable.length ? `, ${options.unreadable.length} unreadable input(s)` : ''}`);
+  return out.join('\n') + '\n';
+}
+
+export function formatJson(report: FilesReport, rules: RuleInfo[], options: OutputOptions): string {
+  const { findings, suppressed, suppressions, problems, parseErrors, objectCount, workloadCount, fileCount, timelines, skipped, excludedCount, routes } = report;
+  return JSON.stringify({
+    findings,
+    suppressed,
+    suppressions,
+    problems,
+    parseErrors,
+    unreadable: options.unreadable,
+    objectCount,
+    workloadCount,
+    fileCount,
+    skipped,
+    excludedCount,
+    summaryByRule: summaryByRule(report, rules),
+    timelines,
+    routes,
+  }, null, 2) + '\n';
+}
+
+function uri(file: string): string {
+  return file.split(path.sep).join('/');
+}
+
+export function formatSarif(report: FilesReport, rules: RuleInfo[], options: OutputOptions): string {
+  const level = (s: Severity) => (s === Severity.ERROR ? 'error' : 'warning');
+  const notification = (text: string, file?: string, line?: number) => ({
+    level: 'error',
+    message: { text },
+    ...(file ? { locations: [{ physicalLocation: { artifactLocation: { uri: uri(file) }, region: { startLine: line ?? 1 } } }] } : {}),
+  });
+  const sarif = {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [{
+      tool: {
+        driver: {
+          name: 'graceful-check',
+          informationUri: 'https://www.npmjs.com/package/graceful-k8s',
+          rules: rules.map(r => ({
+            id: r.id,
+            name: r.title,
+            shortDescription: { text: r.title },
+            fullDescription: { text: r.rationale },
+            help: { text: `Fix: ${r.fix}` },
+            defaultConfiguration: { level: level(r.severity) },
+            properties: { area: r.area, phase: r.phase },
+          })),
+        },
+      },
+      results: report.findings.map(f => ({
+        ruleId: f.ruleId,
+        ruleIndex: rules.findIndex(r => r.id === f.ruleId),
+        level: level(f.severity),
+        message: { text: `${f.kind} ${where(f)}${f.container ? ` container '${f.container}'` : ''}: ${f.message}. Fix: ${f.fix}` },
+        locations: [{ physicalLocation: { artifactLocation: { uri: uri(f.file) }, region: { startLine: f.line } } }],
+      })),
+      invocations: [{
+        executionSuccessful: report.parseErrors.length === 0 && options.unreadable.length === 0 && report.problems.length === 0,
+        toolExecutionNotifications: [
+          ...report.parseErrors.map(e => notification(`parse error: ${e.message}`, e.file, e.line)),
+          ...report.problems.map(p => notification(`problem: ${p}`)),
+          ...options.unreadable.map(u => notification(`cannot read: ${u}`)),
+        ],
+      }],
+    }],
+  };
+  return JSON.stringify(sarif, null, 2) + '\n';
+}
