@@ -35,7 +35,7 @@ describe('GracefulChecks on a scope', () => {
       GracefulChecks.applyTo(chart);
       new Include(chart, 'helm', { url: path.join(FIXTURES, 'helm-output.yaml') });
     });
-    expect(message.match(/\[GS\d{3}\]/g)).toEqual(['[GS003]', '[GS007]', '[GS006]']);
+    expect(message.match(/\[GS\d{3}\]/g)).toEqual(['[GS003]', '[GS007]']);
   });
 
   test('warnings do not fail synth and are recorded on the scope', () => {
@@ -50,7 +50,8 @@ describe('GracefulChecks on a scope', () => {
     Testing.synth(chart);
     expect(warningsOf(chart).map(w => w.slice(0, 7))).toEqual(['[GS010]', '[GS011]', '[GS014]']);
     const report = GracefulChecks.check(chart);
-    expect(report.suppressed.map(f => f.ruleId)).toEqual(['GS003', 'GS007', 'GS006']);
+    // The cleanup job's `sh -c <one command>` is exec'd by the shell: its GS006 suppression is unused.
+    expect(report.suppressed.map(f => f.ruleId)).toEqual(['GS003', 'GS007']);
     expect(report.suppressions.map(s => `${s.name}:${s.ruleId}`)).toEqual(['release-acme-frontend:GS003', 'release-acme-frontend:GS007', 'release-acme-cleanup:GS006']);
   });
 
@@ -158,7 +159,7 @@ describe('agreement between the constructs and the rules', () => {
     ['GS003', o => { delete ctr(o).lifecycle; }],
     ['GS004', o => { ctr(o).lifecycle.preStop = { sleep: { seconds: dep(o).spec.template.spec.terminationGracePeriodSeconds + 1 } }; }],
     ['GS005', o => { dep(o).metadata.annotations['graceful-k8s.io/drain-seconds'] = String(dep(o).spec.template.spec.terminationGracePeriodSeconds); }],
-    ['GS006', o => { ctr(o).command = ['sh', '-c', '/app/server --port 8080']; }],
+    ['GS006', o => { ctr(o).command = ['sh', '-c', 'migrate && /app/server --port 8080']; }],
     ['GS007', o => { dep(o).spec.strategy.rollingUpdate.maxUnavailable = '100%'; }],
     ['GS008', o => { dep(o).spec.strategy.rollingUpdate = { maxSurge: 0, maxUnavailable: 1 }; }],
     ['GS012', o => { pdb(o).spec.maxUnavailable = 0; }],

@@ -351,7 +351,7 @@ describe('GracefulDeployment refuses settings that drop requests', () => {
 
   test('synth errors list every problem at once', () => {
     const message = synthError(chart => new GracefulDeployment(chart, 'api', {
-      containers: [{ image, portNumber: 8080, command: ['bash', '-c', 'node server.js'] }],
+      containers: [{ image, portNumber: 8080, command: ['bash', '-c', 'migrate && node server.js'] }],
       strategy: kplus.DeploymentStrategy.recreate(),
     }));
     expect(message.match(/\[GS\d{3}\]/g)).toEqual(['[GS001]', '[GS006]', '[GS007]']);

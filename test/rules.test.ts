@@ -70,7 +70,7 @@ const MUTATIONS: Array<[string, (objects: any[]) => void, string?]> = [
   ['GS003', o => { delete containerOf(o).lifecycle; }],
   ['GS004', o => { containerOf(o).lifecycle.preStop = { sleep: { seconds: 60 } }; }],
   ['GS005', o => { deploymentOf(o).spec.template.spec.terminationGracePeriodSeconds = 25; }],
-  ['GS006', o => { containerOf(o).command = ['/bin/sh', '-c', 'node /app/server.js']; }],
+  ['GS006', o => { containerOf(o).command = ['/bin/sh', '-c', 'cd /app && node server.js']; }],
   ['GS007', o => { deploymentOf(o).spec.strategy.rollingUpdate.maxUnavailable = 1; }],
   ['GS008', o => { deploymentOf(o).spec.strategy.rollingUpdate = { maxSurge: 0, maxUnavailable: 1 }; }],
   ['GS009', o => { deploymentOf(o).spec.replicas = 1; o.splice(2, 1); }],
@@ -108,6 +108,16 @@ const MUTATIONS: Array<[string, (objects: any[]) => void, string?]> = [
     deploymentOf(o).spec.template.spec.volumes = [{ name: 'data', persistentVolumeClaim: { claimName: 'web-data' } }];
     o.push({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'web-data', namespace: 'shop' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } });
   }],
+  ['GS031', o => {
+    containerOf(o).lifecycle.preStop = { exec: { command: ['sleep', '35'] } };
+    deploymentOf(o).spec.template.spec.terminationGracePeriodSeconds = 60;
+    o.push(albIngress({ 'alb.ingress.kubernetes.io/target-group-attributes': 'deregistration_delay.timeout_seconds=15' }));
+    o.push({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } });
+  }, "Namespace 'shop'"],
+  ['GS032', o => {
+    const d = deploymentOf(o);
+    o[0] = { apiVersion: 'v1', kind: 'Pod', metadata: { ...d.metadata, labels: d.spec.template.metadata.labels }, spec: d.spec.template.spec };
+  }, 'Pod'],
 ];
 
 describe('rule pack', () => {
@@ -126,18 +136,18 @@ describe('rule pack', () => {
     }
   });
 
-  test.each(MUTATIONS)('%s: its mutation is caught by exactly that rule', (id, mutate, kind = 'Deployment') => {
+  test.each(MUTATIONS)('%s: its mutation is caught by exactly that rule', (id, mutate, on = 'Deployment') => {
     const objects = webApp();
     mutate(objects);
     const report = checkManifests(objects);
     expect(report.problems).toEqual([]);
     expect(ids(report)).toEqual([id]);
     const finding = report.findings[0];
-    expect(finding.kind).toBe(kind);
-    expect(finding.name).toBe('web');
-    expect(finding.namespace).toBe('shop');
+    // The finding is on the object holding the offending field: `Kind` (named shop/web) or `Kind 'ns/name'`.
+    const where = on.includes("'") ? on : `${on} 'shop/web'`;
+    expect(`${finding.kind} '${finding.namespace ? finding.namespace + '/' : ''}${finding.name}'`).toBe(where);
     expect(finding.pointer).toMatch(/^\//);
-    expect(formatFinding(finding)).toMatch(new RegExp(`^\\[${id}\\] ${kind} 'shop/web'.*: .+\\. Fix: .+`));
+    expect(formatFinding(finding)).toMatch(new RegExp(`^\\[${id}\\] ${where}.*: .+\\. Fix: .+`));
   });
 
   test('GS005 names the numbers', () => {
@@ -213,7 +223,7 @@ describe('rule pack', () => {
   });
 
   test('StatefulSet, DaemonSet, Job: only the rules that apply', () => {
-    const pod = { metadata: { labels: { app: 'x' } }, spec: { containers: [{ name: 'c', image: 'busybox', command: ['sh', '-c', 'work'] }] } };
+    const pod = { metadata: { labels: { app: 'x' } }, spec: { containers: [{ name: 'c', image: 'busybox', command: ['sh', '-c', 'prepare && work'] }] } };
     const report = checkManifests([
       { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'j' }, spec: { template: pod } },
       { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'cj' }, spec: { schedule: '* * * * *', jobTemplate: { spec: { template: pod } } } },
@@ -226,7 +236,10 @@ describe('rule pack', () => {
 
 describe('shell entrypoints', () => {
   test.each([
-    [['sh', '-c', 'node server.js'], true],
+    // A script of one simple command is exec'd by the shell itself.
+    [['sh', '-c', 'node server.js'], false],
+    [['sh', '-c', 'node server.js --port $PORT'], false],
+    [['sh', '-c', 'migrate; node server.js'], true],
     [['/bin/bash', '-c', 'cd /app && node server.js'], true],
     [['sh', '-c', 'cd /app && exec node server.js'], false],
     [['sh', '-c', 'exec tini -- node server.js'], false],

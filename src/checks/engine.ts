@@ -107,6 +107,7 @@ export interface ObjectFinding {
 /** Kinds the rules read to relate objects: used, not skipped. */
 const RELATION_KINDS = new Set([
   'Ingress', 'IngressClass', 'HTTPRoute', 'GRPCRoute', 'Gateway', 'PersistentVolumeClaim', 'BackendConfig', 'ServiceMonitor', 'PodMonitor', 'ScaledObject',
+  'Namespace',
 ]);
 
 /**

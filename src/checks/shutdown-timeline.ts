@@ -54,14 +54,16 @@ export function shutdownTimeline(obj: KubeObject, findings: Finding[] = [], mode
     const broken = (phase: TimelinePhase) => mine.filter(f => RULES_BY_ID.get(f.ruleId)?.phase === phase).map(f => `${f.ruleId}: ${f.message}`);
     const preStopSeconds = c.preStop.seconds ?? 0;
     const hook = c.preStop.kind === 'none' ? 'no preStop hook'
-      : c.preStop.kind === 'sleep' ? `preStop sleep ${preStopSeconds}s starts`
-        : c.preStop.kind === 'exec' ? `preStop exec ${JSON.stringify(c.preStop.command)} starts${c.preStop.seconds !== undefined ? ` (${secondsText(preStopSeconds)})` : ' (length unknown)'}`
-          : c.preStop.kind === 'httpGet' ? `preStop httpGet starts${c.preStop.seconds !== undefined ? ` (declared ${preStopSeconds}s)` : ' (length unknown)'}`
-            : `preStop ${c.preStop.kind} fails at once`;
-    // A tcpSocket hook fails at once (spec 1.6): it costs nothing.
-    const hookRuns = c.preStop.kind === 'tcpSocket' ? 0 : Math.min(preStopSeconds, w.graceSeconds);
+      : c.preStop.kind === 'app' ? `no preStop hook (the app declares it keeps accepting ${preStopSeconds}s after SIGTERM)`
+        : c.preStop.kind === 'sleep' ? `preStop sleep ${preStopSeconds}s starts`
+          : c.preStop.kind === 'exec' ? `preStop exec ${JSON.stringify(c.preStop.command)} starts${c.preStop.seconds !== undefined ? ` (${secondsText(preStopSeconds)})` : ' (length unknown)'}`
+            : c.preStop.kind === 'httpGet' ? `preStop httpGet starts${c.preStop.seconds !== undefined ? ` (declared ${preStopSeconds}s)` : ' (length unknown)'}`
+              : `preStop ${c.preStop.kind} fails at once`;
+    // A tcpSocket hook fails at once (spec 1.6): it costs nothing. An app that keeps accepting
+    // after SIGTERM gets the signal at once and serves its declared delay before draining.
+    const hookRuns = c.preStop.kind === 'tcpSocket' || c.preStop.kind === 'app' ? 0 : Math.min(preStopSeconds, w.graceSeconds);
     const { sigtermAt, sigkillAt } = killTimeline(w.graceSeconds, hookRuns);
-    const drainEnds = sigtermAt + w.drainSeconds;
+    const drainEnds = sigtermAt + (c.preStop.kind === 'app' ? preStopSeconds : 0) + w.drainSeconds;
     const events: TimelineEvent[] = [
       { atSeconds: 0, what: `pod deleted: endpoint removal starts (proxies stop routing seconds later); ${hook}`, broken: broken(TimelinePhase.DELETION) },
       ...lagEvents(traffic?.containers.find(t => t.container === c)),

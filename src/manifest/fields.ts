@@ -33,11 +33,12 @@ export function shown(value: unknown): string {
     } else if (Array.isArray(v)) {
       add('[');
       v.slice(0, 10).forEach((x, i) => { if (i > 0) add(','); visit(x, depth + 1); });
-      add(']');
+      add(v.length > 10 ? ',...]' : ']');
     } else {
+      const entries = Object.entries(v);
       add('{');
-      Object.entries(v).slice(0, 10).forEach(([k, x], i) => { if (i > 0) add(','); add(`${JSON.stringify(k)}:`); visit(x, depth + 1); });
-      add('}');
+      entries.slice(0, 10).forEach(([k, x], i) => { if (i > 0) add(','); add(`${JSON.stringify(k)}:`); visit(x, depth + 1); });
+      add(entries.length > 10 ? ',...}' : '}');
     }
   };
   visit(value, 0);

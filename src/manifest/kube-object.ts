@@ -11,6 +11,11 @@ export const ANNOTATION_PREFIX = 'graceful-k8s.io/';
 export const DRAIN_ANNOTATION = `${ANNOTATION_PREFIX}drain-seconds`;
 /** Seconds a preStop hook that is not a plain sleep (httpGet, a script) waits. */
 export const PRE_STOP_ANNOTATION = `${ANNOTATION_PREFIX}prestop-seconds`;
+/**
+ * Seconds the app itself keeps accepting new requests after SIGTERM (a "lame duck" drain in
+ * the app) when it has no preStop hook: the delay a preStop would give.
+ */
+export const SERVES_AFTER_SIGTERM_ANNOTATION = `${ANNOTATION_PREFIX}serves-after-sigterm-seconds`;
 /** JSON object of rule id → reason, e.g. `{"GS007":"batch job, downtime is fine"}`. */
 export const SUPPRESS_ANNOTATION = `${ANNOTATION_PREFIX}suppress`;
 

@@ -72,7 +72,12 @@ export function expandedNodeCount(root: unknown, limit = MAX_EXPANDED_NODES): nu
 const BOUNDARY = /^(?:---(?=[ \t]|\r?$)|\.\.\.[ \t]*\r?$)[^\n]*$/gm;
 
 function pushObject(out: SourcedObject[], value: any, file: string, line: number, text?: string): void {
-  if (value === null || value === undefined || typeof value !== 'object') {
+  if (value === null || value === undefined) {
+    return; // an empty document
+  }
+  if (typeof value !== 'object') {
+    // A scalar document is not a Kubernetes object: kept, so the summary names it.
+    out.push({ object: value, file, line, text });
     return;
   }
   if (Array.isArray(value)) {

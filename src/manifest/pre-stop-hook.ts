@@ -5,7 +5,11 @@ import { FieldReader, isRecord } from './fields';
 
 /** What a preStop hook is and how long it keeps the container serving. */
 export interface PreStopView {
-  readonly kind: 'none' | 'sleep' | 'exec' | 'httpGet' | 'tcpSocket' | 'unknown';
+  /**
+   * The hook's handler; `app` when there is no hook but the pod declares (serves-after-sigterm
+   * annotation) that the app itself keeps accepting that long after SIGTERM (a "lame duck").
+   */
+  readonly kind: 'none' | 'app' | 'sleep' | 'exec' | 'httpGet' | 'tcpSocket' | 'unknown';
   /**
    * Seconds the hook keeps the container serving before SIGTERM, when known from the hook
    * itself or declared by annotation. `Infinity` for `sleep infinity`.
@@ -30,7 +34,12 @@ const SLEEP_BINARY = /^(?:\/(?:usr\/)?bin\/)?sleep$/;
 const SHELL_BINARY = /^(?:\/(?:usr\/)?(?:local\/)?bin\/)?(?:sh|bash|ash|dash|zsh|busybox)$/;
 const ENV_BINARY = /^(?:\/(?:usr\/)?bin\/)?env$/;
 /** Commands that tell a server to stop accepting now: not a delay (issue: `nginx -s quit`). */
-const STOP_COMMAND = /^(?:\S*\/)?(?:(?:nginx|openresty)\s+(?:-\S+\s+)*-s\s+(?:quit|stop)|(?:apachectl|apache2ctl|httpd)\s+(?:-k\s+)?(?:graceful-stop|stop)|kill|pkill|killall)\b/;
+const STOP_COMMAND = /^(?:\S*\/)?(?:(?:nginx|openresty)\s+(?:-\S+\s+)*-s\s+(?:quit|stop)|(?:apachectl|apache2ctl|httpd)\s+(?:-k\s+)?(?:graceful-stop|stop)|kill|pkill|killall|wait-shutdown)\b/;
+/**
+ * ingress-nginx's `/wait-shutdown` starts the controller's shutdown at once; its
+ * `--shutdown-grace-period=N` flag keeps nginx accepting for N seconds first.
+ */
+const INGRESS_NGINX_GRACE = /^--shutdown-grace-period=(\d+)s?$/;
 const SLEEP_UNIT: Record<string, number> = { '': 1, 's': 1, 'm': 60, 'h': 3600, 'd': 86400 };
 
 /**
@@ -71,7 +80,7 @@ function execStatements(command: string[]): string[][] {
 }
 
 /** Reads an exec hook's statements: the leading sleeps, then what follows. */
-function readExec(command: string[], declaredSeconds: number | undefined): PreStopView {
+function readExec(command: string[], declaredSeconds: number | undefined, containerArgs: string[]): PreStopView {
   const statements = execStatements(command);
   let leading = 0;
   let i = 0;
@@ -89,6 +98,12 @@ function readExec(command: string[], declaredSeconds: number | undefined): PreSt
     return { kind: 'exec', command, seconds: leading, plainSleep: true };
   }
   const stop = rest.map(words => words.join(' ')).find(text => STOP_COMMAND.test(text));
+  const grace = /wait-shutdown/.test(stop ?? '') ? containerArgs.map(a => INGRESS_NGINX_GRACE.exec(a)).find(m => m) : undefined;
+  if (grace && rest.length === 1) {
+    // The controller keeps serving for the grace period, then quits: a delay after all.
+    const seconds = leading + Number(grace[1]);
+    return { kind: 'exec', command, seconds, stopCommand: stop, gracefulStopAfterSleep: seconds > 0 };
+  }
   if (stop !== undefined && rest.every(words => STOP_COMMAND.test(words.join(' ')) || sleepSecondsOf(words) !== undefined)) {
     // The sleep, then the app's own graceful stop: the delay is the sleep.
     return { kind: 'exec', command, seconds: leading, stopCommand: stop, gracefulStopAfterSleep: leading > 0 };
@@ -101,15 +116,18 @@ function readExec(command: string[], declaredSeconds: number | undefined): PreSt
 }
 
 /**
- * Reads a container's preStop hook; `declaredSeconds` comes from the prestop annotation.
+ * Reads a container's preStop hook; `declaredSeconds` comes from the prestop-seconds annotation,
+ * `servesAfterSigterm` from the serves-after-sigterm-seconds one.
  * Fields of the wrong type are reported to `reader` under `pointer` (the container's).
  */
-export function preStopOf(container: any, declaredSeconds?: number, reader: FieldReader = new FieldReader(), pointer = ''): PreStopView {
+export function preStopOf(
+  container: any, declaredSeconds?: number, reader: FieldReader = new FieldReader(), pointer = '', servesAfterSigterm?: number,
+): PreStopView {
   const lifecycle = isRecord(container) ? reader.record(container.lifecycle, `${pointer}/lifecycle`) : undefined;
   const hook = lifecycle ? reader.record(lifecycle.preStop, `${pointer}/lifecycle/preStop`) : undefined;
   const at = `${pointer}/lifecycle/preStop`;
   if (!hook || Object.keys(hook).length === 0) {
-    return { kind: 'none' };
+    return servesAfterSigterm !== undefined ? { kind: 'app', seconds: servesAfterSigterm, declared: true } : { kind: 'none' };
   }
   if (hook.sleep !== undefined) {
     const sleep = reader.record(hook.sleep, `${at}/sleep`);
@@ -127,7 +145,8 @@ export function preStopOf(container: any, declaredSeconds?: number, reader: Fiel
       if (exec && command) reader.report(`${at}/exec/command`, 'the preStop exec command is empty; the API server rejects it', 'give the command as a list, e.g. [sleep, "15"]');
       return { kind: 'exec', command: [], seconds: 0 };
     }
-    return readExec(command, declaredSeconds);
+    const args = Array.isArray(container.args) ? container.args.map(String) : [];
+    return readExec(command, declaredSeconds, args);
   }
   if (hook.httpGet !== undefined) {
     return { kind: 'httpGet', seconds: declaredSeconds, declared: declaredSeconds !== undefined };
@@ -169,6 +188,10 @@ export function shellScriptOf(command: string[] | undefined, args: string[] | un
  * `exec` (or through an init that forwards signals), so SIGTERM never reaches the app.
  */
 export function scriptSwallowsSigterm(script: string): boolean {
+  // sh, bash, dash and ash exec a script that is one simple command instead of forking it.
+  if (!/[;&|\n`(){}<>]|\$\(|\b(if|for|while|case|until)\b/.test(script.trim())) {
+    return false;
+  }
   const statements = script
     .split(/\n|;|&&|\|\|/)
     .map(s => s.trim())

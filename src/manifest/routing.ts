@@ -156,20 +156,27 @@ function resolveTarget(w: WorkloadView, targetPort: number | string, protocol: s
   return app ? { container: app, port: targetPort, declared: false } : undefined;
 }
 
-/** What a Service port carries: metrics (by name, or named by a ServiceMonitor), peer discovery, or client traffic. */
+/**
+ * What a Service port carries. Metrics when a name says so (the port, its target or the
+ * container port: `metrics`, `http-metrics`, …; or a Service named `…-metrics`), or when
+ * Prometheus scrapes it (ServiceMonitor or prometheus.io annotations) per pod through a
+ * headless Service, or on a sidecar: a scraped port of the pod's main container behind a
+ * ClusterIP Service may still carry clients (Grafana on 3000, Prometheus on 9090). Peer
+ * discovery for a headless Service that publishes not-ready pods (StatefulSets). Anything
+ * fronted by an Ingress or route is client traffic.
+ */
 function purposeOf(
-  model: ClusterModel, service: KubeObject, port: ServicePort, container: ContainerView, containerPort: number, fronted: boolean,
+  model: ClusterModel, service: KubeObject, port: ServicePort, container: ContainerView, containerPort: number, fronted: boolean, primary: boolean,
 ): RoutePurpose {
   if (fronted) {
     return 'client';
   }
   const containerPortName = container.ports.find(p => p.containerPort === containerPort)?.name;
   const names = [port.name, typeof port.targetPort === 'string' ? port.targetPort : undefined, containerPortName];
-  if (names.some(isMetricsPortName) || scrapedPort(model, service, port)) {
+  if (names.some(isMetricsPortName) || /(^|-)metrics(-|$)/.test(nameOf(service)) || ((isHeadless(service) || !primary) && scrapedPort(model, service, port))) {
     return 'metrics';
   }
   if (isHeadless(service) && service.spec?.publishNotReadyAddresses === true) {
-    // A headless Service publishing not-ready pods is for peer discovery (StatefulSets).
     return 'peer-discovery';
   }
   return 'client';
@@ -198,6 +205,7 @@ function scrapedPort(model: ClusterModel, service: KubeObject, port: ServicePort
 export function trafficOf(w: WorkloadView, model: ClusterModel): WorkloadTraffic {
   const routes: ServicePortRoute[] = [];
   const unresolved: UnresolvedTargetPort[] = [];
+  const primary = w.containers.find(c => c.role === 'main');
   for (const service of model.servicesSelecting(w)) {
     for (const port of servicePortsOf(service)) {
       const target = resolveTarget(w, port.targetPort, port.protocol);
@@ -213,7 +221,7 @@ export function trafficOf(w: WorkloadView, model: ClusterModel): WorkloadTraffic
         container: target.container,
         containerPort: target.port,
         declared: target.declared,
-        purpose: purposeOf(model, service, port, target.container, target.port, fronts.length > 0),
+        purpose: purposeOf(model, service, port, target.container, target.port, fronts.length > 0, target.container === primary),
         via: [...fronts, serviceDataPlane(service)],
       });
     }
@@ -231,8 +239,10 @@ function containerTraffic(c: ContainerView, routes: ServicePortRoute[], visible:
       planes.set(`${d.kind}\n${d.through}`, d);
     }
   }
-  // A hostPort (or hostNetwork) port not named for metrics takes traffic at the node.
-  const hostPorts = c.ports.filter(p => (p.hostPort !== undefined || w.hostNetwork) && !isMetricsPortName(p.name));
+  // A hostPort (or hostNetwork) port takes traffic at the node, unless it is named for
+  // metrics or only metrics routes reach it.
+  const metricsPorts = new Set(routes.filter(r => r.purpose === 'metrics').map(r => r.containerPort));
+  const hostPorts = c.ports.filter(p => (p.hostPort !== undefined || w.hostNetwork) && !isMetricsPortName(p.name) && !metricsPorts.has(p.containerPort));
   if (hostPorts.length > 0 && c.role !== 'mesh-proxy') {
     planes.set('host-port', { kind: 'host-port', through: `${w.hostNetwork ? 'hostNetwork' : 'hostPort'} ${hostPorts.map(p => p.hostPort ?? p.containerPort).join(', ')}`, object: w.object });
   }
@@ -305,7 +315,7 @@ export function awsDeregistration(obj: KubeObject, annotation: string): Pick<Dat
   if (m) {
     return { drainSeconds: Number(m[1]), drainSource: `${annotation} on ${describeObject(obj)}`, drainPointer: pointer, drainObject: obj };
   }
-  return { drainSeconds: AWS_DEFAULT_DEREGISTRATION_DELAY_SECONDS, drainSource: 'the AWS default (no deregistration_delay.timeout_seconds attribute)', drainPointer: '/metadata/annotations', drainObject: obj };
+  return { drainSeconds: AWS_DEFAULT_DEREGISTRATION_DELAY_SECONDS, drainSource: 'the AWS default: no deregistration_delay.timeout_seconds attribute', drainPointer: '/metadata/annotations', drainObject: obj };
 }
 
 /** AWS target groups' deregistration delay when not set (spec 5.3). */
@@ -321,7 +331,8 @@ export function meshOf(w: WorkloadView): MeshView | undefined {
   if (istioProxy || istioInject === 'true') {
     if (istioInject === 'false' && !istioProxy) return undefined;
     const config = a['proxy.istio.io/config'] ?? '';
-    const m = /terminationDrainDuration:\s*["']?(\d+(?:\.\d+)?)(ms|s|m|h)["']?/.exec(config);
+    // YAML (`terminationDrainDuration: 30s`) or JSON (`{"terminationDrainDuration": "30s"}`).
+    const m = /terminationDrainDuration["']?\s*:\s*["']?(\d+(?:\.\d+)?)(ms|s|m|h)["']?/.exec(config);
     const unit: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 };
     return {
       kind: 'istio',
@@ -337,7 +348,8 @@ export function meshOf(w: WorkloadView): MeshView | undefined {
     const wait = Number(a['config.alpha.linkerd.io/proxy-wait-before-exit-seconds']);
     return {
       kind: 'linkerd',
-      native: linkerdProxy?.role === 'native-sidecar' || a['config.beta.linkerd.io/proxy-enable-native-sidecar'] === 'true',
+      native: linkerdProxy?.role === 'native-sidecar' || a['config.beta.linkerd.io/proxy-enable-native-sidecar'] === 'true'
+        || a['config.alpha.linkerd.io/proxy-enable-native-sidecar'] === 'true',
       drainSeconds: Number.isFinite(wait) ? wait : 0,
       drainDeclared: Number.isFinite(wait),
       setting: 'config.alpha.linkerd.io/proxy-wait-before-exit-seconds',

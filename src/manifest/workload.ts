@@ -4,7 +4,7 @@
 
 import { DEFAULT_GRACE_SECONDS, DEPLOYMENT_DEFAULTS, ResolvedStrategy, strategyDefaults, strategyOf } from './defaults';
 import { FieldProblem, FieldReader, isRecord, shown } from './fields';
-import { DRAIN_ANNOTATION, KubeObject, PRE_STOP_ANNOTATION, nameOf, namespaceOf } from './kube-object';
+import { DRAIN_ANNOTATION, KubeObject, PRE_STOP_ANNOTATION, SERVES_AFTER_SIGTERM_ANNOTATION, nameOf, namespaceOf } from './kube-object';
 import { PreStopView, preStopOf } from './pre-stop-hook';
 import { ResolvedProbe, resolveProbe } from './probe';
 import { DEFAULT_DRAIN_SECONDS } from '../timing/shutdown-budget';
@@ -175,7 +175,13 @@ function probeOf(c: any, field: string, pointer: string, reader: FieldReader): R
   return resolveProbe(probe);
 }
 
-function containerOf(c: any, index: number, pointer: string, role: ContainerRole, declaredPreStop: number | undefined, reader: FieldReader): ContainerView | undefined {
+/** The pod's declared shutdown timings, from its annotations. */
+interface Declared {
+  readonly preStop?: number;
+  readonly servesAfterSigterm?: number;
+}
+
+function containerOf(c: any, index: number, pointer: string, role: ContainerRole, declared: Declared, reader: FieldReader): ContainerView | undefined {
   const json = reader.record(c, pointer);
   if (!json) {
     return undefined;
@@ -193,7 +199,7 @@ function containerOf(c: any, index: number, pointer: string, role: ContainerRole
     readiness: probeOf(json, 'readinessProbe', pointer, reader),
     liveness: probeOf(json, 'livenessProbe', pointer, reader),
     startup: probeOf(json, 'startupProbe', pointer, reader),
-    preStop: preStopOf(json, declaredPreStop, reader, pointer),
+    preStop: preStopOf(json, declared.preStop, reader, pointer, declared.servesAfterSigterm),
     role: role === 'main' && (MESH_PROXY.test(name) || /\/(proxyv2|proxy|linkerd2?-proxy)(:|@|$)/.test(image)) ? 'mesh-proxy' : role,
     pointer,
   };
@@ -222,13 +228,15 @@ export function workloadOf(obj: KubeObject): WorkloadView | undefined {
   const annotationsAt = `${found.pointer}/metadata/annotations`;
   const declaredPreStop = numberAnnotation(annotations, PRE_STOP_ANNOTATION, annotationsAt, reader);
   const declaredDrain = numberAnnotation(annotations, DRAIN_ANNOTATION, annotationsAt, reader);
+  const servesAfterSigterm = numberAnnotation(annotations, SERVES_AFTER_SIGTERM_ANNOTATION, annotationsAt, reader);
   const podSpecPointer = found.podSpecPointer;
+  const declared: Declared = { preStop: declaredPreStop, servesAfterSigterm };
   const containers = reader.list(podSpec.containers, `${podSpecPointer}/containers`)
-    .map((c: any, i: number) => containerOf(c, i, `${podSpecPointer}/containers/${i}`, 'main', declaredPreStop, reader))
+    .map((c: any, i: number) => containerOf(c, i, `${podSpecPointer}/containers/${i}`, 'main', declared, reader))
     .filter((c): c is ContainerView => c !== undefined);
   const sidecars = reader.list(podSpec.initContainers, `${podSpecPointer}/initContainers`)
     .map((c: any, i: number) => isRecord(c) && c.restartPolicy === 'Always'
-      ? containerOf(c, i, `${podSpecPointer}/initContainers/${i}`, 'native-sidecar', declaredPreStop, reader) : undefined)
+      ? containerOf(c, i, `${podSpecPointer}/initContainers/${i}`, 'native-sidecar', declared, reader) : undefined)
     .filter((c): c is ContainerView => c !== undefined);
   const spec = obj.spec;
   const kind = String(obj.kind);

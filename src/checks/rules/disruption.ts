@@ -168,6 +168,20 @@ export const DISRUPTION_RULES = area('disruption', [
     }))),
   },
   {
+    id: 'GS032',
+    severity: Severity.ERROR,
+    title: 'Pod without a controller behind a Service',
+    rationale: 'A bare Pod has no controller to replace it: kubectl drain refuses to evict it without --force (node drains and upgrades stop there), '
+      + 'and with --force it is deleted for good, leaving its Service without the endpoint until someone recreates it by hand.',
+    fix: 'run it as a Deployment (or a StatefulSet for stable identity) with at least 2 replicas',
+    phase: TimelinePhase.DISRUPTION,
+    kinds: ['Pod'],
+    check: onWorkload(ctx => serves(ctx) ? [{
+      pointer: '/metadata',
+      message: 'no controller owns this Pod, yet it takes client traffic: a drain either blocks on it or deletes it for good',
+    }] : []),
+  },
+  {
     id: 'GS022',
     severity: Severity.ERROR,
     title: 'Several PodDisruptionBudgets select the same pods',

@@ -1,9 +1,9 @@
 // preStop, SIGTERM and the grace period: the app keeps serving while proxies learn of its
 // removal, then drains before SIGKILL (spec 1.3-1.7).
 
-import { DRAIN_ANNOTATION, PRE_STOP_ANNOTATION } from '../../manifest/kube-object';
+import { DRAIN_ANNOTATION, PRE_STOP_ANNOTATION, SERVES_AFTER_SIGTERM_ANNOTATION } from '../../manifest/kube-object';
 import { scriptSwallowsSigterm, secondsText, shellScriptOf } from '../../manifest/pre-stop-hook';
-import { isServing, servingPortsText } from '../../manifest/routing';
+import { WorkloadTraffic, isServing, servingPortsText } from '../../manifest/routing';
 import { ContainerView, LONG_RUNNING_KINDS, WORKLOAD_KINDS, WorkloadView, runningContainers } from '../../manifest/workload';
 import { graceShortfallSeconds } from '../../timing/shutdown-budget';
 import { Severity, TimelinePhase, area, onWorkload } from '../rule';
@@ -29,6 +29,13 @@ function unknownLength(c: ContainerView): boolean {
   return ['exec', 'httpGet', 'unknown'].includes(c.preStop.kind) && c.preStop.seconds === undefined;
 }
 
+/** Whether a container's own handling of SIGTERM matters: it serves, or its pod serves nothing and it is an app container. */
+function judgedForSignals(c: ContainerView, traffic: WorkloadTraffic): boolean {
+  const t = traffic.containers.find(x => x.container === c);
+  if (t && isServing(t)) return true;
+  return !traffic.containers.some(isServing) && c.role === 'main';
+}
+
 function grace(w: WorkloadView): string {
   return `${w.podSpecPointer}/terminationGracePeriodSeconds`;
 }
@@ -40,7 +47,8 @@ export const PRE_STOP_RULES = area('prestop', [
     title: 'Serving container without a preStop delay',
     rationale: 'Endpoint removal and SIGTERM start at the same time (spec 1.3); proxies learn of the removal up to seconds later (spec 4.4, 5.2), '
       + 'so a container that stops at once still receives new connections and refuses them. A preStop of 0 seconds (`sleep 0`) is no delay.',
-    fix: 'add a preStop hook that waits while the app keeps serving: `lifecycle.preStop.sleep.seconds: 15` (Kubernetes ≥ 1.30) or `exec: [sleep, "15"]`',
+    fix: 'add a preStop hook that waits while the app keeps serving: `lifecycle.preStop.sleep.seconds: 15` (Kubernetes ≥ 1.30) or `exec: [sleep, "15"]`; '
+      + `an app that itself keeps accepting for a while after SIGTERM declares it with the '${SERVES_AFTER_SIGTERM_ANNOTATION}' annotation`,
     phase: TimelinePhase.DELETION,
     kinds: LONG_RUNNING_KINDS,
     check: onWorkload(({ traffic }) => traffic.containers
@@ -64,8 +72,10 @@ export const PRE_STOP_RULES = area('prestop', [
     check: onWorkload(({ w }) => runningContainers(w).filter(c => (knownDelay(c) ?? 0) > w.graceSeconds).map(c => ({
       container: c.name,
       pointer: on(c, 'lifecycle/preStop'),
-      message: `preStop waits ${secondsText(c.preStop.seconds!)} but terminationGracePeriodSeconds is ${w.graceSeconds}s`
-        + (c.preStop.kind === 'sleep' ? '; the API server rejects this pod' : '; the hook is cut off and the app gets SIGKILL 2s after SIGTERM'),
+      message: c.preStop.kind === 'app'
+        ? `the app keeps accepting ${secondsText(c.preStop.seconds!)} after SIGTERM (declared) but terminationGracePeriodSeconds is ${w.graceSeconds}s: it is killed before it drains`
+        : `preStop waits ${secondsText(c.preStop.seconds!)} but terminationGracePeriodSeconds is ${w.graceSeconds}s`
+          + (c.preStop.kind === 'sleep' ? '; the API server rejects this pod' : '; the hook is cut off and the app gets SIGKILL 2s after SIGTERM'),
     }))),
   },
   {
@@ -96,11 +106,15 @@ export const PRE_STOP_RULES = area('prestop', [
     id: 'GS006',
     severity: Severity.ERROR,
     title: 'Shell entrypoint without exec swallows SIGTERM',
-    rationale: 'With `sh -c "…"` the shell is PID 1; it does not forward SIGTERM to the app, which never drains and is SIGKILLed at the end of the grace period.',
+    rationale: 'With `sh -c "…"` running several commands the shell is PID 1; it does not forward SIGTERM to the app, which never drains and is SIGKILLed '
+      + 'at the end of the grace period (a script of one simple command is exec\'d by the shell and is fine). Judged on serving containers, and on the '
+      + 'app containers of pods that serve nothing (workers and jobs lose their work); a sidecar of a serving pod only slows its termination.',
     fix: 'run the binary directly (command: [/app/server]), start the last command with `exec` in the script, or use an init such as tini',
     phase: TimelinePhase.SIGTERM,
     kinds: WORKLOAD_KINDS,
-    check: onWorkload(({ w }) => runningContainers(w).flatMap(c => {
+    // Judged on containers that serve, or on every app container of a pod that serves nothing
+    // (a worker that never drains): a sidecar of a serving pod only slows its termination.
+    check: onWorkload(({ w, traffic }) => runningContainers(w).filter(c => judgedForSignals(c, traffic)).flatMap(c => {
       const script = shellScriptOf(c.json.command, c.json.args);
       if (script === undefined || !scriptSwallowsSigterm(script)) {
         return [];

@@ -122,23 +122,23 @@ export const ROLLOUT_RULES = area('rollout', [
   },
   {
     id: 'GS030',
-    severity: Severity.WARNING,
-    title: 'Deployment mounts a ReadWriteOnce volume',
-    rationale: 'A ReadWriteOnce volume attaches to one node. A RollingUpdate\'s new pod on another node cannot mount it and waits (Multi-Attach error) '
-      + 'while the old pod holds it, so the rollout stalls; Recreate avoids that by stopping every pod first, which is downtime on each rollout.',
-    fix: 'run it as a StatefulSet with volumeClaimTemplates (one volume per pod), or use a ReadWriteMany volume',
+    severity: Severity.ERROR,
+    title: 'RollingUpdate of a Deployment that mounts a ReadWriteOnce volume',
+    rationale: 'A ReadWriteOnce volume attaches to one node. The surge pod of a RollingUpdate cannot mount it on another node (Multi-Attach error), '
+      + 'or blocks on the data\'s lock on the same node, while the old pod holds it and is never removed: every rollout stalls until the progress '
+      + 'deadline. (Recreate forced by such a volume is accepted downtime, not judged by GS007.)',
+    fix: 'run it as a StatefulSet with volumeClaimTemplates (one volume per pod), use a ReadWriteMany volume, or accept the downtime with strategy Recreate',
     phase: TimelinePhase.ROLLOUT,
     kinds: ['Deployment'],
     check: onWorkload(({ w, model }) => {
       const claims = readWriteOnceClaims(w, model);
-      if (claims.length === 0 || !w.strategy) {
+      if (claims.length === 0 || w.strategy?.type !== 'RollingUpdate') {
         return [];
       }
       return [{
         pointer: `${w.podSpecPointer}/volumes`,
-        message: w.strategy.type === 'Recreate'
-          ? `strategy Recreate is forced by ReadWriteOnce claim(s) ${claims.map(c => `'${c}'`).join(', ')}: every rollout stops all pods before new ones start`
-          : `ReadWriteOnce claim(s) ${claims.map(c => `'${c}'`).join(', ')} with a RollingUpdate: a new pod scheduled on another node cannot attach the volume and the rollout stalls`,
+        message: `ReadWriteOnce claim(s) ${claims.map(c => `'${c}'`).join(', ')} with a RollingUpdate: the new pod cannot attach the volume while the old one `
+          + 'holds it, and the rollout stalls',
       }];
     }),
   },

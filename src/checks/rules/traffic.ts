@@ -3,7 +3,7 @@
 
 import { DATA_PLANES } from '../../manifest/data-planes';
 import { ContainerTraffic, DataPlane, isServing } from '../../manifest/routing';
-import { LONG_RUNNING_KINDS } from '../../manifest/workload';
+import { ContainerView, LONG_RUNNING_KINDS } from '../../manifest/workload';
 import { RawFinding, Severity, TimelinePhase, WorkloadContext, area, onWorkload } from '../rule';
 
 /** preStop delays shorter than the lag of a data plane in front, for planes whose lag is (un)certain. */
@@ -35,6 +35,9 @@ function drainFindings(ctx: WorkloadContext): RawFinding[] {
   const out: RawFinding[] = [];
   const seen = new Set<string>();
   for (const t of ctx.traffic.containers.filter(isServing)) {
+    if (t.container.preStop.stopCommand && !t.container.preStop.gracefulStopAfterSleep) {
+      continue; // GS023: the hook stops the server at once, whatever the load balancer does
+    }
     for (const d of t.dataPlanes.filter(p => p.drainSeconds !== undefined)) {
       const key = `${d.kind}\n${d.through}`;
       if (seen.has(key)) continue;
@@ -89,29 +92,75 @@ function drainSetting(d: DataPlane): string {
   }
 }
 
+/** Images of proxies an app reaches its database through: they must outlive the app. */
+const DATABASE_PROXY_IMAGE = /(^|\/)(cloud-sql-proxy|gce-proxy|alloydb-auth-proxy|pgbouncer|proxysql)(:|@|$)/;
+
+/** Seconds the app containers need their proxies for: preStop + drain (judged when either is declared, else GS003 comes first). */
+function appNeedSeconds(ctx: WorkloadContext, exclude: ContainerView): number | undefined {
+  const apps = ctx.w.containers.filter(c => c !== exclude && c.role === 'main' && c.preStop.kind !== 'tcpSocket'
+    && ((c.preStop.seconds ?? 0) > 0 || ctx.w.drainDeclared));
+  return apps.length === 0 ? undefined : Math.max(...apps.map(c => (c.preStop.seconds ?? 0) + ctx.w.drainSeconds));
+}
+
 function meshFindings(ctx: WorkloadContext): RawFinding[] {
   const mesh = ctx.traffic.mesh;
-  if (!mesh || mesh.native) {
+  if (!mesh || mesh.native || (!ctx.traffic.containers.some(isServing) && !ctx.w.drainDeclared)) {
     return [];
   }
-  const serving = ctx.traffic.containers.some(isServing);
-  if (!serving && !ctx.w.drainDeclared) {
+  const proxy = ctx.w.containers.find(c => c.role === 'mesh-proxy');
+  const need = appNeedSeconds(ctx, proxy!);
+  if (need === undefined || mesh.drainSeconds >= need) {
     return [];
   }
-  const apps = ctx.w.containers.filter(c => c.role === 'main' && c.preStop.kind !== 'tcpSocket');
-  const need = Math.max(0, ...apps.map(c => (c.preStop.seconds ?? 0) + ctx.w.drainSeconds));
-  if (mesh.drainSeconds >= need) {
-    return [];
-  }
-  const proxy = mesh.kind === 'istio' ? 'istio-proxy' : 'linkerd-proxy';
+  const name = mesh.kind === 'istio' ? 'istio-proxy' : 'linkerd-proxy';
   return [{
     pointer: `${ctx.w.podSpecPointer.replace(/\/spec$/, '')}/metadata/annotations`,
-    message: `${proxy} ${mesh.kind === 'istio' ? 'stops forwarding' : 'starts shutting down'} ${mesh.drainSeconds}s after the deletion `
+    message: `${name} ${mesh.kind === 'istio' ? 'stops forwarding' : 'starts shutting down'} ${mesh.drainSeconds}s after the deletion `
       + `(${mesh.setting}${mesh.drainDeclared ? '' : ', the default'}) while the app needs ${need}s (preStop + drain${ctx.w.drainDeclared ? '' : ', drain assumed'}): `
       + 'inbound requests and the app\'s own outbound calls fail once the proxy is gone',
     fix: mesh.kind === 'istio'
       ? `set proxy.istio.io/config: '{"terminationDrainDuration": "${need}s"}' on the pod template, or run the proxy as a native sidecar (sidecar.istio.io/nativeSidecar: "true")`
       : `set config.alpha.linkerd.io/proxy-wait-before-exit-seconds: "${need}" on the pod template, or run the proxy as a native sidecar (config.beta.linkerd.io/proxy-enable-native-sidecar: "true")`,
+  }];
+}
+
+/** A database proxy run as an ordinary container gets SIGTERM with the app, and stops taking new connections then. */
+function databaseProxyFindings(ctx: WorkloadContext): RawFinding[] {
+  if (!ctx.traffic.containers.some(isServing)) {
+    return [];
+  }
+  return ctx.w.containers.filter(c => c.role === 'main' && DATABASE_PROXY_IMAGE.test(c.image)).flatMap(proxy => {
+    const need = appNeedSeconds(ctx, proxy);
+    const lasts = proxy.preStop.seconds ?? 0;
+    if (need === undefined || lasts >= need) return [];
+    return [{
+      container: proxy.name,
+      pointer: proxy.preStop.kind === 'none' ? proxy.pointer : `${proxy.pointer}/lifecycle/preStop`,
+      message: `database proxy (${proxy.image}) is an ordinary container: it gets SIGTERM at the deletion${lasts > 0 ? ` after a ${lasts}s preStop` : ''} `
+        + `and stops taking new connections, while the app keeps serving and draining for ${need}s: its requests that need the database fail`,
+      fix: `run the proxy as a native sidecar (an init container with restartPolicy: Always, Kubernetes ≥ 1.29), or give it a preStop of at least ${need}s`,
+    }];
+  });
+}
+
+/** AWS pod readiness gate: injected into pods of namespaces labelled for it (docs/traffic-paths.md). */
+const AWS_READINESS_GATE_LABEL = 'elbv2.k8s.aws/pod-readiness-gate-inject';
+const AWS_READINESS_GATE_PREFIX = 'target-health.elbv2.k8s.aws/';
+
+function awsReadinessGate(ctx: WorkloadContext): RawFinding[] {
+  const aws = ctx.traffic.containers.filter(isServing).flatMap(t => t.dataPlanes).find(d => d.kind === 'aws-alb' || d.kind === 'aws-nlb');
+  if (!aws) return [];
+  const gates: any[] = Array.isArray(ctx.w.podSpec.readinessGates) ? ctx.w.podSpec.readinessGates : [];
+  if (gates.some(g => String(g?.conditionType ?? '').startsWith(AWS_READINESS_GATE_PREFIX))) return [];
+  const namespace = ctx.model.find('Namespace', '', ctx.w.namespace);
+  // Without the Namespace in view the label cannot be seen: nothing to say.
+  if (!namespace || namespace.metadata?.labels?.[AWS_READINESS_GATE_LABEL] === 'enabled') return [];
+  return [{
+    pointer: '/metadata/labels',
+    on: namespace,
+    message: `pods of ${ctx.w.kind} '${ctx.w.name}' are ${DATA_PLANES[aws.kind].title} targets (${aws.through}) but the namespace lacks the label `
+      + `${AWS_READINESS_GATE_LABEL}: enabled, so they get no load-balancer readiness gate: a rollout moves on as soon as a new pod is Ready in `
+      + 'Kubernetes, before the load balancer has registered it as healthy',
   }];
 }
 
@@ -155,13 +204,28 @@ export const TRAFFIC_RULES = area('traffic', [
   {
     id: 'GS028',
     severity: Severity.ERROR,
-    title: 'Mesh proxy stops before the app has drained',
-    rationale: 'An injected proxy that is an ordinary container gets the kill at the same time as the app (spec 1.4, 5.3c): Istio\'s stops forwarding '
-      + 'after terminationDrainDuration (5 s by default), Linkerd\'s after proxy-wait-before-exit-seconds (0 by default). The app\'s preStop and drain '
-      + 'need the proxy for their whole length; a native sidecar proxy is stopped only after the app (spec 1.9).',
-    fix: 'make the proxy outlive the app\'s preStop + drain (Istio terminationDrainDuration, Linkerd proxy-wait-before-exit-seconds), or run it as a native sidecar',
+    title: 'Proxy sidecar stops before the app has drained',
+    rationale: 'A proxy that is an ordinary container gets the kill at the same time as the app (spec 1.4, 5.3c): Istio\'s stops forwarding after '
+      + 'terminationDrainDuration (5 s by default), Linkerd\'s after proxy-wait-before-exit-seconds (0 by default), a database proxy (Cloud SQL, '
+      + 'AlloyDB, PgBouncer) stops taking new connections at SIGTERM. The app\'s preStop and drain need the proxy for their whole length; a native '
+      + 'sidecar is stopped only after the app (spec 1.9).',
+    fix: 'make the proxy outlive the app\'s preStop + drain (Istio terminationDrainDuration, Linkerd proxy-wait-before-exit-seconds, a preStop on '
+      + 'the proxy), or run it as a native sidecar',
     phase: TimelinePhase.SIGTERM,
     kinds: LONG_RUNNING_KINDS,
-    check: onWorkload(meshFindings),
+    check: onWorkload(ctx => [...meshFindings(ctx), ...databaseProxyFindings(ctx)]),
+  },
+  {
+    id: 'GS031',
+    severity: Severity.WARNING,
+    title: 'AWS load balancer targets without the pod readiness gate',
+    rationale: 'With IP targets, the AWS Load Balancer Controller injects a readiness gate (target-health.elbv2.k8s.aws/…) into pods of namespaces '
+      + 'labelled elbv2.k8s.aws/pod-readiness-gate-inject: enabled, at pod creation. Without it a rolling update replaces the next pods as soon as '
+      + 'new ones are Ready in Kubernetes, while the load balancer still sees them as initial or unhealthy: the target group can run out of '
+      + 'healthy targets. Judged when the Namespace object is in view.',
+    fix: 'label the namespace elbv2.k8s.aws/pod-readiness-gate-inject=enabled (before the pods are created), and create the Service/Ingress first',
+    phase: TimelinePhase.ROLLOUT,
+    kinds: LONG_RUNNING_KINDS,
+    check: onWorkload(awsReadinessGate),
   },
 ]);
