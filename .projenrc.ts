@@ -29,6 +29,9 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     'cdk8s-cli@^2.207.0',
     'fast-check@^4.3.0',
     'kubernetes-models@^4.5.0',
+    // Schemas of the custom resources the constructs emit (GKE BackendConfig, KEDA ScaledObject), for tests.
+    '@kubernetes-models/gke@^4.6.2',
+    '@kubernetes-models/keda@^2.0.0',
     'yaml@^2.8.0',
   ],
 

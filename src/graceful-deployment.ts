@@ -12,7 +12,8 @@ import { workloadOf } from './manifest/workload';
 import { PreStop } from './pre-stop';
 import { parseQuantity } from './timing/quantity';
 import { RolloutPlan, planRollout } from './timing/rollout-plan';
-import { ShutdownBudget, ShutdownOptions, ceilSeconds, computeShutdownBudget } from './timing/shutdown-budget';
+import { DEFAULT_PRE_STOP_SECONDS, ShutdownBudget, ShutdownOptions, ceilSeconds, computeShutdownBudget, resolveShutdownBudget } from './timing/shutdown-budget';
+import { ITrafficPathTarget, TrafficPath } from './traffic-path';
 
 /**
  * Horizontal autoscaling of a GracefulDeployment.
@@ -148,9 +149,7 @@ const DEFAULT_MAX_SURGE = kplus.PercentOrAbsolute.percent(25);
  * topology spread protect against drains. Synth fails, listing every problem, when the
  * result would drop requests (the GS rule pack).
  */
-export class GracefulDeployment extends kplus.Deployment {
-  /** The shutdown numbers written to the manifest. */
-  public readonly shutdownBudget: ShutdownBudget;
+export class GracefulDeployment extends kplus.Deployment implements ITrafficPathTarget {
   /** The PodDisruptionBudget, when created. */
   public readonly podDisruptionBudget?: kplus.k8s.KubePodDisruptionBudget;
   /** The HorizontalPodAutoscaler, when `autoscaling` is set. */
@@ -158,6 +157,10 @@ export class GracefulDeployment extends kplus.Deployment {
   /** Target Kubernetes version. */
   public readonly kubernetesVersion: KubernetesVersion;
 
+  private readonly shutdownOptions: ShutdownOptions;
+  private readonly explicitGrace?: Duration;
+  private readonly trafficPaths: TrafficPath[] = [];
+  private readonly frontends: ApiObject[] = [];
   private readonly defaultPreStop: PreStop;
   private readonly containerPreStop: { [name: string]: PreStop };
   private readonly startupTimeout?: Duration;
@@ -197,17 +200,14 @@ export class GracefulDeployment extends kplus.Deployment {
       terminationGracePeriod: Duration.seconds(budget.terminationGracePeriodSeconds),
     });
 
-    this.shutdownBudget = budget;
+    this.shutdownOptions = props.shutdown ?? {};
+    this.explicitGrace = props.terminationGracePeriod;
     this.kubernetesVersion = version;
     this.defaultPreStop = defaultPreStop;
     this.containerPreStop = containerPreStop;
     this.startupTimeout = props.startupTimeout;
     this.spreadAcrossNodes = props.spreadAcrossNodes ?? true;
 
-    // Declared for the rule pack (and any checker reading the YAML): the drain the grace
-    // period must cover, and the delay of preStop hooks that are not a plain sleep.
-    this.metadata.addAnnotation(DRAIN_ANNOTATION, String(budget.drainSeconds));
-    this.metadata.addAnnotation(PRE_STOP_ANNOTATION, String(budget.preStopSeconds));
     if (props.allowCapacityDrop !== undefined) {
       addSuppressions(this.apiObject, `GracefulDeployment '${id}'`, { GS007: props.allowCapacityDrop, GS008: props.allowCapacityDrop });
     }
@@ -245,6 +245,67 @@ export class GracefulDeployment extends kplus.Deployment {
     resource.toJson = () => this.renderedForSynth ?? this.applyGracefulSettings(render());
 
     this.node.addValidation({ validate: () => this.validateGraceful() });
+  }
+
+  /**
+   * The shutdown numbers written to the manifest: preStop, drain, margin, grace period and
+   * when SIGTERM and SIGKILL come. Without an explicit `shutdown.preStopDelay`, the preStop
+   * covers the slowest traffic path in front of the workload (`addTrafficPath`).
+   */
+  public get shutdownBudget(): ShutdownBudget {
+    return this.resolveBudget().budget;
+  }
+
+  /**
+   * Makes the preStop delay and grace period cover a traffic path in front of the workload
+   * (GracefulService calls it for its `trafficPaths`). An explicit `shutdown.preStopDelay`
+   * shorter than the path's propagation delay fails synth.
+   */
+  public addTrafficPath(path: TrafficPath): void {
+    this.trafficPaths.push(path);
+  }
+
+  /**
+   * An object in front of the workload (Service, Ingress, BackendConfig), checked with it at
+   * synth so that the rule pack judges the whole path.
+   */
+  public addFrontend(frontend: ApiObject): void {
+    this.frontends.push(frontend);
+  }
+
+  /** The traffic paths in front of the workload. */
+  public get trafficPathsInFront(): TrafficPath[] {
+    return [...this.trafficPaths];
+  }
+
+  /** Whether `shutdown.preStopDelay` was set: then traffic paths cannot raise it. */
+  public get hasExplicitPreStop(): boolean {
+    return this.shutdownOptions.preStopDelay !== undefined;
+  }
+
+  /** The budget from the options and the paths in front, with what is wrong with it. */
+  private resolveBudget(): { budget: ShutdownBudget; problems: string[] } {
+    const explicit = this.shutdownOptions.preStopDelay;
+    const slowest = Math.max(DEFAULT_PRE_STOP_SECONDS, ...this.trafficPaths.map(p => ceilSeconds(p.recommendedPreStop)));
+    return resolveShutdownBudget({ ...this.shutdownOptions, preStopDelay: explicit ?? Duration.seconds(slowest) }, this.explicitGrace);
+  }
+
+  /** What the traffic paths need that the budget does not give. */
+  private trafficPathProblems(budget: ShutdownBudget): string[] {
+    const problems: string[] = [];
+    for (const path of this.trafficPaths) {
+      const lag = ceilSeconds(path.propagationDelay);
+      if (budget.preStopSeconds < lag) {
+        problems.push(`'shutdown.preStopDelay' (${budget.preStopSeconds}s) must cover the traffic path ${path.name}, which may send new requests for up to ${lag}s after a pod's deletion `
+          + `(${path.source}); raise it to at least ${ceilSeconds(path.recommendedPreStop)}s, or omit it to derive it from the paths`);
+      }
+      const lbDrain = path._drainSeconds(budget.drainSeconds);
+      if (lbDrain !== undefined && lbDrain > budget.preStopSeconds + budget.drainSeconds) {
+        problems.push(`the load balancer drain of ${path.name} (${lbDrain}s) must not exceed preStop (${budget.preStopSeconds}s) + drain (${budget.drainSeconds}s) = `
+          + `${budget.preStopSeconds + budget.drainSeconds}s, or the pod closes connections the load balancer still uses; lower it or raise 'shutdown.drainTimeout'`);
+      }
+    }
+    return problems;
   }
 
   /**
@@ -295,13 +356,22 @@ export class GracefulDeployment extends kplus.Deployment {
     if (!podSpec) {
       return json;
     }
+    const budget = this.shutdownBudget;
+    // Rendered here, not in the constructor: traffic paths added later change the budget.
+    podSpec.terminationGracePeriodSeconds = budget.terminationGracePeriodSeconds;
+    // Declared for the rule pack (and any checker reading the YAML): the drain the grace
+    // period must cover, and the delay of preStop hooks that are not a plain sleep.
+    json.metadata = sortedKeys({
+      ...json.metadata,
+      annotations: sortedKeys({ ...json.metadata?.annotations, [DRAIN_ANNOTATION]: String(budget.drainSeconds), [PRE_STOP_ANNOTATION]: String(budget.preStopSeconds) }),
+    });
     podSpec.containers = (podSpec.containers ?? []).map((container: any) => {
       const ports: number[] = (container.ports ?? []).map((p: any) => p.containerPort);
       // A container's own preStop is respected; the budget takes shutdown.preStopDelay as its delay.
       if (!container.lifecycle?.preStop) {
         container.lifecycle = sortedKeys({
           ...container.lifecycle,
-          preStop: this.preStopFor(container.name)._render(this.shutdownBudget.preStopSeconds, ports),
+          preStop: this.preStopFor(container.name)._render(budget.preStopSeconds, ports),
         });
       }
       this.fitStartupProbe(container);
@@ -366,7 +436,10 @@ export class GracefulDeployment extends kplus.Deployment {
         }
       }
     }
-    const objects = [json, this.podDisruptionBudget?.toJson(), this.autoscaler ? ApiObject.of(this.autoscaler).toJson() : undefined].filter(o => o);
+    const { budget, problems: budgetProblems } = this.resolveBudget();
+    problems.push(...budgetProblems, ...this.trafficPathProblems(budget));
+    const objects = [json, this.podDisruptionBudget?.toJson(), this.autoscaler ? ApiObject.of(this.autoscaler).toJson() : undefined, ...this.frontends.map(f => f.toJson())]
+      .filter(o => o);
     const report = checkManifests(objects);
     reportWarnings(this, report.findings);
     return [...problems, ...errorMessages(report)];

@@ -2,9 +2,12 @@ import { ApiObject, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { checkManifests, errorMessages } from './checks/engine';
+import { recordNote } from './checks/warnings';
+import { GkeBackendConfig } from './gke-backend-config';
 import { GracefulDeployment } from './graceful-deployment';
 import { workloadOf } from './manifest/workload';
-import { ceilSeconds } from './timing/shutdown-budget';
+import { DEFAULT_DRAIN_SECONDS, ceilSeconds } from './timing/shutdown-budget';
+import { ITrafficPathTarget, TrafficPath } from './traffic-path';
 
 /**
  * Properties of a GracefulService.
@@ -26,7 +29,7 @@ export interface GracefulServiceProps extends kplus.ResourceProps {
   /**
    * Type of the Service.
    *
-   * @default kplus.ServiceType.CLUSTER_IP - in-cluster traffic; expose with an Ingress
+   * @default - ClusterIP; LoadBalancer with `TrafficPath.awsNlb()`
    */
   readonly type?: kplus.ServiceType;
 
@@ -38,27 +41,72 @@ export interface GracefulServiceProps extends kplus.ResourceProps {
   readonly loadBalancerSourceRanges?: string[];
 
   /**
-   * How long an ingress controller in front of this Service takes to stop routing to a
-   * removed endpoint. `exposeViaIngress` checks that the workload's preStop delay covers it.
+   * What routes client traffic to the pods besides kube-proxy: ingress controllers, cloud
+   * load balancers, DNS. Each path adds what it needs to the manifest (load balancer
+   * annotations, a GKE BackendConfig, a headless Service) and raises the workload's preStop
+   * delay and grace period to cover it; the slowest path sets the budget.
    *
-   * @default Duration.seconds(5) - ingress-nginx's worst case with default settings is
-   * ≈ 4.3 s (sync rate 0.3/s + 1 s Lua poll, spec 5.2); raise it for cloud load balancers
+   * @default - kube-proxy only; `exposeViaIngress` adds its ingress controller
+   */
+  readonly trafficPaths?: TrafficPath[];
+
+  /**
+   * How long an ingress controller in front of this Service takes to stop routing to a
+   * removed endpoint, for an ingress class no preset knows.
+   *
+   * @default Duration.seconds(5) - ingress-nginx's worst case with default settings (spec 5.2)
+   * @deprecated use `trafficPaths: [TrafficPath.custom({ name, propagationDelay })]`
    */
   readonly ingressPropagationDelay?: Duration;
 }
 
 /**
+ * Options of `GracefulService.exposeViaIngress`.
+ */
+export interface GracefulIngressOptions extends kplus.ExposeServiceViaIngressOptions {
+  /**
+   * The host the rule matches.
+   *
+   * @default - every host
+   */
+  readonly host?: string;
+
+  /**
+   * A TLS Secret (certificate and key) for the host.
+   *
+   * @default - no TLS
+   */
+  readonly tlsSecret?: kplus.ISecret;
+
+  /**
+   * The ingress class. Known classes choose their traffic path: `nginx` (ingress-nginx),
+   * `alb` (AWS ALB), `gce` (GKE), `azure-application-gateway` (AGIC).
+   *
+   * @default - the class of the ingress path in `trafficPaths`, else `nginx`
+   */
+  readonly className?: string;
+}
+
+/** Ingress classes of the presets. */
+const INGRESS_CLASS: Record<string, string> = { 'ingress-nginx': 'nginx', 'aws-alb': 'alb', 'gke-neg': 'gce', 'azure-agic': 'azure-application-gateway' };
+
+/**
  * A Service in front of a GracefulDeployment (or a cdk8s-plus Deployment with readiness
- * probes): selects its pods, exposes its ports, and never publishes not-ready addresses,
- * so only Ready, non-terminating pods receive new connections (spec 1.3, 4.2).
+ * probes): selects its pods, exposes their ports, never publishes not-ready addresses (so
+ * only Ready, non-terminating pods receive new connections, spec 1.3, 4.2), and makes the
+ * workload's shutdown cover every traffic path in front of it.
  */
 export class GracefulService extends kplus.Service {
   /** The workload behind the Service. */
   public readonly workload: kplus.Deployment;
-  /** Propagation lag of an ingress in front of the Service. */
+  /** Propagation lag of an ingress of unknown class in front of the Service. */
   public readonly ingressPropagationDelay: Duration;
+  /** The GKE BackendConfig, with `TrafficPath.gkeNeg()`. */
+  public readonly backendConfig?: GkeBackendConfig;
+  private readonly paths: TrafficPath[] = [];
 
   constructor(scope: Construct, id: string, props: GracefulServiceProps) {
+    const paths = props.trafficPaths ?? [];
     const ports = props.ports ?? kplus.extractContainerPorts(props.workload).map(p => ({
       port: p.number, targetPort: p.number, protocol: p.protocol, name: p.name,
     }));
@@ -73,29 +121,69 @@ export class GracefulService extends kplus.Service {
       metadata: props.metadata,
       selector: props.workload,
       ports,
-      type: props.type ?? kplus.ServiceType.CLUSTER_IP,
+      type: serviceType(id, paths, props.type),
+      clusterIP: paths.some(p => p._kind === 'headless-dns') ? 'None' : undefined,
       loadBalancerSourceRanges: props.loadBalancerSourceRanges,
     });
     this.workload = props.workload;
     this.ingressPropagationDelay = props.ingressPropagationDelay ?? Duration.seconds(5);
-    if (!(props.workload instanceof GracefulDeployment)) {
+    const target = trafficTarget(props.workload);
+    target?.addFrontend(ApiObject.of(this));
+    this.applyPath(TrafficPath.kubeProxy());
+    for (const path of paths) {
+      this.applyPath(path);
+    }
+    if (paths.some(p => p._kind === 'gke-neg')) {
+      const gke = paths.find(p => p._kind === 'gke-neg')!;
+      this.backendConfig = new GkeBackendConfig(this, 'BackendConfig', {
+        namespace: this.metadata.namespace,
+        drainingTimeout: Duration.seconds(gke._drainSeconds(this.workloadDrainSeconds())!),
+      });
+      target?.addFrontend(this.backendConfig);
+      this.metadata.addAnnotation('cloud.google.com/neg', '{"ingress": true}');
+      this.metadata.addAnnotation('cloud.google.com/backend-config', JSON.stringify({ default: this.backendConfig.name }));
+    }
+    if (!target) {
       // A GracefulDeployment validates itself; a plain Deployment must at least be probed.
       this.node.addValidation({ validate: () => this.validatePlainWorkload() });
     }
   }
 
+  /** The traffic paths in front of the Service's pods. */
+  public get trafficPaths(): TrafficPath[] {
+    return [...this.paths];
+  }
+
   /**
-   * Exposes the Service through an Ingress, after checking that the workload's preStop
-   * delay outlasts the ingress controller's propagation lag.
+   * Exposes the Service through an Ingress with an optional host, TLS and ingress class.
+   * The ingress controller's traffic path is added to the workload's budget (a preStop set
+   * explicitly too short for it fails), and its settings are emitted (e.g. the AGIC
+   * connection draining annotations).
    */
-  public exposeViaIngress(path: string, options: kplus.ExposeServiceViaIngressOptions = {}): kplus.Ingress {
-    const lag = ceilSeconds(this.ingressPropagationDelay);
-    const preStop = this.workloadPreStopSeconds();
-    if (preStop < lag) {
-      throw new Error(`GracefulService '${this.node.id}': the workload's preStop delay (${preStop}s) must cover the ingress propagation delay (${lag}s), `
-        + `or the ingress keeps sending new requests to pods that are shutting down; raise 'shutdown.preStopDelay' to at least ${lag}s (or lower 'ingressPropagationDelay' if your ingress is faster)`);
+  public exposeViaIngress(path: string, options: GracefulIngressOptions = {}): kplus.Ingress {
+    const trafficPath = this.ingressPathFor(options.className);
+    const kind = trafficPath._kind;
+    const className = options.className ?? INGRESS_CLASS[kind] ?? 'nginx';
+    // GKE picks its Ingresses by the legacy annotation rather than ingressClassName.
+    const ingress = options.ingress ?? new kplus.Ingress(this, 'Ingress', { className: kind === 'gke-neg' ? undefined : className });
+    if (kind === 'gke-neg' && !options.ingress) {
+      ingress.metadata.addAnnotation('kubernetes.io/ingress.class', className);
     }
-    return super.exposeViaIngress(path, options);
+    const backend = kplus.IngressBackend.fromService(this);
+    if (options.host !== undefined) {
+      ingress.addHostRule(options.host, path, backend, options.pathType);
+    } else {
+      ingress.addRule(path, backend, options.pathType);
+    }
+    if (options.tlsSecret) {
+      ingress.addTls([{ hosts: options.host !== undefined ? [options.host] : undefined, secret: options.tlsSecret }]);
+    }
+    if (kind === 'azure-agic') {
+      ingress.metadata.addAnnotation('appgw.ingress.kubernetes.io/connection-draining', 'true');
+      ingress.metadata.addAnnotation('appgw.ingress.kubernetes.io/connection-draining-timeout', String(trafficPath._drainSeconds(this.workloadDrainSeconds())));
+    }
+    trafficTarget(this.workload)?.addFrontend(ApiObject.of(ingress));
+    return ingress;
   }
 
   /** @internal */
@@ -104,13 +192,78 @@ export class GracefulService extends kplus.Service {
     return { ...super._toKube(), publishNotReadyAddresses: false };
   }
 
-  /** Shortest preStop delay among the workload's containers. */
-  private workloadPreStopSeconds(): number {
-    if (this.workload instanceof GracefulDeployment) {
-      return this.workload.shutdownBudget.preStopSeconds;
+  /** The ingress path: the one in `trafficPaths`, the preset of the class, or a new one. */
+  private ingressPathFor(className: string | undefined): TrafficPath {
+    const ingressPaths = this.paths.filter(p => INGRESS_CLASS[p._kind] !== undefined || (p._kind === 'custom' && className === undefined));
+    const matching = className === undefined ? ingressPaths : ingressPaths.filter(p => INGRESS_CLASS[p._kind] === className);
+    if (matching.length > 1) {
+      throw new Error(`GracefulService '${this.node.id}': 'exposeViaIngress' cannot tell which of the traffic paths ${matching.map(p => p.name).join(', ')} `
+        + 'this Ingress is for; pass its \'className\'');
     }
+    if (matching.length === 1) {
+      return matching[0];
+    }
+    const preset = className === undefined || className === 'nginx' ? TrafficPath.ingressNginx()
+      : className === 'alb' ? TrafficPath.awsAlb()
+        : className === 'gce' ? TrafficPath.gkeNeg()
+          : className === 'azure-application-gateway' ? TrafficPath.azureAppGateway()
+            : TrafficPath.custom({ name: `ingress class '${className}'`, propagationDelay: this.ingressPropagationDelay });
+    // The deprecated ingressPropagationDelay still lengthens the default ingress path.
+    const path = preset._kind === 'ingress-nginx' && ceilSeconds(this.ingressPropagationDelay) > 5
+      ? TrafficPath.custom({ name: 'an ingress controller', propagationDelay: this.ingressPropagationDelay })
+      : preset;
+    this.applyPath(path);
+    return path;
+  }
+
+  /** Records a path, adds it to the workload's budget and emits its Service settings. */
+  private applyPath(path: TrafficPath): void {
+    this.paths.push(path);
+    const target = trafficTarget(this.workload);
+    if (target) {
+      this.checkExplicitPreStop(path);
+      target.addTrafficPath(path);
+    } else if (path._kind !== 'kube-proxy') {
+      // A plain workload is held to the paths named for it (its readiness is checked at synth).
+      this.checkPlainPreStop(path);
+    }
+    const drain = path._drainSeconds(this.workloadDrainSeconds());
+    if (path._kind === 'aws-alb') {
+      this.metadata.addAnnotation('alb.ingress.kubernetes.io/target-type', 'ip');
+      this.metadata.addAnnotation('alb.ingress.kubernetes.io/target-group-attributes', `deregistration_delay.timeout_seconds=${drain}`);
+    } else if (path._kind === 'aws-nlb') {
+      this.metadata.addAnnotation('service.beta.kubernetes.io/aws-load-balancer-type', 'external');
+      this.metadata.addAnnotation('service.beta.kubernetes.io/aws-load-balancer-nlb-target-type', 'ip');
+      this.metadata.addAnnotation('service.beta.kubernetes.io/aws-load-balancer-target-group-attributes', `deregistration_delay.timeout_seconds=${drain}`);
+    }
+    if (path._kind === 'aws-alb' || path._kind === 'aws-nlb') {
+      recordNote(this, `${path.name}: label the namespace elbv2.k8s.aws/pod-readiness-gate-inject=enabled before the pods are created, so the AWS Load Balancer `
+        + 'Controller injects its readiness gate and a rollout waits for the load balancer to see new pods healthy');
+    }
+  }
+
+  /** A GracefulDeployment with an explicit preStop shorter than the path: refused at once, with the numbers. */
+  private checkExplicitPreStop(path: TrafficPath): void {
+    if (this.workload instanceof GracefulDeployment && this.workload.hasExplicitPreStop) {
+      this.refuseShortPreStop(path, this.workload.shutdownBudget.preStopSeconds, `raise 'shutdown.preStopDelay' to at least ${ceilSeconds(path.recommendedPreStop)}s, or omit it to derive it from the traffic paths`);
+    }
+  }
+
+  private checkPlainPreStop(path: TrafficPath): void {
     const seconds = (workloadOf(ApiObject.of(this.workload).toJson())?.containers ?? []).map(c => c.preStop.seconds ?? 0);
-    return seconds.length > 0 ? Math.min(...seconds) : 0;
+    this.refuseShortPreStop(path, seconds.length > 0 ? Math.min(...seconds) : 0, `give its containers a preStop of at least ${ceilSeconds(path.recommendedPreStop)}s`);
+  }
+
+  private refuseShortPreStop(path: TrafficPath, preStop: number, fix: string): void {
+    const lag = ceilSeconds(path.propagationDelay);
+    if (preStop < lag) {
+      throw new Error(`GracefulService '${this.node.id}': the workload's preStop delay (${preStop}s) must cover ${path.name}, which may send new requests for up to ${lag}s `
+        + `after a pod's deletion (${path.source}), or pods stop accepting while requests still arrive; ${fix}`);
+    }
+  }
+
+  private workloadDrainSeconds(): number {
+    return this.workload instanceof GracefulDeployment ? this.workload.shutdownBudget.drainSeconds : DEFAULT_DRAIN_SECONDS;
   }
 
   private validatePlainWorkload(): string[] {
@@ -122,4 +275,26 @@ export class GracefulService extends kplus.Service {
     return errorMessages({ ...report, problems: [], findings: report.findings.filter(f => f.ruleId === 'GS001') })
       .map(m => `GracefulService '${this.node.id}' refuses to front a workload that is not probed: ${m}`);
   }
+}
+
+/** The workload as a traffic path target, when it is one. */
+function trafficTarget(workload: kplus.Deployment): ITrafficPathTarget | undefined {
+  const candidate = workload as unknown as Partial<ITrafficPathTarget>;
+  return typeof candidate.addTrafficPath === 'function' && typeof candidate.addFrontend === 'function' ? candidate as ITrafficPathTarget : undefined;
+}
+
+/** The Service type the paths need; a conflicting explicit type is refused. */
+function serviceType(id: string, paths: TrafficPath[], explicit: kplus.ServiceType | undefined): kplus.ServiceType {
+  const nlb = paths.some(p => p._kind === 'aws-nlb');
+  const headless = paths.some(p => p._kind === 'headless-dns');
+  if (nlb && headless) {
+    throw new Error(`GracefulService '${id}': TrafficPath.awsNlb() needs a LoadBalancer Service and TrafficPath.headlessDns() a headless one; use two GracefulServices`);
+  }
+  if (nlb && explicit !== undefined && explicit !== kplus.ServiceType.LOAD_BALANCER) {
+    throw new Error(`GracefulService '${id}': 'type' (${explicit}) must be LoadBalancer with TrafficPath.awsNlb(); omit 'type'`);
+  }
+  if (headless && explicit !== undefined && explicit !== kplus.ServiceType.CLUSTER_IP) {
+    throw new Error(`GracefulService '${id}': 'type' (${explicit}) cannot be headless (TrafficPath.headlessDns()); omit 'type'`);
+  }
+  return explicit ?? (nlb ? kplus.ServiceType.LOAD_BALANCER : kplus.ServiceType.CLUSTER_IP);
 }

@@ -73,18 +73,24 @@ describe('GracefulService', () => {
       "GracefulService 'svc': 2 ports need a name each (got <unnamed>, <unnamed>); name the container ports or pass named 'ports'");
   });
 
-  test('exposeViaIngress throws if the preStop delay does not cover the ingress lag', () => {
+  test('exposeViaIngress refuses an explicit preStop that does not cover the ingress lag', () => {
     const chart = Testing.chart();
     const deployment = new GracefulDeployment(chart, 'api', { containers: [probed()], shutdown: { preStopDelay: Duration.seconds(3) } });
     const service = new GracefulService(chart, 'svc', { workload: deployment });
     expect(() => service.exposeViaIngress('/')).toThrow(
-      "GracefulService 'svc': the workload's preStop delay (3s) must cover the ingress propagation delay (5s), or the ingress keeps sending new requests to pods that are shutting down; raise 'shutdown.preStopDelay' to at least 5s (or lower 'ingressPropagationDelay' if your ingress is faster)");
+      "GracefulService 'svc': the workload's preStop delay (3s) must cover ingress-nginx, which may send new requests for up to 5s after a pod's deletion "
+      + '(one sync per 3.3 s (--sync-rate-limit 0.3) plus up to 1 s until every worker uses the new list: about 4.3 s (spec 5.2; ingress-nginx #3335)), '
+      + "or pods stop accepting while requests still arrive; raise 'shutdown.preStopDelay' to at least 15s, or omit it to derive it from the traffic paths");
   });
 
-  test('exposeViaIngress honours a longer propagation delay (cloud load balancers)', () => {
+  test('a longer ingress propagation delay raises the derived preStop and grace (deprecated option, kept working)', () => {
     const chart = Testing.chart();
     const deployment = new GracefulDeployment(chart, 'api', { containers: [probed()] });
     const service = new GracefulService(chart, 'svc', { workload: deployment, ingressPropagationDelay: Duration.seconds(30) });
-    expect(() => service.exposeViaIngress('/')).toThrow(/preStop delay \(15s\) must cover the ingress propagation delay \(30s\)/);
+    service.exposeViaIngress('/');
+    expect(deployment.shutdownBudget).toMatchObject({ preStopSeconds: 40, drainSeconds: 15, terminationGracePeriodSeconds: 60 });
+    const objects = synthValid(chart);
+    expect(only(objects, 'Deployment').spec.template.spec.terminationGracePeriodSeconds).toBe(60);
+    assertGracefulInvariants(objects);
   });
 });

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { CheckReport, Severity, checkManifests, formatFinding, ruleInfos } from '../src';
-import { readmeWithRulesTable } from '../src/checks/rule-docs';
+import { readmeWithGeneratedTables } from '../src/checks/generated-docs';
 import { preStopOf, scriptSwallowsSigterm, shellScriptOf } from '../src/manifest/pre-stop-hook';
 
 /** A compliant web app: Deployment + Service + PDB, as hand-written YAML would have it. */
@@ -261,9 +261,9 @@ describe('shell entrypoints', () => {
 });
 
 describe('documentation', () => {
-  test('the README rule table is the one generated from the registry (npx projen docs:rules)', () => {
+  test('the README rule and traffic path tables are the ones generated from the code (npx projen docs:rules)', () => {
     const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
-    expect(readmeWithRulesTable(readme)).toBe(readme);
+    expect(readmeWithGeneratedTables(readme)).toBe(readme);
     for (const r of ruleInfos()) {
       expect(readme).toContain(`| ${r.id} | ${r.severity} | ${r.area} | ${r.phase} |`);
     }

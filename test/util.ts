@@ -1,3 +1,4 @@
+import { BackendConfig } from '@kubernetes-models/gke/cloud.google.com/v1/BackendConfig';
 import { Chart, Testing } from 'cdk8s';
 import * as apps from 'kubernetes-models/apps/v1';
 import * as autoscaling from 'kubernetes-models/autoscaling/v2';
@@ -16,6 +17,7 @@ const MODELS: Record<string, new (data: any) => { validate(): void }> = {
   'policy/v1/PodDisruptionBudget': policy.PodDisruptionBudget,
   'autoscaling/v2/HorizontalPodAutoscaler': autoscaling.HorizontalPodAutoscaler,
   'networking.k8s.io/v1/Ingress': networking.Ingress,
+  'cloud.google.com/v1/BackendConfig': BackendConfig,
 };
 
 /** Validates every object against the Kubernetes OpenAPI schema; throws naming the object. */

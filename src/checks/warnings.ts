@@ -35,3 +35,26 @@ export function reportWarnings(construct: IConstruct, findings: Finding[]): void
 export function warningsOf(construct: IConstruct): string[] {
   return construct.node.metadata.filter(m => m.type === WARNING_METADATA).map(m => String(m.data));
 }
+
+/** Metadata type under which notes (things to do outside the manifest) are recorded. */
+export const NOTE_METADATA = 'graceful-k8s:note';
+
+/**
+ * Records a note on the construct: something the manifest cannot do by itself (a namespace
+ * label, a cluster setting). Printed once at synth, never failing it.
+ */
+export function recordNote(construct: IConstruct, text: string): void {
+  if (!construct.node.metadata.some(m => m.type === NOTE_METADATA && m.data === text)) {
+    construct.node.addMetadata(NOTE_METADATA, text);
+    const line = `[${construct.node.path}] ${text}`;
+    if (!printed.has(line) && process.env.GRACEFUL_K8S_QUIET !== '1') {
+      printed.add(line);
+      process.stderr.write(`graceful-k8s note: ${line}\n`);
+    }
+  }
+}
+
+/** Notes recorded on a construct. */
+export function notesOf(construct: IConstruct): string[] {
+  return construct.node.metadata.filter(m => m.type === NOTE_METADATA).map(m => String(m.data));
+}

@@ -116,6 +116,20 @@ export function graceShortfallSeconds(graceSeconds: number, preStopSeconds: numb
  * numbers and the fix.
  */
 export function computeShutdownBudget(options: ShutdownOptions = {}, explicitGrace?: Duration): ShutdownBudget {
+  const { budget, problems } = resolveShutdownBudget(options, explicitGrace);
+  if (problems.length > 0) {
+    throw new Error(problems.join('\n'));
+  }
+  return budget;
+}
+
+/**
+ * `computeShutdownBudget` that reports problems instead of throwing: the budget as it would
+ * be written (an explicit grace kept even when too short), and what is wrong with it.
+ *
+ * @internal
+ */
+export function resolveShutdownBudget(options: ShutdownOptions = {}, explicitGrace?: Duration): { budget: ShutdownBudget; problems: string[] } {
   const preStopSeconds = options.preStopDelay ? ceilSeconds(options.preStopDelay) : DEFAULT_PRE_STOP_SECONDS;
   const drainSeconds = options.drainTimeout ? ceilSeconds(options.drainTimeout) : DEFAULT_DRAIN_SECONDS;
   const safetyMarginSeconds = options.safetyMargin ? ceilSeconds(options.safetyMargin) : DEFAULT_SAFETY_MARGIN_SECONDS;
@@ -135,16 +149,16 @@ export function computeShutdownBudget(options: ShutdownOptions = {}, explicitGra
         + `raise it to at least ${preStopSeconds + drainSeconds + safetyMarginSeconds}s, shorten 'shutdown.drainTimeout', or omit 'terminationGracePeriod' to derive it`);
     }
   }
-  if (problems.length > 0) {
-    throw new Error(problems.join('\n'));
-  }
   const timeline = killTimeline(grace, preStopSeconds);
   return {
-    preStopSeconds,
-    drainSeconds,
-    safetyMarginSeconds,
-    terminationGracePeriodSeconds: grace,
-    sigtermAtSeconds: timeline.sigtermAt,
-    sigkillAtSeconds: timeline.sigkillAt,
+    budget: {
+      preStopSeconds,
+      drainSeconds,
+      safetyMarginSeconds,
+      terminationGracePeriodSeconds: grace,
+      sigtermAtSeconds: timeline.sigtermAt,
+      sigkillAtSeconds: timeline.sigkillAt,
+    },
+    problems,
   };
 }

@@ -1,0 +1,243 @@
+import { ApiObject, Duration } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { DATA_PLANES, DataPlaneKind } from './manifest/data-planes';
+import { ceilSeconds } from './timing/shutdown-budget';
+
+/**
+ * Options of the AWS Load Balancer Controller presets (ALB and NLB with IP targets).
+ */
+export interface AwsLoadBalancerOptions {
+  /**
+   * The target group's `deregistration_delay.timeout_seconds`: how long the load balancer
+   * lets requests in flight to a removed pod finish before it closes their connections.
+   *
+   * @default - the workload's drain timeout: the load balancer is done with a pod before the
+   * pod exits (a pod that closes a connection the load balancer still drains answers 5xx)
+   */
+  readonly deregistrationDelay?: Duration;
+
+  /**
+   * How long the load balancer may keep sending new requests to a removed pod.
+   *
+   * @default - 30 s for the ALB, 120 s for the NLB (docs/traffic-paths.md)
+   */
+  readonly propagationDelay?: Duration;
+}
+
+/**
+ * Options of the GKE container-native load balancing preset.
+ */
+export interface GkeNegOptions {
+  /**
+   * `connectionDraining.drainingTimeoutSec` of the BackendConfig: how long requests in flight
+   * to a removed pod may finish. GKE's own default is 0 (none).
+   *
+   * @default - the workload's drain timeout
+   */
+  readonly drainingTimeout?: Duration;
+
+  /**
+   * How long the load balancer may keep sending new requests to a removed pod.
+   *
+   * @default Duration.seconds(30) - the NEG endpoint is detached at once, the load balancer
+   * is reprogrammed within tens of seconds (docs/traffic-paths.md)
+   */
+  readonly propagationDelay?: Duration;
+}
+
+/**
+ * Options of the Azure Application Gateway (AGIC) preset.
+ */
+export interface AzureAppGatewayOptions {
+  /**
+   * `appgw.ingress.kubernetes.io/connection-draining-timeout`.
+   *
+   * @default - the workload's drain timeout
+   */
+  readonly drainingTimeout?: Duration;
+}
+
+/**
+ * Options of the headless Service (DNS) preset.
+ */
+export interface HeadlessDnsOptions {
+  /**
+   * The DNS TTL plus client caching: how long clients may resolve a removed pod's address.
+   *
+   * @default Duration.seconds(30) - kubeadm's CoreDNS configuration answers with TTL 30
+   */
+  readonly cacheTime?: Duration;
+}
+
+/**
+ * A path of your own making.
+ */
+export interface CustomTrafficPathOptions {
+  /** A name for messages, e.g. 'corporate F5'. */
+  readonly name: string;
+
+  /** How long the data plane may keep sending new requests to a removed pod. */
+  readonly propagationDelay: Duration;
+
+  /**
+   * The preStop delay to use for this path.
+   *
+   * @default - the propagation delay plus 10 s
+   */
+  readonly preStopDelay?: Duration;
+}
+
+/**
+ * What routes client traffic to a workload's pods, and what that path needs from their
+ * shutdown: each path takes its own time to stop sending new requests to a deleted pod,
+ * and some drain requests in flight on their side. Several paths may front one workload;
+ * its budget takes the worst.
+ *
+ * Chosen on `GracefulService` (`trafficPaths`). The numbers and their sources are in
+ * docs/traffic-paths.md.
+ */
+export class TrafficPath {
+  /**
+   * kube-proxy in front of a ClusterIP Service: about 1 s, 10-30 s in very large clusters.
+   */
+  public static kubeProxy(): TrafficPath {
+    return new TrafficPath('kube-proxy');
+  }
+
+  /**
+   * ingress-nginx: about 4.3 s with default settings (one sync per 3.3 s plus the Lua balancer's 1 s).
+   */
+  public static ingressNginx(): TrafficPath {
+    return new TrafficPath('ingress-nginx');
+  }
+
+  /**
+   * A Gateway API implementation (Envoy Gateway, Istio): endpoint updates pushed over xDS.
+   */
+  public static gatewayApi(): TrafficPath {
+    return new TrafficPath('gateway-api');
+  }
+
+  /**
+   * AWS Application Load Balancer with IP targets, through the AWS Load Balancer Controller.
+   * Emits the target type and the deregistration delay; the pod readiness gate needs the
+   * namespace label `elbv2.k8s.aws/pod-readiness-gate-inject: enabled`.
+   */
+  public static awsAlb(options: AwsLoadBalancerOptions = {}): TrafficPath {
+    return new TrafficPath('aws-alb', optional(options.propagationDelay, 'propagationDelay'), optional(options.deregistrationDelay, 'deregistrationDelay'));
+  }
+
+  /**
+   * AWS Network Load Balancer with IP targets: new connections for about 2 minutes after
+   * deregistration starts, whatever the deregistration delay.
+   */
+  public static awsNlb(options: AwsLoadBalancerOptions = {}): TrafficPath {
+    return new TrafficPath('aws-nlb', optional(options.propagationDelay, 'propagationDelay'), optional(options.deregistrationDelay, 'deregistrationDelay'));
+  }
+
+  /**
+   * GKE container-native load balancing (NEG): emits the NEG annotation and a BackendConfig
+   * with connection draining (GKE injects the NEG readiness gate itself).
+   */
+  public static gkeNeg(options: GkeNegOptions = {}): TrafficPath {
+    return new TrafficPath('gke-neg', optional(options.propagationDelay, 'propagationDelay'), optional(options.drainingTimeout, 'drainingTimeout'));
+  }
+
+  /**
+   * Azure Application Gateway through AGIC: its docs ask for a preStop of at least 90 s.
+   * Emits the connection-draining annotations on the Ingress.
+   */
+  public static azureAppGateway(options: AzureAppGatewayOptions = {}): TrafficPath {
+    return new TrafficPath('azure-agic', undefined, optional(options.drainingTimeout, 'drainingTimeout'));
+  }
+
+  /**
+   * A headless Service found through DNS: clients may use a removed address until their
+   * cached answer expires. The Service is made headless (`clusterIP: None`).
+   */
+  public static headlessDns(options: HeadlessDnsOptions = {}): TrafficPath {
+    return new TrafficPath('headless-dns', optional(options.cacheTime, 'cacheTime'));
+  }
+
+  /**
+   * A path the presets do not cover, with its own numbers.
+   */
+  public static custom(options: CustomTrafficPathOptions): TrafficPath {
+    if (typeof options?.name !== 'string' || options.name.trim() === '') {
+      throw new Error('\'TrafficPath.custom\' needs a \'name\' for messages, e.g. TrafficPath.custom({ name: \'corporate F5\', propagationDelay: Duration.seconds(20) })');
+    }
+    const lag = required(options.propagationDelay, 'TrafficPath.custom \'propagationDelay\'');
+    const preStop = optional(options.preStopDelay, 'TrafficPath.custom \'preStopDelay\'');
+    if (preStop !== undefined && ceilSeconds(preStop) < ceilSeconds(lag)) {
+      throw new Error(`'TrafficPath.custom' 'preStopDelay' (${ceilSeconds(preStop)}s) must be at least its 'propagationDelay' (${ceilSeconds(lag)}s), `
+        + 'or the pod stops accepting while requests still arrive; raise preStopDelay or omit it');
+    }
+    return new TrafficPath('custom', lag, undefined, options.name, preStop);
+  }
+
+  /** The data plane, as the rules name it (`aws-alb`, `ingress-nginx`, …). @internal */
+  public readonly _kind: DataPlaneKind | 'custom';
+  /** Name for messages. */
+  public readonly name: string;
+  /** How long the path may keep sending new requests to a removed pod: the shortest preStop it allows. */
+  public readonly propagationDelay: Duration;
+  /** The preStop delay the constructs use for this path: the propagation delay with room to spare. */
+  public readonly recommendedPreStop: Duration;
+  /** Where the numbers come from. */
+  public readonly source: string;
+  /** The load balancer's drain of requests in flight, when set explicitly. @internal */
+  public readonly _lbDrain?: Duration;
+
+  private constructor(kind: DataPlaneKind | 'custom', propagation?: Duration, lbDrain?: Duration, name?: string, preStop?: Duration) {
+    this._kind = kind;
+    const profile = kind === 'custom' ? undefined : DATA_PLANES[kind];
+    this.name = name ?? profile!.title;
+    this.propagationDelay = propagation ?? Duration.seconds(profile!.propagationSeconds);
+    // An explicit propagation delay keeps the preset's room above it.
+    const room = profile ? profile.recommendedPreStopSeconds - profile.propagationSeconds : 10;
+    this.recommendedPreStop = preStop ?? (propagation || !profile ? Duration.seconds(ceilSeconds(this.propagationDelay) + room) : Duration.seconds(profile.recommendedPreStopSeconds));
+    this.source = profile?.source ?? 'declared with TrafficPath.custom';
+    this._lbDrain = lbDrain;
+  }
+
+  /** The load balancer drain this path gets for a workload that drains `drainSeconds`. @internal */
+  public _drainSeconds(drainSeconds: number): number | undefined {
+    if (!['aws-alb', 'aws-nlb', 'gke-neg', 'azure-agic'].includes(this._kind)) {
+      return undefined;
+    }
+    return this._lbDrain ? ceilSeconds(this._lbDrain) : Math.max(1, drainSeconds);
+  }
+}
+
+/**
+ * A workload whose shutdown budget follows the traffic paths in front of it
+ * (GracefulDeployment and the other graceful workloads).
+ */
+export interface ITrafficPathTarget extends IConstruct {
+  /**
+   * Makes the workload's preStop delay and grace period cover a path in front of it.
+   */
+  addTrafficPath(path: TrafficPath): void;
+
+  /**
+   * An object in front of the workload (its Service, an Ingress, a BackendConfig), checked
+   * together with the workload at synth so the path's settings are judged against its shutdown.
+   */
+  addFrontend(frontend: ApiObject): void;
+}
+
+function required(value: Duration | undefined, name: string): Duration {
+  if (!(value instanceof Duration)) {
+    throw new Error(`${name} must be a Duration (got ${value === undefined ? 'nothing' : JSON.stringify(value)}); pass e.g. Duration.seconds(20)`);
+  }
+  return value;
+}
+
+function optional(value: Duration | undefined, name: string): Duration | undefined {
+  if (value === undefined) return undefined;
+  const d = required(value, name);
+  if (!(d.toMilliseconds() > 0) || !Number.isFinite(d.toMilliseconds())) {
+    throw new Error(`${name} (${d.toMilliseconds()} ms) must be a positive, finite Duration`);
+  }
+  return d;
+}
