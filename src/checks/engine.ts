@@ -184,6 +184,10 @@ export function checkObjects(objects: KubeObject[], options: CheckOptions = {}):
   const { valid, skipped } = triage(objects, problems);
   const model = new ClusterModel(valid, { routesComplete: options.routesComplete });
   const rules = RULES.filter(r => !(options.disabledRules ?? []).includes(r.id) && (options.enabledRules === undefined || options.enabledRules.includes(r.id)));
+  const rulesByKind = new Map<string, typeof rules>();
+  for (const rule of rules) {
+    for (const kind of rule.kinds) rulesByKind.set(kind, [...(rulesByKind.get(kind) ?? []), rule]);
+  }
   const findings: Finding[] = [];
   const suppressed: Finding[] = [];
   const located: ObjectFinding[] = [];
@@ -192,12 +196,13 @@ export function checkObjects(objects: KubeObject[], options: CheckOptions = {}):
   const suppressionsFor = (obj: KubeObject): Record<string, string> => {
     let found = suppressionCache.get(obj);
     if (!found) {
-      const owner = describeObject(obj);
       const annotated = suppressionsOf(obj);
-      if (annotated.problem) problems.push(`${owner}: ${annotated.problem}`);
-      const extra = options.suppressions?.[`${obj.kind}/${namespaceOf(obj)}/${nameOf(obj)}`] ?? options.suppressions?.[`${obj.kind}/${nameOf(obj)}`] ?? {};
+      if (annotated.problem) problems.push(`${describeObject(obj)}: ${annotated.problem}`);
+      const extra = options.suppressions
+        ? options.suppressions[`${obj.kind}/${namespaceOf(obj)}/${nameOf(obj)}`] ?? options.suppressions[`${obj.kind}/${nameOf(obj)}`] ?? {}
+        : {};
       found = { ...annotated.suppressions, ...extra };
-      problems.push(...suppressionProblems(owner, found));
+      if (Object.keys(found).length > 0) problems.push(...suppressionProblems(describeObject(obj), found));
       for (const [ruleId, reason] of Object.entries(found)) {
         suppressionList.push({ ruleId, reason, kind: String(obj.kind), name: nameOf(obj), namespace: namespaceOf(obj) });
       }
@@ -227,8 +232,7 @@ export function checkObjects(objects: KubeObject[], options: CheckOptions = {}):
       },
     };
     const own = suppressionsFor(obj);
-    for (const rule of rules) {
-      if (!rule.kinds.includes(obj.kind!)) continue;
+    for (const rule of rulesByKind.get(obj.kind!) ?? []) {
       let raws: RawFinding[];
       try {
         raws = rule.check(ctx);
@@ -250,9 +254,12 @@ export function checkObjects(objects: KubeObject[], options: CheckOptions = {}):
           fix: raw.fix ?? rule.fix,
           pointer: raw.pointer,
         };
-        const key = `${finding.ruleId}\n${finding.kind}\n${finding.namespace}\n${finding.name}\n${finding.container}\n${finding.pointer}\n${finding.message}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
+        // A finding on another object (a PDB two workloads share) may come twice.
+        if (raw.on) {
+          const key = `${finding.ruleId}\n${finding.kind}\n${finding.namespace}\n${finding.name}\n${finding.container}\n${finding.pointer}\n${finding.message}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+        }
         if (own[rule.id] !== undefined || (target !== obj && suppressionsFor(target)[rule.id] !== undefined)) {
           suppressed.push(finding);
         } else {

@@ -67,6 +67,9 @@ export class ClusterModel {
   private readonly namespacesWithServices = new Set<string>();
   private readonly workloadByObject = new Map<KubeObject, WorkloadView>();
   private frontendIndex?: Map<string, FrontendRef[]>;
+  private readonly servicesOf = new WeakMap<WorkloadView, KubeObject[]>();
+  /** Long-running workloads by `namespace\nkey=value` of each pod template label. */
+  private workloadsByLabel?: Map<string, WorkloadView[]>;
 
   constructor(objects: KubeObject[], options: { routesComplete?: boolean } = {}) {
     this.objects = objects;
@@ -124,10 +127,12 @@ export class ClusterModel {
   public frontendRefsOf(service: KubeObject): FrontendRef[] {
     if (!this.frontendIndex) {
       this.frontendIndex = new Map();
+      const index = this.frontendIndex;
       const add = (namespace: string, name: unknown, ref: FrontendRef) => {
         if (typeof name !== 'string') return;
         const k = keyOf(namespace, name);
-        this.frontendIndex!.set(k, [...(this.frontendIndex!.get(k) ?? []), ref]);
+        const list = index.get(k);
+        if (list) list.push(ref); else index.set(k, [ref]);
       };
       for (const ingress of this.ingresses) {
         const ns = namespaceOf(ingress);
@@ -171,14 +176,42 @@ export class ClusterModel {
     };
   }
 
+  /** Services whose selector matches the workload's pod template labels (computed once per workload). */
   public servicesSelecting(w: WorkloadView): KubeObject[] {
-    return this.serviceIndex.candidates(w.namespace, w.templateLabels).filter(s => serviceSelects(s, w.templateLabels));
+    let found = this.servicesOf.get(w);
+    if (!found) {
+      found = this.serviceIndex.candidates(w.namespace, w.templateLabels).filter(s => serviceSelects(s, w.templateLabels));
+      this.servicesOf.set(w, found);
+    }
+    return found;
   }
 
-  /** Workloads whose pods a Service selects. */
+  /**
+   * Workloads whose pods a Service selects: looked up by the selector's rarest label, so
+   * N Services against M workloads is not N × M.
+   */
   public workloadsSelectedBy(service: KubeObject): WorkloadView[] {
+    const selector = service.spec?.selector;
+    if (!isRecord(selector) || Object.keys(selector).length === 0) {
+      return [];
+    }
+    if (!this.workloadsByLabel) {
+      this.workloadsByLabel = new Map();
+      for (const w of this.workloads.filter(x => x.longRunning)) {
+        for (const [k, v] of Object.entries(w.templateLabels)) {
+          const key = `${w.namespace}\n${k}=${v}`;
+          const list = this.workloadsByLabel.get(key);
+          if (list) list.push(w); else this.workloadsByLabel.set(key, [w]);
+        }
+      }
+    }
     const ns = namespaceOf(service);
-    return this.workloads.filter(w => w.namespace === ns && w.longRunning && serviceSelects(service, w.templateLabels));
+    let smallest: WorkloadView[] | undefined;
+    for (const [k, v] of Object.entries(selector)) {
+      const list = this.workloadsByLabel.get(`${ns}\n${k}=${v}`) ?? [];
+      if (!smallest || list.length < smallest.length) smallest = list;
+    }
+    return (smallest ?? []).filter(w => serviceSelects(service, w.templateLabels));
   }
 
   /** Workloads whose pods a PodDisruptionBudget selects. */

@@ -3,7 +3,7 @@
 // and does not lose the other documents. Line numbers of findings are found afterwards
 // (locate.ts), only for the findings there are: no slow position-tracking parse.
 
-import { load as loadYaml } from 'js-yaml';
+import { load as loadYaml, loadAll as loadAllYaml } from 'js-yaml';
 
 /** One parsed object with where it came from. */
 export interface SourcedObject {
@@ -120,25 +120,44 @@ export function loadManifests(text: string, file: string): { objects: SourcedObj
       // Not JSON after all (YAML flow style, or broken JSON): js-yaml reports the line.
     }
   }
+  const documents = splitDocuments(text);
+  // Fast path: one parse of the whole text, paired with the documents split above. When the
+  // parse fails, or the two disagree on the documents, each document is parsed on its own so
+  // that an error names its line and spares the others.
+  let values: unknown[] | undefined;
+  try {
+    values = loadAllYaml(text, undefined, { filename: file }).filter(v => v !== null && v !== undefined);
+  } catch {
+    values = undefined;
+  }
+  documents.forEach((doc, i) => {
+    try {
+      const value = values && values.length === documents.length ? values[i] : loadYaml(doc.text, { filename: file });
+      // Only a document with an alias can expand beyond its text.
+      if (doc.text.includes('*')) {
+        const nodes = expandedNodeCount(value);
+        if (nodes > MAX_EXPANDED_NODES) {
+          throw new Error(`the document expands to more than ${MAX_EXPANDED_NODES} nodes through YAML aliases (an alias bomb?); refused`);
+        }
+      }
+      pushObject(objects, value, file, doc.line, doc.text);
+    } catch (e: any) {
+      const message = e instanceof RangeError ? 'the document is nested too deeply to read' : String(e?.reason ?? e?.message ?? e).split('\n')[0];
+      errors.push({ file, line: doc.line + (e?.mark?.line ?? 0), message });
+    }
+  });
+  return { objects, errors };
+}
+
+/** The documents of a YAML text that hold more than comments, with their first line. */
+function splitDocuments(text: string): Array<{ text: string; line: number }> {
+  const documents: Array<{ text: string; line: number }> = [];
   let start = 0;
   let line = 1; // line number of `start`
   const flush = (end: number) => {
     const doc = text.slice(start, end);
     if (/^[ \t]*[^\s#]/m.test(doc)) {
-      try {
-        const value = loadYaml(doc, { filename: file });
-        // Only a document with an alias can expand beyond its text.
-        if (doc.includes('*')) {
-          const nodes = expandedNodeCount(value);
-          if (nodes > MAX_EXPANDED_NODES) {
-            throw new Error(`the document expands to more than ${MAX_EXPANDED_NODES} nodes through YAML aliases (an alias bomb?); refused`);
-          }
-        }
-        pushObject(objects, value, file, line, doc);
-      } catch (e: any) {
-        const message = e instanceof RangeError ? 'the document is nested too deeply to read' : String(e?.reason ?? e?.message ?? e).split('\n')[0];
-        errors.push({ file, line: line + (e?.mark?.line ?? 0), message });
-      }
+      documents.push({ text: doc, line });
     }
   };
   BOUNDARY.lastIndex = 0;
@@ -155,5 +174,5 @@ export function loadManifests(text: string, file: string): { objects: SourcedObj
     }
   }
   flush(text.length);
-  return { objects, errors };
+  return documents;
 }

@@ -108,13 +108,33 @@ export interface WorkloadTraffic {
  */
 const NON_CLIENT_PORT_WORD = /^(metrics|prometheus|prom|telemetry|monitoring|profiling|pprof|debug|healthz|health|probes?)$/;
 
+const metricsNames = new Map<string, boolean>();
+
 /** True for a port name used for metrics, health or debugging, not client traffic. */
 export function isMetricsPortName(name: string | undefined): boolean {
-  return name !== undefined && name.toLowerCase().split(/[-_.]/).some(word => NON_CLIENT_PORT_WORD.test(word));
+  if (name === undefined) return false;
+  let known = metricsNames.get(name);
+  if (known === undefined) {
+    known = name.toLowerCase().split(/[-_.]/).some(word => NON_CLIENT_PORT_WORD.test(word));
+    if (metricsNames.size < 10_000) metricsNames.set(name, known);
+  }
+  return known;
 }
 
-/** A Service's `spec.ports`, valid entries only (their problems are reported elsewhere). */
-export function servicePortsOf(service: KubeObject): Array<{ index: number; name?: string; port: number; targetPort: number | string; protocol: string }> {
+type IndexedServicePort = { index: number; name?: string; port: number; targetPort: number | string; protocol: string };
+const portsOfService = new WeakMap<KubeObject, IndexedServicePort[]>();
+
+/** A Service's `spec.ports`, valid entries only (their problems are reported elsewhere); read once per Service. */
+export function servicePortsOf(service: KubeObject): IndexedServicePort[] {
+  let known = portsOfService.get(service);
+  if (!known) {
+    known = readServicePorts(service);
+    portsOfService.set(service, known);
+  }
+  return known;
+}
+
+function readServicePorts(service: KubeObject): IndexedServicePort[] {
   const ports = Array.isArray(service.spec?.ports) ? service.spec.ports : [];
   const out = [];
   for (let index = 0; index < ports.length; index++) {
@@ -284,8 +304,19 @@ export function servingPortsText(t: ContainerTraffic): string {
   return t.container.ports.filter(p => !isMetricsPortName(p.name)).map(p => String(p.containerPort)).join(', ');
 }
 
-/** The data plane a Service itself puts in front of its pods. */
+const planeOfService = new WeakMap<KubeObject, DataPlane>();
+
+/** The data plane a Service itself puts in front of its pods (read once per Service). */
 function serviceDataPlane(service: KubeObject): DataPlane {
+  let plane = planeOfService.get(service);
+  if (!plane) {
+    plane = readServiceDataPlane(service);
+    planeOfService.set(service, plane);
+  }
+  return plane;
+}
+
+function readServiceDataPlane(service: KubeObject): DataPlane {
   const through = describeObject(service);
   if (isHeadless(service)) {
     return { kind: 'headless-dns', through, object: service };

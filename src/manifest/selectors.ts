@@ -51,9 +51,8 @@ export function serviceSelects(service: KubeObject, labels: Record<string, strin
  * workload of their namespace.
  */
 export class SelectorIndex {
-  /** Subset enumeration stays cheap up to this many pod labels; beyond, scan the namespace. */
-  private static readonly MAX_LABELS = 12;
-  private readonly byKey = new Map<string, number[]>();
+  /** namespace → selector key → objects (their indexes, in input order). */
+  private readonly byKey = new Map<string, Map<string, number[]>>();
   private readonly byNamespace = new Map<string, number[]>();
   private readonly unindexed = new Map<string, number[]>();
 
@@ -72,30 +71,67 @@ export class SelectorIndex {
       if (!labels || Object.keys(labels).length === 0) {
         return; // selects nothing (a Service without selector)
       }
-      push(this.byKey, `${ns}\n${labelKey(Object.entries(labels))}`, i);
+      let keys = this.byKey.get(ns);
+      if (!keys) {
+        keys = new Map();
+        this.byKey.set(ns, keys);
+      }
+      push(keys, labelKey(Object.entries(labels)), i);
       push(this.byNamespace, ns, i);
     });
   }
 
   /** Objects that may select pods with these labels, in input order. */
   candidates(namespace: string, labels: Record<string, string>): KubeObject[] {
-    const found = new Set<number>(this.unindexed.get(namespace) ?? []);
-    const entries = Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    if (entries.length > SelectorIndex.MAX_LABELS) {
-      (this.byNamespace.get(namespace) ?? []).forEach(i => found.add(i));
-    } else {
-      let subsets: Array<Array<[string, string]>> = [[]];
-      for (const entry of entries) {
-        subsets = subsets.concat(subsets.map(subset => [...subset, entry]));
-      }
-      for (const subset of subsets.slice(1)) {
-        for (const i of this.byKey.get(`${namespace}\n${labelKey(subset)}`) ?? []) {
-          found.add(i);
-        }
+    const keysOfNamespace = this.byKey.get(namespace);
+    const unindexed = this.unindexed.get(namespace);
+    if (!keysOfNamespace && !unindexed) {
+      return [];
+    }
+    const found: number[] = unindexed ? [...unindexed] : [];
+    const keys = subsetKeys(labels);
+    if (keys === undefined) {
+      found.push(...(this.byNamespace.get(namespace) ?? []));
+    } else if (keysOfNamespace) {
+      for (const key of keys) {
+        const hits = keysOfNamespace.get(key);
+        if (hits) found.push(...hits);
       }
     }
-    return [...found].sort((a, b) => a - b).map(i => this.objects[i]);
+    // An object is found once per matching key at most, but a scanned one may be found twice.
+    return [...new Set(found)].sort((a, b) => a - b).map(i => this.objects[i]);
   }
+}
+
+/** Subset enumeration stays cheap up to this many pod labels; beyond, the namespace is scanned. */
+const MAX_INDEXED_LABELS = 12;
+// The keys of a pod template's label subsets, computed once per labels object (a workload is
+// matched against Services and PodDisruptionBudgets alike).
+const subsetKeyCache = new WeakMap<Record<string, string>, string[] | undefined>();
+
+/**
+ * The key of every non-empty subset of the labels, each its `k=v` pairs sorted and joined
+ * (as `labelKey` writes a selector's key), or undefined past MAX_INDEXED_LABELS.
+ */
+function subsetKeys(labels: Record<string, string>): string[] | undefined {
+  if (subsetKeyCache.has(labels)) {
+    return subsetKeyCache.get(labels);
+  }
+  const pairs = Object.entries(labels).map(([k, v]) => `${k}=${v}`).sort();
+  let keys: string[] | undefined;
+  if (pairs.length <= MAX_INDEXED_LABELS) {
+    // Pairs are added in sorted order, so every subset's key comes out sorted too.
+    keys = [''];
+    for (const pair of pairs) {
+      const n = keys.length;
+      for (let i = 0; i < n; i++) {
+        keys.push(keys[i] === '' ? pair : `${keys[i]},${pair}`);
+      }
+    }
+    keys.shift();
+  }
+  subsetKeyCache.set(labels, keys);
+  return keys;
 }
 
 function labelKey(entries: Array<[string, string]>): string {

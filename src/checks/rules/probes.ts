@@ -5,22 +5,27 @@ import { isServing, servingPortsText } from '../../manifest/routing';
 import { ContainerView, LONG_RUNNING_KINDS, WORKLOAD_KINDS, WorkloadView, runningContainers } from '../../manifest/workload';
 import { Severity, TimelinePhase, area, onWorkload } from '../rule';
 
-/** The handler with the fields Kubernetes defaults filled in, so `scheme: HTTP` equals no scheme. */
-function normalizedHandler(probe: ResolvedProbe): unknown {
+/**
+ * A probe's handler and timings as one string, with the fields Kubernetes defaults filled in
+ * (scheme HTTP, path /, host ''), so `scheme: HTTP` equals no scheme and key order does not matter.
+ */
+function probeSignature(probe: ResolvedProbe): string {
   const h = probe.handler;
+  let handler: string;
   if (h.httpGet) {
-    return { httpGet: { path: '/', scheme: 'HTTP', host: '', httpHeaders: [], ...h.httpGet, port: String(h.httpGet.port) } };
+    const g = h.httpGet;
+    handler = `httpGet ${g.scheme ?? 'HTTP'} ${g.host ?? ''} ${String(g.port)} ${g.path ?? '/'} ${g.httpHeaders ? stableJson(g.httpHeaders) : '[]'}`;
+  } else if (h.tcpSocket) {
+    handler = `tcpSocket ${h.tcpSocket.host ?? ''} ${String(h.tcpSocket.port)}`;
+  } else if (h.grpc) {
+    handler = `grpc ${String(h.grpc.port)} ${h.grpc.service ?? ''}`;
+  } else {
+    handler = stableJson(h);
   }
-  if (h.tcpSocket) {
-    return { tcpSocket: { host: '', ...h.tcpSocket, port: String(h.tcpSocket.port) } };
-  }
-  if (h.grpc) {
-    return { grpc: { service: '', ...h.grpc } };
-  }
-  return h;
+  return `${handler} ${probe.initialDelaySeconds} ${probe.periodSeconds} ${probe.timeoutSeconds} ${probe.successThreshold} ${probe.failureThreshold}`;
 }
 
-/** Key-sorted JSON, so two probes compare equal whatever their key order. */
+/** Key-sorted JSON, so two values compare equal whatever their key order. */
 export function stableJson(value: any): string {
   if (Array.isArray(value)) {
     return `[${value.map(stableJson).join(',')}]`;
@@ -32,7 +37,7 @@ export function stableJson(value: any): string {
 }
 
 function sameProbe(a: ResolvedProbe, b: ResolvedProbe): boolean {
-  return stableJson({ ...a, handler: normalizedHandler(a) }) === stableJson({ ...b, handler: normalizedHandler(b) });
+  return probeSignature(a) === probeSignature(b);
 }
 
 /** Startup budget: the longest a container may take to become ready (spec 2.2, 2.5). */
