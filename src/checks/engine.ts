@@ -3,7 +3,7 @@
 // a rule that cannot read it, is reported and never stops the other objects' checks.
 
 import { CHECKED_KINDS, RULES, RULES_BY_ID } from './registry';
-import { Finding, RawFinding, RuleContext, Severity, WorkloadContext } from './rule';
+import { Finding, RawFinding, Rule, RuleContext, Severity, WorkloadContext } from './rule';
 import { Suppression, suppressionProblems, suppressionsOf } from './suppressions';
 import { ClusterModel } from '../manifest/cluster';
 import { isRecord } from '../manifest/fields';
@@ -174,53 +174,41 @@ function triage(objects: KubeObject[], problems: string[]): { valid: KubeObject[
   return { valid, skipped };
 }
 
-/**
- * `checkManifests`, also telling which object each finding is about.
- *
- * @internal
- */
-export function checkObjects(objects: KubeObject[], options: CheckOptions = {}): { report: CheckReport; located: ObjectFinding[]; model: ClusterModel } {
-  const problems: string[] = [...unknownRuleProblems(options.disabledRules, 'disabled rules'), ...unknownRuleProblems(options.enabledRules, 'enabled rules')];
-  const { valid, skipped } = triage(objects, problems);
-  const model = new ClusterModel(valid, { routesComplete: options.routesComplete });
-  const rules = RULES.filter(r => !(options.disabledRules ?? []).includes(r.id) && (options.enabledRules === undefined || options.enabledRules.includes(r.id)));
-  const rulesByKind = new Map<string, typeof rules>();
-  for (const rule of rules) {
-    for (const kind of rule.kinds) rulesByKind.set(kind, [...(rulesByKind.get(kind) ?? []), rule]);
+/** The rules to run, by the kind they look at. */
+function rulesByKind(options: CheckOptions): Map<string, Rule[]> {
+  const disabled = options.disabledRules ?? [];
+  const byKind = new Map<string, Rule[]>();
+  for (const rule of RULES) {
+    if (disabled.includes(rule.id) || (options.enabledRules !== undefined && !options.enabledRules.includes(rule.id))) continue;
+    for (const kind of rule.kinds) {
+      const list = byKind.get(kind);
+      if (list) list.push(rule); else byKind.set(kind, [rule]);
+    }
   }
-  const findings: Finding[] = [];
-  const suppressed: Finding[] = [];
-  const located: ObjectFinding[] = [];
-  const suppressionList: Suppression[] = [];
-  const suppressionCache = new Map<KubeObject, Record<string, string>>();
-  const suppressionsFor = (obj: KubeObject): Record<string, string> => {
-    let found = suppressionCache.get(obj);
-    if (!found) {
-      const annotated = suppressionsOf(obj);
-      if (annotated.problem) problems.push(`${describeObject(obj)}: ${annotated.problem}`);
-      const extra = options.suppressions
-        ? options.suppressions[`${obj.kind}/${namespaceOf(obj)}/${nameOf(obj)}`] ?? options.suppressions[`${obj.kind}/${nameOf(obj)}`] ?? {}
-        : {};
-      found = { ...annotated.suppressions, ...extra };
-      if (Object.keys(found).length > 0) problems.push(...suppressionProblems(describeObject(obj), found));
-      for (const [ruleId, reason] of Object.entries(found)) {
-        suppressionList.push({ ruleId, reason, kind: String(obj.kind), name: nameOf(obj), namespace: namespaceOf(obj) });
-      }
-      suppressionCache.set(obj, found);
-    }
-    return found;
-  };
-  let excludedCount = 0;
-  const seen = new Set<string>();
+  return byKind;
+}
 
-  for (const obj of valid) {
-    if (!CHECKED_KINDS.has(obj.kind!)) {
-      continue;
+/** One check: the findings, suppressions and problems gathered object by object. */
+class CheckRun {
+  public readonly problems: string[] = [];
+  public readonly findings: Finding[] = [];
+  public readonly suppressed: Finding[] = [];
+  public readonly located: ObjectFinding[] = [];
+  public readonly suppressionList: Suppression[] = [];
+  public excludedCount = 0;
+  private readonly suppressionCache = new Map<KubeObject, Record<string, string>>();
+  // A finding on another object (a PDB two workloads share) may come twice.
+  private readonly seenElsewhere = new Set<string>();
+
+  constructor(private readonly model: ClusterModel, private readonly rules: Map<string, Rule[]>, private readonly options: CheckOptions) {}
+
+  /** Runs the rules of an object's kind; a rule that throws is a problem, the others still run. */
+  public checkObject(obj: KubeObject): void {
+    if (this.options.exclude && isExcluded(obj, this.options.exclude)) {
+      this.excludedCount++;
+      return;
     }
-    if (options.exclude && isExcluded(obj, options.exclude)) {
-      excludedCount++;
-      continue;
-    }
+    const model = this.model;
     const w = model.workloadOf(obj);
     let workload: WorkloadContext | undefined;
     const ctx: RuleContext = {
@@ -231,55 +219,92 @@ export function checkObjects(objects: KubeObject[], options: CheckOptions = {}):
         return workload;
       },
     };
-    const own = suppressionsFor(obj);
-    for (const rule of rulesByKind.get(obj.kind!) ?? []) {
+    const own = this.suppressionsFor(obj);
+    for (const rule of this.rules.get(obj.kind!) ?? []) {
       let raws: RawFinding[];
       try {
         raws = rule.check(ctx);
       } catch (e) {
-        problems.push(`${describeObject(obj)}: rule ${rule.id} could not read this object (${(e as Error).message}); the other rules still ran`);
+        this.problems.push(`${describeObject(obj)}: rule ${rule.id} could not read this object (${(e as Error).message}); the other rules still ran`);
         continue;
       }
       for (const raw of raws) {
-        const target = raw.on ?? obj;
-        const finding: Finding = {
-          ruleId: rule.id,
-          severity: rule.severity,
-          title: rule.title,
-          kind: String(target.kind),
-          name: nameOf(target),
-          namespace: namespaceOf(target),
-          container: raw.container,
-          message: raw.message,
-          fix: raw.fix ?? rule.fix,
-          pointer: raw.pointer,
-        };
-        // A finding on another object (a PDB two workloads share) may come twice.
-        if (raw.on) {
-          const key = `${finding.ruleId}\n${finding.kind}\n${finding.namespace}\n${finding.name}\n${finding.container}\n${finding.pointer}\n${finding.message}`;
-          if (seen.has(key)) continue;
-          seen.add(key);
-        }
-        if (own[rule.id] !== undefined || (target !== obj && suppressionsFor(target)[rule.id] !== undefined)) {
-          suppressed.push(finding);
-        } else {
-          findings.push(finding);
-          located.push({ finding, object: target });
-        }
+        this.record(rule, obj, own, raw);
       }
     }
   }
+
+  private record(rule: Rule, obj: KubeObject, own: Record<string, string>, raw: RawFinding): void {
+    const target = raw.on ?? obj;
+    const finding: Finding = {
+      ruleId: rule.id,
+      severity: rule.severity,
+      title: rule.title,
+      kind: String(target.kind),
+      name: nameOf(target),
+      namespace: namespaceOf(target),
+      container: raw.container,
+      message: raw.message,
+      fix: raw.fix ?? rule.fix,
+      pointer: raw.pointer,
+    };
+    if (raw.on) {
+      const key = `${finding.ruleId}\n${finding.kind}\n${finding.namespace}\n${finding.name}\n${finding.container}\n${finding.pointer}\n${finding.message}`;
+      if (this.seenElsewhere.has(key)) return;
+      this.seenElsewhere.add(key);
+    }
+    if (own[rule.id] !== undefined || (target !== obj && this.suppressionsFor(target)[rule.id] !== undefined)) {
+      this.suppressed.push(finding);
+    } else {
+      this.findings.push(finding);
+      this.located.push({ finding, object: target });
+    }
+  }
+
+  /** An object's suppressions (annotation and options), validated once. */
+  private suppressionsFor(obj: KubeObject): Record<string, string> {
+    let found = this.suppressionCache.get(obj);
+    if (!found) {
+      const annotated = suppressionsOf(obj);
+      if (annotated.problem) this.problems.push(`${describeObject(obj)}: ${annotated.problem}`);
+      const extra = this.options.suppressions
+        ? this.options.suppressions[`${obj.kind}/${namespaceOf(obj)}/${nameOf(obj)}`] ?? this.options.suppressions[`${obj.kind}/${nameOf(obj)}`] ?? {}
+        : {};
+      found = { ...annotated.suppressions, ...extra };
+      if (Object.keys(found).length > 0) this.problems.push(...suppressionProblems(describeObject(obj), found));
+      for (const [ruleId, reason] of Object.entries(found)) {
+        this.suppressionList.push({ ruleId, reason, kind: String(obj.kind), name: nameOf(obj), namespace: namespaceOf(obj) });
+      }
+      this.suppressionCache.set(obj, found);
+    }
+    return found;
+  }
+}
+
+/**
+ * `checkManifests`, also telling which object each finding is about.
+ *
+ * @internal
+ */
+export function checkObjects(objects: KubeObject[], options: CheckOptions = {}): { report: CheckReport; located: ObjectFinding[]; model: ClusterModel } {
+  const problems = [...unknownRuleProblems(options.disabledRules, 'disabled rules'), ...unknownRuleProblems(options.enabledRules, 'enabled rules')];
+  const { valid, skipped } = triage(objects, problems);
+  const model = new ClusterModel(valid, { routesComplete: options.routesComplete });
+  const run = new CheckRun(model, rulesByKind(options), options);
+  for (const obj of valid) {
+    if (CHECKED_KINDS.has(obj.kind!)) run.checkObject(obj);
+  }
   const report: CheckReport = {
-    findings,
-    suppressed,
-    suppressions: suppressionList,
-    problems,
+    findings: run.findings,
+    suppressed: run.suppressed,
+    suppressions: run.suppressionList,
+    problems: [...problems, ...run.problems],
     objectCount: objects.length,
     workloadCount: model.workloads.length,
     skipped: [...skipped].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count || (a.reason < b.reason ? -1 : 1)),
-    excludedCount,
+    excludedCount: run.excludedCount,
   };
-  return { report, located, model };
+  return { report, located: run.located, model };
 }
 
 /** One line per finding: `[GS005] Deployment 'shop/web' container 'main': message. Fix: …`. */
