@@ -46,7 +46,7 @@ export interface GracefulServiceProps extends kplus.ResourceProps {
    * annotations, a GKE BackendConfig, a headless Service) and raises the workload's preStop
    * delay and grace period to cover it; the slowest path sets the budget.
    *
-   * @default - kube-proxy only; `exposeViaIngress` adds its ingress controller
+   * @default - kube-proxy only; `addIngress` adds its ingress controller
    */
   readonly trafficPaths?: TrafficPath[];
 
@@ -61,7 +61,7 @@ export interface GracefulServiceProps extends kplus.ResourceProps {
 }
 
 /**
- * Options of `GracefulService.exposeViaIngress`.
+ * Options of `GracefulService.addIngress`.
  */
 export interface GracefulIngressOptions extends kplus.ExposeServiceViaIngressOptions {
   /**
@@ -155,12 +155,20 @@ export class GracefulService extends kplus.Service {
   }
 
   /**
+   * Exposes the Service through an Ingress: `addIngress` with the path type and ingress of
+   * cdk8s-plus's options (host, TLS and class are `addIngress` options).
+   */
+  public exposeViaIngress(path: string, options: kplus.ExposeServiceViaIngressOptions = {}): kplus.Ingress {
+    return this.addIngress(path, options);
+  }
+
+  /**
    * Exposes the Service through an Ingress with an optional host, TLS and ingress class.
    * The ingress controller's traffic path is added to the workload's budget (a preStop set
    * explicitly too short for it fails), and its settings are emitted (e.g. the AGIC
    * connection draining annotations).
    */
-  public exposeViaIngress(path: string, options: GracefulIngressOptions = {}): kplus.Ingress {
+  public addIngress(path: string, options: GracefulIngressOptions = {}): kplus.Ingress {
     const trafficPath = this.ingressPathFor(options.className);
     const kind = trafficPath._kind;
     const className = options.className ?? INGRESS_CLASS[kind] ?? 'nginx';
@@ -197,7 +205,7 @@ export class GracefulService extends kplus.Service {
     const ingressPaths = this.paths.filter(p => INGRESS_CLASS[p._kind] !== undefined || (p._kind === 'custom' && className === undefined));
     const matching = className === undefined ? ingressPaths : ingressPaths.filter(p => INGRESS_CLASS[p._kind] === className);
     if (matching.length > 1) {
-      throw new Error(`GracefulService '${this.node.id}': 'exposeViaIngress' cannot tell which of the traffic paths ${matching.map(p => p.name).join(', ')} `
+      throw new Error(`GracefulService '${this.node.id}': the Ingress cannot tell which of the traffic paths ${matching.map(p => p.name).join(', ')} `
         + 'this Ingress is for; pass its \'className\'');
     }
     if (matching.length === 1) {
