@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
+import { packageVersion, wantsVersion } from './version';
 import { FilesReport, LocatedFinding, SourceText, checkTexts, severityCounts } from '../checks/check-files';
 import { ruleInfos } from '../checks/registry';
 import { RuleInfo, Severity } from '../checks/rule';
@@ -28,6 +29,7 @@ options:
       --timeline                  print each workload's shutdown timeline (text output)
       --explain <GSnnn>           print a rule's rationale and fix, then exit
       --list-rules                print every rule, then exit
+      --version                   print the version, then exit
   -h, --help                      print this help
 
 exit code: 0 no errors (warnings allowed), 1 errors found, 2 usage or parse error
@@ -149,6 +151,10 @@ function explain(rule: RuleInfo): string {
  * Runs the CLI; returns the exit code.
  */
 export function main(argv: string[], io: CliIo): number {
+  if (wantsVersion(argv)) {
+    io.stdout(`${packageVersion()}\n`);
+    return 0;
+  }
   let parsed;
   try {
     parsed = parseArgs({
