@@ -53,7 +53,9 @@ expect(git('status', '--porcelain', '--untracked-files=no') === '', `the working
 expect(json(path.join(ROOT, 'package.json')).version === '0.0.0', 'package.json was not reset to 0.0.0');
 expect(json(path.join(ROOT, 'api-baseline', 'package.json')).version === version, 'api-baseline/package.json is not at the release version');
 expect(json(path.join(ROOT, 'api-baseline', '.jsii')).version === version, 'api-baseline/.jsii is not the released assembly');
-expect(fs.existsSync(path.join(ROOT, 'api-baseline', 'js-api.json')), 'api-baseline/js-api.json is missing');
+for (const f of ['.jsii', 'package.json', 'js-api.json']) {
+  expect(git('ls-files', '--', `api-baseline/${f}`) !== '' && git('diff', 'HEAD~1', '--name-only', '--', `api-baseline/${f}`) !== '', `api-baseline/${f} is not part of the release commit`);
+}
 expect(release.changelogVersions(fs.readFileSync(path.join(ROOT, 'CHANGELOG.md'), 'utf8'))[0] === version, 'CHANGELOG.md in the release commit does not start with this version');
 
 if (problems.length > 0) {

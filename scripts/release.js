@@ -131,7 +131,8 @@ function commit() {
   const manifest = { name: pkg.name, version, private: true, jsii: pkg.jsii, dependencies: pkg.dependencies, peerDependencies: pkg.peerDependencies, bundledDependencies: pkg.bundledDependencies };
   fs.writeFileSync(path.join(baselineDir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   fs.writeFileSync(path.join(baselineDir, 'js-api.json'), `${JSON.stringify(describeJsApi(ROOT), null, 2)}\n`);
-  git(['add', 'CHANGELOG.md', 'README.md', 'api-baseline']);
+  // Named one by one: `git add` refuses an ignored file named explicitly instead of skipping it.
+  git(['add', 'CHANGELOG.md', 'README.md', 'api-baseline/.jsii', 'api-baseline/package.json', 'api-baseline/js-api.json']);
   git(['commit', '-m', `chore(release): ${version}`]);
   console.log(`release ${version}: committed (CHANGELOG.md, README.md, api-baseline/)`);
 }
