@@ -82,8 +82,8 @@ function install(tmp, tarball) {
   return { seconds, total: treeSize(nm), own: treeSize(path.join(nm, 'graceful-k8s')), packages };
 }
 
-const kb = b => `${(b / 1024).toFixed(1)} kB`;
-const mb = b => `${(b / 1024 / 1024).toFixed(2)} MB`;
+const kb = b => `${(b / 1024).toFixed(1)} KiB`;
+const mb = b => `${(b / 1024 / 1024).toFixed(2)} MiB`;
 
 function report(packed, installed) {
   const groups = {};
@@ -108,11 +108,12 @@ function report(packed, installed) {
 function markdown(r) {
   const out = [];
   out.push(`package size: ${r.name}@${r.version} (node ${r.node}, ${r.machine}, ${r.date})`, '');
-  out.push('| measure | size | files |', '|---|---|---|');
-  out.push(`| tarball (npm pack) | ${kb(r.packed.bytes)} | ${r.packed.files} |`);
-  out.push(`| unpacked package | ${mb(r.packed.unpackedBytes)} | ${r.packed.files} |`);
-  out.push(`| installed node_modules/graceful-k8s (with bundled deps) | ${mb(r.installed.own.bytes)} | ${r.installed.own.files} |`);
-  out.push(`| installed node_modules in total (with peers cdk8s, cdk8s-plus-27, constructs) | ${mb(r.installed.total.bytes)} | ${r.installed.total.files} |`);
+  out.push('| measure | size (bytes) | files |', '|---|---|---|');
+  const both = b => `${b.toLocaleString('en')} (${b < 1024 * 1024 ? kb(b) : mb(b)})`;
+  out.push(`| tarball (npm pack) | ${both(r.packed.bytes)} | ${r.packed.files} |`);
+  out.push(`| unpacked package | ${both(r.packed.unpackedBytes)} | ${r.packed.files} |`);
+  out.push(`| installed node_modules/graceful-k8s (with bundled deps) | ${both(r.installed.own.bytes)} | ${r.installed.own.files} |`);
+  out.push(`| installed node_modules in total (with peers cdk8s, cdk8s-plus-27, constructs) | ${both(r.installed.total.bytes)} | ${r.installed.total.files} |`);
   out.push('', 'unpacked contents by part:', '', '| part | size | files |', '|---|---|---|');
   for (const c of r.contents) out.push(`| ${c.part} | ${kb(c.bytes)} | ${c.files} |`);
   out.push('', 'installed packages (top level of node_modules):', '', '| package | size | files |', '|---|---|---|');
