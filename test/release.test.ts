@@ -76,7 +76,7 @@ describe('release versions from Conventional Commits (projen bump)', () => {
     const breaking = r.bump()!;
     expect(breaking.version).toBe('0.2.0');
     expect(breaking.changelog).toMatch(/BREAKING CHANGES[\s\S]*drainTimeout/);
-  });
+  }, 120_000);
 
   test('from 1.0: a breaking change bumps the major', () => {
     const r = scratchRepo();
@@ -85,7 +85,7 @@ describe('release versions from Conventional Commits (projen bump)', () => {
     r.commit('feat: a feature');
     r.commit('fix!: a fix that changes behaviour users rely on');
     expect(r.bump()!.version).toBe('2.0.0');
-  });
+  }, 60_000);
 
   test('nothing to release when HEAD is the release commit', () => {
     const r = scratchRepo();
@@ -94,7 +94,7 @@ describe('release versions from Conventional Commits (projen bump)', () => {
     r.tag('v0.4.0');
     r.commit('chore(release): 0.4.0');
     expect(r.bump()).toBeUndefined();
-  });
+  }, 60_000);
 });
 
 describe('scripts/release.js helpers', () => {
