@@ -157,8 +157,9 @@ project.postCompileTask.spawn(apiCheck); // part of every build, hence of every 
 const release = project.tasks.tryFind('release')!;
 const bumpIndex = release.steps.findIndex(step => step.spawn === 'bump');
 release.insertStep(bumpIndex + 1, { exec: 'node scripts/release.js prepare' });
-// projen's update-changelog would prepend the entry a second time and commit only CHANGELOG.md:
-// `release.js commit` writes the baseline and makes the one release commit; projen tags it.
+// projen's own publish:git writes CHANGELOG.md only after packaging (the tarball would ship the
+// previous one) and commits nothing else: `release.js prepare` writes the entry before the build,
+// `release.js commit` records the API baseline and makes the one release commit; projen tags it.
 const publishGit = project.tasks.tryFind('publish:git')!;
 publishGit.description = 'Refreshes api-baseline/ from the released assembly, commits the release (CHANGELOG.md, README.md, api-baseline/) and tags it';
 publishGit.reset('node scripts/release.js commit');

@@ -115,6 +115,9 @@ function prepare() {
   // Staged: the release's anti-tamper check (`git diff --exit-code`) looks at unstaged changes only.
   git(['add', 'CHANGELOG.md', 'README.md']);
   console.log(`release ${version}: CHANGELOG.md entry and README plugin version staged`);
+  if (process.env.RELEASE_REHEARSAL) {
+    console.log(`release ${version}: RELEASE_REHEARSAL is set, the tests will not run: a rehearsal, never to be published`);
+  }
 }
 
 function commit() {
