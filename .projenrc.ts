@@ -1,5 +1,6 @@
 import { cdk8s, javascript } from 'projen';
 import { UpdateSnapshot } from 'projen/lib/javascript';
+import { ReleaseTrigger } from 'projen/lib/release';
 
 const project = new cdk8s.ConstructLibraryCdk8s({
   name: 'graceful-k8s',
@@ -14,7 +15,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   constructsVersion: '10.3.0',
   jsiiVersion: '~6.0.0',
   typescriptVersion: '~6.0.3',
-  minNodeVersion: '20.0.0',
+  // What runs: the drill's HTTP client (undici 7) needs 20.18.1; CI and the benchmarks run 20.20.2.
+  minNodeVersion: '20.18.1',
   peerDeps: ['cdk8s-plus-27@^2.9.5'],
   packageManager: javascript.NodePackageManager.NPM,
   projenrcTs: true,
@@ -37,7 +39,14 @@ const project = new cdk8s.ConstructLibraryCdk8s({
 
   // No GitHub is reachable from our machines; CI is `.ci/run`.
   github: false,
-  release: false,
+  // Releases are cut locally with `npx projen release` (docs/releasing.md): the version comes from the
+  // Conventional Commits since the last tag, CHANGELOG.md is prepended, the release commit is tagged.
+  // Nothing is pushed (no GitHub here): pushing and `npm publish` are separate, documented steps.
+  release: true,
+  releaseTrigger: ReleaseTrigger.manual({ changelogPath: 'CHANGELOG.md', gitPushCommand: '' }),
+  // 0.x until the API settles (README "Versioning and releases"); the first release is 0.1.0, not projen's 0.0.0.
+  nextVersionCommand: 'node scripts/next-version.js',
+  releaseToNpm: false, // `npm publish dist/js/graceful-k8s-<version>.tgz` is a separate, documented step
   buildWorkflow: false,
   depsUpgrade: false,
   pullRequestTemplate: false,
@@ -57,8 +66,21 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     },
   },
   gitignore: ['/examples/**/dist/', '/examples/**/imports/', '/.tmp/'],
-  npmIgnoreOptions: { ignorePatterns: ['/examples/', '/.ci/', '/bench/', '/docs/', '/scripts/'] },
+  npmIgnoreOptions: { ignorePatterns: ['/examples/', '/.ci/', '/bench/', '/scripts/', '/api-baseline/', '/.tmp/'] },
 });
+
+// What the package contains is an allow-list ("files"), not only an ignore list: a stray file in the
+// working tree (.tmp/, a test fixture, a new folder) cannot slip into the tarball. npm always adds
+// package.json, README.md, LICENSE and the bundled dependencies. test/package.test.ts asserts the list.
+project.package.addField('files', [
+  'lib/**/*.js',
+  'lib/**/*.d.ts',
+  'bin/',
+  '.jsii',
+  'API.md',
+  'CHANGELOG.md',
+  'docs/*.md', // the README links to them; shipped so the links work in node_modules and on npm
+]);
 
 // Messages and test expectations quote whole error texts; keep them on one searchable line.
 project.eslint?.addRules({
@@ -69,8 +91,12 @@ project.eslint?.addRules({
 
 // Node resolves a package's own name through "exports" (self-reference), so the
 // examples import 'graceful-k8s' exactly as a user's app does.
+// '.' is the jsii API (constructs, value classes, props: what jsii-diff guards). './checks' and
+// './drill' are JS-only entry points for plain functions and constants that jsii cannot type; the
+// release records their export names in api-baseline/js-api.json and `api:check` guards those too.
 project.package.addField('exports', {
   '.': { types: './lib/index.d.ts', default: './lib/index.js' },
+  './checks': { types: './lib/checks/index.d.ts', default: './lib/checks/index.js' },
   './drill': { types: './lib/drill/drill.d.ts', default: './lib/drill/drill.js' },
   './package.json': './package.json',
   './.jsii': './.jsii',
@@ -103,6 +129,12 @@ const benchDrill = project.addTask('bench:drill', {
 benchDrill.spawn(project.compileTask);
 benchDrill.exec('node bench/drill-bench.js');
 
+const benchPackage = project.addTask('bench:package', {
+  description: 'Packed and installed size of the npm package (npm pack, then npm install of the tarball into an empty project)',
+});
+benchPackage.spawn(project.compileTask);
+benchPackage.exec('node scripts/package-size.js');
+
 project.tsconfigDev.addInclude('examples/**/*.ts');
 project.tsconfigDev.addInclude('bench/**/*.ts');
 
@@ -113,5 +145,41 @@ project.addTask('lockfile', {
   description: 'Regenerate package-lock.json so that `npm ci` accepts it (works around npm/cli#9846)',
   exec: 'npx -y npm@11.13.0 install --package-lock-only --no-audit --no-fund',
 });
+
+// ---- Releases (docs/releasing.md) --------------------------------------------------------------
+// The tarball is what `npm pack` writes: dist/js/graceful-k8s-<version>.tgz (jsii-pacmak would name it
+// graceful-k8s@<version>.jsii.tgz; with no other jsii target it adds nothing else).
+project.tasks.tryFind('package:js')!.reset('mkdir -p dist/js && npm pack --pack-destination dist/js');
+
+// API compatibility, offline: jsii-diff of the compiled assembly against the last release's
+// (api-baseline/, written by the release), plus the export names of the JS-only entry points.
+// A breaking change passes only if a commit since the last release declares it (`!` or a
+// BREAKING CHANGE footer), so that the release bumps the version accordingly.
+const apiCheck = project.addTask('api:check', {
+  description: 'API compatibility with the last release (api-baseline/): jsii-diff and JS entry points; breaking changes must be declared by a commit',
+  exec: 'node scripts/api-check.js',
+});
+project.postCompileTask.spawn(apiCheck); // part of every build, hence of every release
+
+// The release: bump (version from the Conventional Commits since the last tag) → prepare (the new
+// CHANGELOG.md entry and the README's plugin version go into the package) → build (compile, tests,
+// package, api:check) → unbump → anti-tamper → publish:git (API baseline refreshed, release commit, tag).
+const release = project.tasks.tryFind('release')!;
+const bumpIndex = release.steps.findIndex(step => step.spawn === 'bump');
+release.insertStep(bumpIndex + 1, { exec: 'node scripts/release.js prepare' });
+// projen's own publish:git writes CHANGELOG.md only after packaging (the tarball would ship the
+// previous one) and commits nothing else: `release.js prepare` writes the entry before the build,
+// `release.js commit` records the API baseline and makes the one release commit; projen tags it.
+const publishGit = project.tasks.tryFind('publish:git')!;
+publishGit.description = 'Refreshes api-baseline/ from the released assembly, commits the release (CHANGELOG.md, README.md, api-baseline/) and tags it';
+publishGit.reset('node scripts/release.js commit');
+publishGit.builtin('release/tag-version');
+// The CI release rehearsal (.ci/run) runs right after CI ran every test on the same commit; it sets
+// RELEASE_REHEARSAL=1 so that the clone's release does not run them a second time. Never for a real release.
+project.testTask.addCondition('node -e "process.exit(process.env.RELEASE_REHEARSAL ? 1 : 0)"');
+
+// api-baseline/.jsii is the last release's assembly, committed by the release; projen ignores every
+// .jsii, so the exception must come after its pattern.
+project.gitignore.addPatterns('!/api-baseline/.jsii');
 
 project.synth();

@@ -7,6 +7,7 @@ import { parseArgs } from 'util';
 import { formatJson, formatSarif, formatText } from './check-output';
 import { CheckerConfig, FailOn, findConfig, readConfig } from './config';
 import { DEFAULT_MAX_FILE_BYTES, collectInputs } from './inputs';
+import { packageVersion, wantsVersion } from './version';
 import { checkTexts, severityCounts } from '../checks/check-files';
 import { ruleInfos } from '../checks/registry';
 import { RuleInfo } from '../checks/rule';
@@ -42,6 +43,7 @@ options:
       --allow-empty               exit 0 when the input holds no object (default: exit 2)
       --explain <GSnnn>           print a rule's rationale and fix, then exit
       --list-rules                print every rule, then exit
+      --version                   print the version, then exit
   -h, --help                      print this help
 
 exit code: 0 nothing at the --fail-on level, 1 findings at that level, 2 usage,
@@ -136,6 +138,10 @@ function infoCommand(values: Values, rules: RuleInfo[], io: CliIo): number | und
  * Runs the CLI; returns the exit code.
  */
 export function main(argv: string[], io: CliIo): number {
+  if (wantsVersion(argv)) {
+    io.stdout(`${packageVersion()}\n`);
+    return 0;
+  }
   const rules = ruleInfos();
   let values: Values;
   let positionals: string[];

@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
+import { packageVersion, wantsVersion } from './version';
 import { DrillReport, formatDrillReport, runDrill } from '../drill/drill';
 import { loadManifests } from '../manifest/load';
 
@@ -33,6 +34,7 @@ options:
   --crash-after <s>         kill one serving pod this long after the rollout starts
   --timeline                print every pod's timeline
   --json                    print the report as JSON
+  --version                 print the version, then exit
   -h, --help                print this help
 
 exit code: 0 no request failed, 1 some failed, 2 usage or setup error`;
@@ -59,6 +61,10 @@ function number(value: string | undefined, flag: string, fallback: number | unde
 }
 
 export async function main(argv: string[], out: (text: string) => void, err: (text: string) => void): Promise<number> {
+  if (wantsVersion(argv)) {
+    out(`${packageVersion()}\n`);
+    return 0;
+  }
   let values: any;
   let positionals: string[];
   try {
