@@ -22,7 +22,7 @@ export interface GracefulValidationPluginProps {
  * ```yaml
  * validations:
  *   - package: graceful-k8s
- *     version: 1.0.0
+ *     version: <the exact version installed, e.g. 0.1.0: the CLI refuses ranges>
  *     class: GracefulValidationPlugin
  *     properties: { failOnWarnings: false }
  * ```
