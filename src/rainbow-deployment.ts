@@ -1,13 +1,13 @@
 import { ApiObject, Chart, Duration, JsonPatch, Names } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { Construct, IConstruct } from 'constructs';
-import { DNS_1035_LABEL, MAX_RAINBOW_NAME_LENGTH, releaseId, versionFromImage } from './_rainbow-names';
+import { Construct } from 'constructs';
+import { rainbowProblems, recordWarning } from './_rainbow-checks';
+import { releaseId, versionFromImage } from './_rainbow-names';
 import { checkManifests, errorMessages } from './checks/engine';
 import {
   DRAINING_SINCE_ANNOTATION, DRAIN_FOR_ANNOTATION, RAINBOW_APP_LABEL, RAINBOW_RULES, RELEASE_LABEL, RELEASE_STATE_LABEL, RELEASE_VERSION_ANNOTATION,
   RETIRE_AFTER_ANNOTATION, TEMPLATE_HASH_ANNOTATION, templateHashOf,
 } from './checks/rules/rainbow';
-import { WARNING_METADATA } from './checks/warnings';
 import { GracefulDeployment, GracefulDeploymentProps } from './graceful-deployment';
 import { GracefulIngressOptions, GracefulService } from './graceful-service';
 import { KedaScaledObject, KedaTrigger } from './keda-scaled-object';
@@ -540,99 +540,22 @@ export class RainbowDeployment extends Construct {
 
   constructor(scope: Construct, id: string, props: RainbowDeploymentProps) {
     super(scope, id);
-    const {
-      releases, container, scaleToZero, drainFor, maxLiveReleases, protectDrainingFromPrune, servicePorts, serviceType, trafficPaths,
-      replicas, autoscaling, metadata, podMetadata, containers, select, ...shared
-    } = props;
-    this.name = metadata?.name ?? Names.toDnsLabel(this, { maxLen: 40 });
+    this.name = props.metadata?.name ?? Names.toDnsLabel(this, { maxLen: 40 });
     const problems = rainbowProblems(this.name, props);
     if (problems.length > 0) {
       throw new Error(`RainbowDeployment '${id}':\n  ${problems.join('\n  ')}`);
     }
-    this.releases = [...releases];
-    for (const r of releases) {
+    this.releases = [...props.releases];
+    for (const r of props.releases) {
       this.ids.set(r.version, releaseId(this.name, r.version));
     }
-    const namespace = metadata?.namespace ?? Chart.of(this).namespace;
-
-    for (const release of releases.filter(r => r.state !== ReleaseState.RETIRED)) {
-      const rid = this.ids.get(release.version)!;
-      const name = `${this.name}-${rid}`;
-      const serving = release.state !== ReleaseState.DRAINING;
-      const objectLabels = { [RAINBOW_APP_LABEL]: this.name, [RELEASE_LABEL]: rid, [RELEASE_STATE_LABEL]: release.state };
-      const protect = !serving && protectDrainingFromPrune === true;
-      const deployment = new GracefulDeployment(this, `release-${rid}`, {
-        ...shared,
-        metadata: {
-          ...metadata,
-          name,
-          labels: { ...metadata?.labels, ...objectLabels },
-          annotations: withPruneProtection({ ...metadata?.annotations, [RELEASE_VERSION_ANNOTATION]: release.version, ...this.drainAnnotations(release, drainFor) }, protect),
-        },
-        podMetadata: { ...podMetadata, labels: { ...podMetadata?.labels, [RAINBOW_APP_LABEL]: this.name, [RELEASE_LABEL]: rid } },
-        // Each release selects its own pods by app and release: a stable, readable selector
-        // (selectors are immutable) that never matches another release's pods.
-        select: false,
-        containers: release.containers ?? [{ ...container, image: release.image! }],
-        replicas: serving ? replicas : (release.replicas ?? replicas),
-        // Only serving releases get the HPA: an HPA on a draining release removes pods that hold connections (GS035).
-        autoscaling: serving ? autoscaling : undefined,
-      });
-      deployment.select(kplus.LabelSelector.of({ labels: { [RAINBOW_APP_LABEL]: this.name, [RELEASE_LABEL]: rid } }));
-      this.labelAndName(deployment.podDisruptionBudget, name, objectLabels, protect);
-      this.labelAndName(deployment.autoscaler ? ApiObject.of(deployment.autoscaler) : undefined, name, objectLabels, false);
-
-      let scaledObject: KedaScaledObject | undefined;
-      if (!serving && scaleToZero) {
-        scaledObject = new KedaScaledObject(deployment, 'ScaledObject', {
-          metadata: { namespace: metadata?.namespace, name, labels: { ...metadata?.labels, ...objectLabels }, annotations: withPruneProtection({}, protect) },
-          scaleTarget: { name },
-          triggers: [scaleToZero._triggerFor({ release: rid, deployment: name, namespace, app: this.name })],
-          minReplicaCount: 0,
-          // The HPA KEDA creates cuts a workload above maxReplicas down to it, whatever its behavior:
-          // a draining release never has more pods than the serving maximum.
-          maxReplicaCount: autoscaling!.maxReplicas,
-          cooldown: scaleToZero.cooldown,
-          pollingInterval: scaleToZero.pollingInterval,
-          // Pods leave only by KEDA's scale to zero, once idle: the HPA neither removes pods that
-          // hold connections nor adds pods that no Service sends anything to.
-          hpaScaleDown: false,
-          hpaScaleUp: false,
-          // The release's own HPA is pruned in the same sync that creates this ScaledObject.
-          hpaOwnershipValidation: false,
-        });
-        deployment.addFrontend(scaledObject);
-      }
-      // The autoscaler (HPA or KEDA) owns the count: no spec.replicas, or each sync would reset it (GS010);
-      // and a draining release whose HPA is gone keeps the count the HPA left.
-      const omitReplicas = scaledObject !== undefined || (!serving && autoscaling !== undefined && release.replicas === undefined);
-      recordTemplateHash(deployment, omitReplicas);
-      this.live.push({ release, name, deployment, scaledObject });
+    for (const release of props.releases.filter(r => r.state !== ReleaseState.RETIRED)) {
+      this.live.push(this.addRelease(release, props));
     }
-
     this.activeDeployment = this.live.find(l => l.release.state === ReleaseState.ACTIVE)!.deployment;
-    this.service = new GracefulService(this, 'Service', {
-      metadata: {
-        ...metadata,
-        name: this.name,
-        labels: { ...metadata?.labels, [RAINBOW_APP_LABEL]: this.name },
-        annotations: { ...metadata?.annotations, ...SERVICE_SYNC_WAVE },
-      },
-      workload: this.activeDeployment,
-      ports: servicePorts,
-      type: serviceType,
-      trafficPaths,
-    });
-    // The Service selects the active release by its labels, as the rules and the drill read it
-    // (cdk8s-plus would select by the construct-path label, which the releases do not carry).
-    const activeId = this.ids.get(this.live.find(l => l.deployment === this.activeDeployment)!.release.version)!;
-    ApiObject.of(this.service).addJsonPatch(JsonPatch.replace('/spec/selector', { [RAINBOW_APP_LABEL]: this.name, [RELEASE_LABEL]: activeId }));
-    for (const l of this.live.filter(x => x.deployment !== this.activeDeployment)) {
-      // Checked with the Service in view, each release sees that it is (or is not) selected.
-      l.deployment.addFrontend(ApiObject.of(this.service));
-    }
+    this.service = this.addService(props);
     this.syncTrafficPaths();
-    this.warnAtOnce(maxLiveReleases ?? DEFAULT_MAX_LIVE_RELEASES, drainFor);
+    this.warnAtOnce(props.maxLiveReleases ?? DEFAULT_MAX_LIVE_RELEASES, props.drainFor);
     this.node.addValidation({ validate: () => this.validateRainbow() });
   }
 
@@ -680,6 +603,94 @@ export class RainbowDeployment extends Construct {
       throw new Error(`RainbowDeployment '${this.node.id}': no release '${version}' (releases: ${[...this.ids.keys()].join(', ')})`);
     }
     return found;
+  }
+
+  /** A live release: its GracefulDeployment, PDB and HPA or ScaledObject, named and labelled for the release. */
+  private addRelease(release: RainbowRelease, props: RainbowDeploymentProps): LiveRelease {
+    const {
+      releases, container, scaleToZero, drainFor, maxLiveReleases, protectDrainingFromPrune, servicePorts, serviceType, trafficPaths,
+      replicas, autoscaling, metadata, podMetadata, containers, select, ...shared
+    } = props;
+    const rid = this.ids.get(release.version)!;
+    const name = `${this.name}-${rid}`;
+    const serving = release.state !== ReleaseState.DRAINING;
+    const podLabels = { [RAINBOW_APP_LABEL]: this.name, [RELEASE_LABEL]: rid };
+    const objectLabels = { ...podLabels, [RELEASE_STATE_LABEL]: release.state };
+    const protect = !serving && protectDrainingFromPrune === true;
+    const annotations = { ...metadata?.annotations, [RELEASE_VERSION_ANNOTATION]: release.version, ...this.drainAnnotations(release, drainFor) };
+    const deployment = new GracefulDeployment(this, `release-${rid}`, {
+      ...shared,
+      metadata: { ...metadata, name, labels: { ...metadata?.labels, ...objectLabels }, annotations: withPruneProtection(annotations, protect) },
+      podMetadata: { ...podMetadata, labels: { ...podMetadata?.labels, ...podLabels } },
+      // Each release selects its own pods by app and release: a stable, readable selector
+      // (selectors are immutable) that never matches another release's pods.
+      select: false,
+      containers: release.containers ?? [{ ...container, image: release.image! }],
+      replicas: serving ? replicas : (release.replicas ?? replicas),
+      // Only serving releases get the HPA: an HPA on a draining release removes pods that hold connections (GS035).
+      autoscaling: serving ? autoscaling : undefined,
+    });
+    deployment.select(kplus.LabelSelector.of({ labels: podLabels }));
+    this.labelAndName(deployment.podDisruptionBudget, name, objectLabels, protect);
+    this.labelAndName(deployment.autoscaler ? ApiObject.of(deployment.autoscaler) : undefined, name, objectLabels, false);
+
+    const namespace = metadata?.namespace ?? Chart.of(this).namespace;
+    const scaledObject = !serving && scaleToZero ? new KedaScaledObject(deployment, 'ScaledObject', {
+      metadata: {
+        namespace: metadata?.namespace,
+        name,
+        labels: { ...metadata?.labels, ...objectLabels },
+        annotations: withPruneProtection({}, protect),
+      },
+      scaleTarget: { name },
+      triggers: [scaleToZero._triggerFor({ release: rid, deployment: name, namespace, app: this.name })],
+      minReplicaCount: 0,
+      // The HPA KEDA creates cuts a workload above maxReplicas down to it, whatever its behavior:
+      // a draining release never has more pods than the serving maximum.
+      maxReplicaCount: autoscaling!.maxReplicas,
+      cooldown: scaleToZero.cooldown,
+      pollingInterval: scaleToZero.pollingInterval,
+      // Pods leave only by KEDA's scale to zero, once idle: the HPA neither removes pods that
+      // hold connections nor adds pods that no Service sends anything to.
+      hpaScaleDown: false,
+      hpaScaleUp: false,
+      // The release's own HPA is pruned in the same sync that creates this ScaledObject.
+      hpaOwnershipValidation: false,
+    }) : undefined;
+    if (scaledObject) {
+      deployment.addFrontend(scaledObject);
+    }
+    // The autoscaler (HPA or KEDA) owns the count: no spec.replicas, or each sync would reset it
+    // (GS010); and a draining release whose HPA is gone keeps the count the HPA left.
+    recordTemplateHash(deployment, scaledObject !== undefined || (!serving && autoscaling !== undefined && release.replicas === undefined));
+    return { release, name, deployment, scaledObject };
+  }
+
+  /** The Service: the active release's pods, selected by app and release. */
+  private addService(props: RainbowDeploymentProps): GracefulService {
+    const metadata = props.metadata;
+    const service = new GracefulService(this, 'Service', {
+      metadata: {
+        ...metadata,
+        name: this.name,
+        labels: { ...metadata?.labels, [RAINBOW_APP_LABEL]: this.name },
+        annotations: { ...metadata?.annotations, ...SERVICE_SYNC_WAVE },
+      },
+      workload: this.activeDeployment,
+      ports: props.servicePorts,
+      type: props.serviceType,
+      trafficPaths: props.trafficPaths,
+    });
+    // The Service selects the active release by its labels, as the rules and the drill read it
+    // (cdk8s-plus would select by the construct-path label, which the releases do not carry).
+    const active = this.live.find(l => l.deployment === this.activeDeployment)!;
+    const selector = { [RAINBOW_APP_LABEL]: this.name, [RELEASE_LABEL]: this.idOf(active.release.version) };
+    ApiObject.of(service).addJsonPatch(JsonPatch.replace('/spec/selector', selector));
+    for (const l of this.live.filter(x => x !== active)) {
+      // Checked with the Service in view, each release sees that it is (or is not) selected.
+      l.deployment.addFrontend(ApiObject.of(service));
+    }
+    return service;
   }
 
   /** Annotations recording how long a draining release may drain, and since when. */
@@ -755,7 +766,7 @@ export class RainbowDeployment extends Construct {
       if (l.release.templateHash !== undefined && l.release.templateHash !== hash) {
         problems.push(`release '${l.release.version}' 'templateHash' (${l.release.templateHash}) must match its pod template, which now hashes to ${hash}: `
           + `applying it would replace every pod of this ${l.release.state} release and cut its connections; undo the change to the settings it shares `
-          + `(container, shutdown, traffic paths, …), or make the change a new release; update the pin only if the release holds no connections`);
+          + '(container, shutdown, traffic paths, …), or make the change a new release; update the pin only if the release holds no connections');
       }
     }
     const report = checkManifests(objects, { enabledRules: RAINBOW_RULES.map(r => r.id) });
@@ -768,90 +779,6 @@ export class RainbowDeployment extends Construct {
     }
     return problems;
   }
-}
-
-/** Problems known from the props alone, all at once. */
-function rainbowProblems(name: string, props: RainbowDeploymentProps): string[] {
-  const problems: string[] = [];
-  if (!DNS_1035_LABEL.test(name) || name.length > MAX_RAINBOW_NAME_LENGTH) {
-    problems.push(`'metadata.name' (${name}) must be a DNS-1035 label (lowercase letters, digits and '-', starting with a letter) of at most `
-      + `${MAX_RAINBOW_NAME_LENGTH} characters: it names the Service, and each release is '<name>-<version>' within 63 characters; shorten it`);
-  }
-  if (props.containers !== undefined) {
-    problems.push(`'containers' (${props.containers.length}) must not be set on a RainbowDeployment: each release has its own; set 'container' (everything `
-      + 'but the image) and use RainbowRelease.fromImage(), or RainbowRelease.of({ containers })');
-  }
-  if (props.select !== undefined) {
-    problems.push(`'select' (${props.select}) must not be set: each release selects its own pods by ${RAINBOW_APP_LABEL} and ${RELEASE_LABEL}`);
-  }
-  const releases: RainbowRelease[] = Array.isArray(props.releases) ? props.releases : [];
-  if (releases.length === 0) {
-    problems.push('\'releases\' must list at least one release, e.g. [RainbowRelease.fromImage(\'ghcr.io/acme/chat:1.4.2\', ReleaseState.ACTIVE)]');
-    return problems;
-  }
-  const active = releases.filter(r => r.state === ReleaseState.ACTIVE);
-  if (active.length !== 1) {
-    problems.push(`'releases' (${active.length === 0 ? 'no active release' : `${active.length} active: ${active.map(r => r.version).join(', ')}`}) must have exactly `
-      + 'one ReleaseState.ACTIVE release, the one the Service selects; '
-      + (active.length === 0 ? 'set the release that should take new connections to ACTIVE' : 'set the others to DRAINING (or STAGED)'));
-  }
-  const seen = new Map<string, RainbowRelease>();
-  for (const r of releases) {
-    if (seen.has(r.version)) {
-      problems.push(`'releases' (version '${r.version}' twice) must give each release its own version: a release's pods never change, so a new build or `
-        + 'configuration is a new version');
-      continue;
-    }
-    seen.set(r.version, r);
-  }
-  const byId = new Map<string, string>();
-  for (const version of seen.keys()) {
-    const rid = releaseId(name, version);
-    const other = byId.get(rid);
-    if (other !== undefined) {
-      problems.push(`'releases' (versions '${other}' and '${version}' both name the Deployment '${name}-${rid}') must name each release differently; `
-        + 'change one of the versions');
-    }
-    byId.set(rid, version);
-  }
-  for (const r of releases) {
-    problems.push(...releaseProblems(r, props));
-  }
-  if (props.scaleToZero && !props.autoscaling) {
-    problems.push(`'scaleToZero' needs 'autoscaling' for the serving releases (got 'replicas' ${props.replicas ?? '2 (the default)'}): a release's spec.replicas `
-      + 'must stay out of the manifest for its whole life, because removing it when the release starts draining resets the live count to 1 (kubectl '
-      + `apply) and cuts the connections of every other pod; set autoscaling: { minReplicas: ${props.replicas ?? 2}, maxReplicas: ${props.replicas ?? 2} } `
-      + 'for a fixed count');
-  }
-  const max = props.maxLiveReleases;
-  if (max !== undefined && (!Number.isInteger(max) || max < 1)) {
-    problems.push(`'maxLiveReleases' (${max}) must be a whole number of at least 1`);
-  }
-  if (props.drainFor !== undefined && !(props.drainFor instanceof Duration && props.drainFor.toMilliseconds() > 0)) {
-    problems.push(`'drainFor' (${JSON.stringify(props.drainFor)}) must be a positive Duration, e.g. Duration.hours(2)`);
-  }
-  return problems;
-}
-
-/** Problems of one release within the rainbow. */
-function releaseProblems(r: RainbowRelease, props: RainbowDeploymentProps): string[] {
-  const problems: string[] = [];
-  const where = `release '${r.version}'`;
-  if (r.image !== undefined && !props.container) {
-    problems.push(`${where} (RainbowRelease.fromImage) needs 'container' on the RainbowDeployment: the port, probes and resources every release's `
-      + 'container shares around its image; or give the release its containers with RainbowRelease.of()');
-  }
-  if (r.replicas !== undefined && r.state !== ReleaseState.DRAINING && r.state !== ReleaseState.RETIRED) {
-    problems.push(`${where} 'replicas' (${r.replicas}) applies only while the release drains (it is ${r.state}); set the RainbowDeployment's 'replicas' `
-      + 'or \'autoscaling\' for serving releases');
-  }
-  if (r.replicas !== undefined && r.state === ReleaseState.DRAINING && props.scaleToZero) {
-    problems.push(`${where} 'replicas' (${r.replicas}) conflicts with 'scaleToZero': KEDA owns a draining release's replica count; remove 'replicas'`);
-  }
-  if (r.drainingSince !== undefined && r.state !== ReleaseState.DRAINING && r.state !== ReleaseState.RETIRED) {
-    problems.push(`${where} 'drainingSince' (${r.drainingSince}) applies only to a draining release (it is ${r.state}); remove it`);
-  }
-  return problems;
 }
 
 /** The annotations, with the GitOps prune protection when asked (merged into existing Argo CD sync options). */
@@ -894,25 +821,12 @@ function sortedKeys(value: Record<string, string>): Record<string, string> {
   return process.env.CDK8S_DISABLE_SORT ? value : Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$/;
+
 function isIsoTime(text: string): boolean {
-  return typeof text === 'string' && /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$/.test(text) && !Number.isNaN(Date.parse(text));
+  return typeof text === 'string' && ISO_TIME.test(text) && !Number.isNaN(Date.parse(text));
 }
 
 function retireAfter(since: string, drainFor: Duration): string {
   return new Date(Date.parse(since) + drainFor.toMilliseconds()).toISOString().replace('.000Z', 'Z');
-}
-
-// Validation can run more than once per synth; print each warning once.
-const printed = new Set<string>();
-
-/** A warning on the construct (`warningsOf`), printed once at synth without failing it. */
-function recordWarning(construct: IConstruct, text: string): void {
-  if (!construct.node.metadata.some(m => m.type === WARNING_METADATA && m.data === text)) {
-    construct.node.addMetadata(WARNING_METADATA, text);
-  }
-  const line = `[${construct.node.path}] ${text}`;
-  if (!printed.has(line) && process.env.GRACEFUL_K8S_QUIET !== '1') {
-    printed.add(line);
-    process.stderr.write(`graceful-k8s warning: ${line}\n`);
-  }
 }

@@ -1,6 +1,8 @@
 // The example WebSocket chat server (examples/drill-apps/websocket-chat-server.js), which a drill
 // can run as a release: handshake, broadcast, event stream, the connection gauge KEDA reads, and
 // a shutdown that tells clients to reconnect instead of cutting them.
+// WebSocket frames are bit fields (FIN, opcode, mask bit, length, XOR masking).
+/* eslint-disable no-bitwise */
 import { ChildProcess, spawn } from 'child_process';
 import * as crypto from 'crypto';
 import * as http from 'http';

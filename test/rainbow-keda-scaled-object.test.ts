@@ -60,7 +60,9 @@ describe('KedaScaledObject', () => {
       triggers: [{ ...trigger, name: 'connections', metricType: 'Value', authenticationRef: { name: 'prometheus-auth' } }],
     });
     const statefulSet = {
-      apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'chat-v1' },
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: { name: 'chat-v1' },
       spec: { replicas: 2, selector: { matchLabels: { app: 'chat' } }, template: { metadata: { labels: { app: 'chat' } }, spec: { containers: [{ name: 'c', image: 'x:1' }] } } },
     };
     // GS010: spec.replicas while the ScaledObject scales it.

@@ -159,8 +159,11 @@ describe('GS035: autoscaler may scale a draining release down while it holds con
 
   test('non-compliant: the HPA was kept when the release started draining', () => {
     const objects = load().filter(o => o.kind !== 'ScaledObject');
-    objects.push({ ...find(objects, 'HorizontalPodAutoscaler', 'chat-1-5-0'), metadata: { name: 'chat-1-4-0', namespace: 'chat' },
-      spec: { ...find(objects, 'HorizontalPodAutoscaler', 'chat-1-5-0').spec, scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'chat-1-4-0' } } });
+    objects.push({
+      ...find(objects, 'HorizontalPodAutoscaler', 'chat-1-5-0'),
+      metadata: { name: 'chat-1-4-0', namespace: 'chat' },
+      spec: { ...find(objects, 'HorizontalPodAutoscaler', 'chat-1-5-0').spec, scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'chat-1-4-0' } },
+    });
     const findings = checkManifests(objects).findings;
     expect(findings.map(f => `${f.ruleId} ${f.kind}/${f.name} ${f.pointer}`)).toEqual(['GS035 HorizontalPodAutoscaler/chat-1-4-0 /spec']);
     expect(findings[0].message).toBe("scales Deployment 'chat-1-4-0' (release 1-4-0, draining), a draining release: as its metric falls it removes pods, and the "

@@ -58,7 +58,9 @@ function canonicalJson(value: unknown): string {
     return `[${value.map(canonicalJson).join(',')}]`;
   }
   if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
@@ -196,7 +198,7 @@ export const RAINBOW_RULES = area('rainbow', [
     id: 'GS036',
     severity: Severity.ERROR,
     title: 'Release pod template changed after it was rendered',
-    rationale: `A release's pods must live until the release is idle; changing its pod template makes the Deployment controller replace every pod `
+    rationale: 'A release\'s pods must live until the release is idle; changing its pod template makes the Deployment controller replace every pod '
       + `(a rolling update), cutting the connections the release holds. RainbowDeployment records the template's hash in ${TEMPLATE_HASH_ANNOTATION}; `
       + 'a template that no longer matches it was changed afterwards (an image automation bot, a kustomize patch, a hand edit).',
     fix: 'leave the release as rendered and make the change a new release (a new version); keep image automation and patches off release Deployments',
