@@ -74,7 +74,7 @@ export function rainbowProblems(name: string, props: RainbowDeploymentProps): st
 function releaseProblems(r: RainbowRelease, props: RainbowDeploymentProps): string[] {
   const problems: string[] = [];
   const where = `release '${r.version}'`;
-  if (r.image !== undefined && !props.container) {
+  if (r.image !== undefined && !props.container && r.state !== ReleaseState.RETIRED) {
     problems.push(`${where} (RainbowRelease.fromImage) needs 'container' on the RainbowDeployment: the port, probes and resources every release's `
       + 'container shares around its image; or give the release its containers with RainbowRelease.of()');
   }

@@ -526,6 +526,17 @@ interface LiveRelease {
  * `graceful-k8s.io/release-version` and `graceful-k8s.io/template-hash`.
  */
 export class RainbowDeployment extends Construct {
+  /** Pod label: the rainbow's name, the same on every release's pods. */
+  public static readonly APP_LABEL = RAINBOW_APP_LABEL;
+  /** Pod label (and Deployment selector): the release id, the suffix of the release's name. */
+  public static readonly RELEASE_LABEL = RELEASE_LABEL;
+  /** Label of a release's Deployment, PDB, HPA and ScaledObject, never its pods: `staged`, `active` or `draining`. */
+  public static readonly STATE_LABEL = RELEASE_STATE_LABEL;
+  /** Deployment annotation: the release's version as written. */
+  public static readonly VERSION_ANNOTATION = RELEASE_VERSION_ANNOTATION;
+  /** Deployment annotation: the hash of the release's pod template as rendered. */
+  public static readonly TEMPLATE_HASH_ANNOTATION = TEMPLATE_HASH_ANNOTATION;
+
   /** The name: of the Service, and the prefix of every release's name. */
   public readonly name: string;
   /** The Service, selecting the active release's pods. */

@@ -93,6 +93,41 @@ describe('RainbowDeployment: three releases in three states', () => {
     expect(() => r.deploymentOf('1.3.0')).toThrow("release '1.3.0' is not live (live: 1.4.0, 1.5.0)");
   });
 
+  test('the contract\'s keys are public, and the name defaults to one cdk8s derives from the construct path', () => {
+    expect([RainbowDeployment.APP_LABEL, RainbowDeployment.RELEASE_LABEL, RainbowDeployment.STATE_LABEL, RainbowDeployment.VERSION_ANNOTATION,
+      RainbowDeployment.TEMPLATE_HASH_ANNOTATION]).toEqual(['graceful-k8s.io/app', 'graceful-k8s.io/release', 'graceful-k8s.io/release-state',
+      'graceful-k8s.io/release-version', 'graceful-k8s.io/template-hash']);
+    const { chart, rainbow: r } = rainbow({ metadata: undefined, scaleToZero: undefined });
+    expect(r.name).toMatch(/^test-chat-[0-9a-f]{8}$/);
+    expect(only(synthRainbow(chart), 'Service').metadata.name).toBe(r.name);
+  });
+
+  test('can give a release containers of its own (RainbowRelease.of); a retired one-line release needs no shared container', () => {
+    const { chart } = rainbow({
+      container: undefined,
+      scaleToZero: undefined,
+      servicePorts: [{ name: 'ws', port: 80, targetPort: 8080 }],
+      releases: [
+        RainbowRelease.fromImage(`${IMAGE}:1.3.0`, ReleaseState.RETIRED),
+        RainbowRelease.of({
+          version: '2026.11.22+a1b2c3',
+          state: ReleaseState.ACTIVE,
+          containers: [
+            { name: 'chat', image: `${IMAGE}:2026.11.22`, ...container },
+            { name: 'presence', image: 'ghcr.io/acme/presence:3.1.0', portNumber: 9090, readiness: kplus.Probe.fromTcpSocket() },
+          ],
+        }),
+      ],
+    });
+    const objects = synthRainbow(chart);
+    const d = only(objects, 'Deployment');
+    expect(d.metadata.name).toBe('chat-2026-11-22-a1b2c3');
+    expect(d.metadata.annotations['graceful-k8s.io/release-version']).toBe('2026.11.22+a1b2c3');
+    expect(d.spec.template.spec.containers.map((c: any) => c.name)).toEqual(['chat', 'presence']);
+    expect(only(objects, 'Service').spec.ports).toEqual([{ name: 'ws', port: 80, targetPort: 8080 }]);
+    expect(errorsOf(objects)).toEqual([]);
+  });
+
   test('retired releases are not emitted (the GitOps tool prunes them)', () => {
     const { chart } = rainbow();
     const objects = synthRainbow(chart);
