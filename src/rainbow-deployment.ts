@@ -409,7 +409,9 @@ export class RainbowScaleToZero {
 
 /**
  * Properties of a RainbowDeployment: every GracefulDeployment property (applied to every
- * release), the releases, and how draining releases end.
+ * release; `replicas` and `autoscaling` to the serving ones), the releases, and how draining
+ * releases end. `containers` and `select` are refused: each release has its own containers
+ * (`container` + `RainbowRelease.fromImage`, or `RainbowRelease.of`) and selects its own pods.
  */
 export interface RainbowDeploymentProps extends GracefulDeploymentProps {
   /**
