@@ -12,6 +12,8 @@ export * from './graceful-service';
 export { notesOf, warningsOf } from './checks/warnings';
 export * from './traffic-path';
 export * from './gke-backend-config';
+export * from './keda-scaled-object';
+export * from './rainbow-deployment';
 export * from './checks/graceful-checks';
 export * from './checks/validation-plugin';
 export * from './checks/shutdown-timeline';

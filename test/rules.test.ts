@@ -118,6 +118,33 @@ const MUTATIONS: Array<[string, (objects: any[]) => void, string?]> = [
     const d = deploymentOf(o);
     o[0] = { apiVersion: 'v1', kind: 'Pod', metadata: { ...d.metadata, labels: d.spec.template.metadata.labels }, spec: d.spec.template.spec };
   }, 'Pod'],
+  // Rainbow releases (graceful-k8s.io/release on the pods, the state on the Deployment).
+  ['GS033', o => {
+    const d = deploymentOf(o);
+    d.spec.template.metadata.labels = { ...d.spec.template.metadata.labels, 'graceful-k8s.io/release': 'v1' };
+    const next = structuredClone(d);
+    next.metadata.name = 'web-v2';
+    next.spec.template.metadata.labels['graceful-k8s.io/release'] = 'v2';
+    o.push(next);
+  }, 'Service'],
+  ['GS034', o => {
+    const d = deploymentOf(o);
+    d.metadata.labels = { 'graceful-k8s.io/release-state': 'draining' };
+    d.spec.template.metadata.labels = { ...d.spec.template.metadata.labels, 'graceful-k8s.io/release': 'v1' };
+  }, 'Service'],
+  ['GS035', o => {
+    const d = deploymentOf(o);
+    d.metadata.labels = { 'graceful-k8s.io/release-state': 'draining' };
+    d.spec.template.metadata.labels = { ...d.spec.template.metadata.labels, 'graceful-k8s.io/release': 'v1' };
+    delete d.spec.replicas;
+    o.splice(1, 1);
+    o.push(HPA(3, 9));
+  }, 'HorizontalPodAutoscaler'],
+  ['GS036', o => {
+    const d = deploymentOf(o);
+    d.metadata.annotations = { 'graceful-k8s.io/template-hash': '000000000000' };
+    d.spec.template.metadata.labels = { ...d.spec.template.metadata.labels, 'graceful-k8s.io/release': 'v1' };
+  }],
 ];
 
 describe('rule pack', () => {

@@ -7,6 +7,7 @@ import { DISRUPTION_RULES } from './rules/disruption';
 import { MANIFEST_RULES } from './rules/manifest';
 import { PRE_STOP_RULES } from './rules/prestop';
 import { PROBE_RULES } from './rules/probes';
+import { RAINBOW_RULES } from './rules/rainbow';
 import { ROLLOUT_RULES } from './rules/rollout';
 import { SERVICE_RULES } from './rules/service';
 import { TRAFFIC_RULES } from './rules/traffic';
@@ -27,7 +28,7 @@ function byId(rules: Rule[]): Rule[] {
  * @internal
  */
 export const RULES: Rule[] = byId([
-  ...MANIFEST_RULES, ...PROBE_RULES, ...PRE_STOP_RULES, ...ROLLOUT_RULES, ...DISRUPTION_RULES, ...SERVICE_RULES, ...TRAFFIC_RULES,
+  ...MANIFEST_RULES, ...PROBE_RULES, ...PRE_STOP_RULES, ...ROLLOUT_RULES, ...DISRUPTION_RULES, ...SERVICE_RULES, ...TRAFFIC_RULES, ...RAINBOW_RULES,
 ]);
 
 /** Rules by id. @internal */
