@@ -118,6 +118,13 @@ const MUTATIONS: Array<[string, (objects: any[]) => void, string?]> = [
     const d = deploymentOf(o);
     o[0] = { apiVersion: 'v1', kind: 'Pod', metadata: { ...d.metadata, labels: d.spec.template.metadata.labels }, spec: d.spec.template.spec };
   }, 'Pod'],
+  ['GS033', o => {
+    deploymentOf(o).spec.template.spec.initContainers = [{
+      name: 'db-proxy', image: 'gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.14.1', restartPolicy: 'Always', args: ['--max-sigterm-delay=30s', 'acme:eu:db'],
+    }];
+  }],
+  ['GS034', o => { containerOf(o).image = 'docker.io/bitnami/nginx:1.25.4'; }],
+  ['GS035', o => { containerOf(o).command = ['nginx', '-g', 'daemon off;']; }],
 ];
 
 describe('rule pack', () => {

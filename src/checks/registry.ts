@@ -9,6 +9,8 @@ import { PRE_STOP_RULES } from './rules/prestop';
 import { PROBE_RULES } from './rules/probes';
 import { ROLLOUT_RULES } from './rules/rollout';
 import { SERVICE_RULES } from './rules/service';
+import { SIDECAR_RULES } from './rules/sidecars';
+import { SIGNAL_RULES } from './rules/signals';
 import { TRAFFIC_RULES } from './rules/traffic';
 
 function byId(rules: Rule[]): Rule[] {
@@ -27,7 +29,7 @@ function byId(rules: Rule[]): Rule[] {
  * @internal
  */
 export const RULES: Rule[] = byId([
-  ...MANIFEST_RULES, ...PROBE_RULES, ...PRE_STOP_RULES, ...ROLLOUT_RULES, ...DISRUPTION_RULES, ...SERVICE_RULES, ...TRAFFIC_RULES,
+  ...MANIFEST_RULES, ...PROBE_RULES, ...PRE_STOP_RULES, ...ROLLOUT_RULES, ...DISRUPTION_RULES, ...SERVICE_RULES, ...TRAFFIC_RULES, ...SIDECAR_RULES, ...SIGNAL_RULES,
 ]);
 
 /** Rules by id. @internal */
