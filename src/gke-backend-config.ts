@@ -1,4 +1,4 @@
-import { ApiObject, Duration } from 'cdk8s';
+import { ApiObject, Duration, GroupVersionKind } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ceilSeconds } from './timing/shutdown-budget';
 
@@ -27,7 +27,7 @@ export interface GkeBackendConfigProps {
  */
 export class GkeBackendConfig extends ApiObject {
   /** The GVK of the BackendConfig. */
-  public static readonly GVK = { apiVersion: 'cloud.google.com/v1', kind: 'BackendConfig' };
+  public static readonly GVK: GroupVersionKind = { apiVersion: 'cloud.google.com/v1', kind: 'BackendConfig' };
 
   /** Connection draining, in whole seconds. */
   public readonly drainingTimeoutSeconds: number;

@@ -47,7 +47,7 @@ describe('TrafficPath presets', () => {
 
   test('AWS ALB: preStop 60 s, grace 80 s, IP targets, deregistration delay = the drain, a note about the readiness gate', () => {
     const { chart, deployment, service } = app([TrafficPath.awsAlb()]);
-    service.exposeViaIngress('/', { host: 'shop.example.com' });
+    service.addIngress('/', { host: 'shop.example.com' });
     const objects = synthValid(chart);
     expect(deployment.shutdownBudget).toMatchObject({ preStopSeconds: 60, drainSeconds: 15, terminationGracePeriodSeconds: 80 });
     const svc = only(objects, 'Service');
@@ -94,7 +94,7 @@ describe('TrafficPath presets', () => {
 
   test('Azure AGIC: preStop 90 s and the connection-draining annotations on the Ingress', () => {
     const { chart, deployment, service } = app([TrafficPath.azureAppGateway()]);
-    service.exposeViaIngress('/', { tlsSecret: kplus.Secret.fromSecretName(chart, 'tls', 'shop-tls'), host: 'shop.example.com' });
+    service.addIngress('/', { tlsSecret: kplus.Secret.fromSecretName(chart, 'tls', 'shop-tls'), host: 'shop.example.com' });
     const objects = synthValid(chart);
     expect(deployment.shutdownBudget.preStopSeconds).toBe(90);
     const ingress = only(objects, 'Ingress');
@@ -163,10 +163,10 @@ describe('refusals', () => {
       .toThrow(/needs a LoadBalancer Service and TrafficPath.headlessDns\(\) a headless one/);
   });
 
-  test('exposeViaIngress needs a class when two ingress paths are declared', () => {
+  test('addIngress needs a class when two ingress paths are declared', () => {
     const { service } = app([TrafficPath.ingressNginx(), TrafficPath.awsAlb()]);
     expect(() => service.exposeViaIngress('/')).toThrow(/cannot tell which of the traffic paths ingress-nginx, AWS ALB \(IP targets\) this Ingress is for; pass its 'className'/);
-    expect(service.exposeViaIngress('/', { className: 'alb' }).metadata).toBeDefined();
+    expect(service.addIngress('/', { className: 'alb' }).metadata).toBeDefined();
   });
 
   test('bad preset options: named, with the fix', () => {

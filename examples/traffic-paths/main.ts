@@ -25,7 +25,7 @@ function api(name: string, path: TrafficPath): void {
     ports: [{ name: 'http', port: 80, targetPort: 8080 }],
     trafficPaths: [path],
   });
-  service.exposeViaIngress('/', { host: 'shop.example.com', tlsSecret: kplus.Secret.fromSecretName(chart, 'tls', 'shop-example-com-tls') });
+  service.addIngress('/', { host: 'shop.example.com', tlsSecret: kplus.Secret.fromSecretName(chart, 'tls', 'shop-example-com-tls') });
 }
 
 api('api-ingress-nginx', TrafficPath.ingressNginx());
