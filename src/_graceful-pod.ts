@@ -250,7 +250,13 @@ export class GracefulPod {
       }
     }
     return {
-      name, sidecar: sidecar !== undefined, preStopSeconds, drainSeconds, hook, hasHook, ownDelay,
+      name,
+      sidecar: sidecar !== undefined,
+      preStopSeconds,
+      drainSeconds,
+      hook,
+      hasHook,
+      ownDelay,
       stopSignal: (sidecar?.stopSignal ?? opts?.stopSignal)?.name,
     };
   }

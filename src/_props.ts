@@ -230,7 +230,9 @@ export class PropsProblems {
 export const DURATIONS = {
   /** A main container's preStop: 0 is no propagation delay at all (spec 1.3, 5.5); written as `sleep N` or `sleep.seconds`. */
   preStopDelay: {
-    min: 'positive', wholeSeconds: true, maxSeconds: MAX_GRACE_SECONDS,
+    min: 'positive',
+    wholeSeconds: true,
+    maxSeconds: MAX_GRACE_SECONDS,
     whyPositive: 'a preStop of 0 is no delay, and the pod stops accepting while proxies still route to it',
     whyMax: 'a day; no drain waits longer',
   },
@@ -245,7 +247,9 @@ export const DURATIONS = {
    * (semantics 7.4): it is refused with the numbers by the budget check (grace ≥ preStop + drain).
    */
   terminationGracePeriod: {
-    min: 'zero', wholeSeconds: true, maxSeconds: MAX_GRACE_SECONDS,
+    min: 'zero',
+    wholeSeconds: true,
+    maxSeconds: MAX_GRACE_SECONDS,
     whyMax: 'a day: no drain waits longer, and cluster-autoscaler gives a pod at most 600s',
   },
   /** minReadySeconds ≥ 0 (semantics 7.1-7.3). */
@@ -294,6 +298,15 @@ export function portNameProblem(name: string): string | undefined {
   return undefined;
 }
 
+/** Throws when a workload's name is one the API server rejects (semantics 7.6). */
+export function checkWorkloadName(owner: string, kind: string, name: string, constructPath: string): void {
+  const problem = nameProblem(kind, name);
+  if (problem) {
+    throw new Error(`${owner}: the ${kind} name '${name}' (from the construct path '${constructPath}') must be ${problem}; `
+      + 'rename the construct or its chart (dots, underscores or a leading digit in an id are the usual cause), or set \'metadata.name\'');
+  }
+}
+
 /** Problems with the names of rendered objects and their containers, as the API server would report them. */
 export function renderedNameProblems(objects: any[], constructPath: string): string[] {
   const out: string[] = [];
@@ -302,7 +315,7 @@ export function renderedNameProblems(objects: any[], constructPath: string): str
     const problem = nameProblem(String(o?.kind), name);
     if (problem) {
       out.push(`the ${o.kind} name '${name}' (from the construct path '${constructPath}') must be ${problem}; `
-        + 'rename the construct or its chart, or set \'metadata.name\'');
+        + 'rename the construct or its chart (dots, underscores or a leading digit in an id are the usual cause), or set \'metadata.name\'');
     }
     const podSpec = o?.spec?.template?.spec;
     for (const c of [...(podSpec?.containers ?? []), ...(podSpec?.initContainers ?? [])]) {

@@ -2,7 +2,7 @@ import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { GracefulPod, sortedKeys } from './_graceful-pod';
-import { PropsProblems, got, resolvePodOptions } from './_props';
+import { checkWorkloadName, got, PropsProblems, resolvePodOptions } from './_props';
 import { addSuppressions } from './checks/suppressions';
 import { recordNote, recordWarning } from './checks/warnings';
 import { ContainerShutdownBudget, GracefulPodOptions } from './graceful-options';
@@ -103,6 +103,7 @@ export class GracefulDaemonSet extends kplus.DaemonSet implements ITrafficPathTa
     p.throwIfAny(owner);
 
     super(scope, id, { minReadySeconds: 10, ...props });
+    checkWorkloadName(owner, 'DaemonSet', this.name, this.node.path);
     this.kubernetesVersion = settings.version;
     this.strategy = strategy;
     this.strategyValue = value;

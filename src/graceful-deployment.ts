@@ -2,10 +2,10 @@ import { ApiObject, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { GracefulPod, constructErrorMessage, createDisruptionBudget } from './_graceful-pod';
-import { DURATIONS, PropsProblems, ReplicaRange, got, resolveAutoscaling, resolvePodOptions, resolveReplicaOptions } from './_props';
+import { checkWorkloadName, DURATIONS, got, PropsProblems, ReplicaRange, resolveAutoscaling, resolvePodOptions, resolveReplicaOptions } from './_props';
 import { checkManifests } from './checks/engine';
-import { startupWindowSeconds } from './checks/rules/probes';
 import { Severity } from './checks/rule';
+import { startupWindowSeconds } from './checks/rules/probes';
 import { addSuppressions } from './checks/suppressions';
 import { recordWarning } from './checks/warnings';
 import { ContainerShutdownBudget, GracefulAutoscalingOptions, GracefulPodOptions, GracefulReplicaOptions } from './graceful-options';
@@ -107,6 +107,7 @@ export class GracefulDeployment extends kplus.Deployment implements ITrafficPath
       terminationGracePeriod: Duration.seconds(settings.explicitGraceSeconds ?? 30),
     });
 
+    checkWorkloadName(owner, 'Deployment', this.name, this.node.path);
     this.kubernetesVersion = settings.version;
     this.startupTimeout = props.startupTimeout;
     this.pod = new GracefulPod(this, settings, replicaSettings.spread);

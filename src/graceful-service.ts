@@ -148,7 +148,7 @@ export class GracefulService extends kplus.Service {
     const bad = nameProblem('Service', this.name);
     if (bad) {
       throw new Error(`GracefulService '${id}': the Service name '${this.name}' (from the construct path '${this.node.path}') must be ${bad}; `
-        + 'rename the construct or its chart (a chart or id starting with a digit is the usual cause), or set \'metadata.name\'');
+        + 'rename the construct or its chart (dots, underscores or a leading digit in an id are the usual cause), or set \'metadata.name\'');
     }
     this.ingressPropagationDelay = props.ingressPropagationDelay ?? Duration.seconds(5);
     if (peers) {

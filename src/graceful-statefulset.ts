@@ -2,7 +2,7 @@ import { ApiObject, Duration, Size, SizeRoundingBehavior } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { GracefulPod, createDisruptionBudget, sortedKeys } from './_graceful-pod';
-import { DURATIONS, PropsProblems, got, resolvePodOptions, resolveReplicaOptions } from './_props';
+import { checkWorkloadName, DURATIONS, got, PropsProblems, resolvePodOptions, resolveReplicaOptions } from './_props';
 import { startupWindowSeconds } from './checks/rules/probes';
 import { addSuppressions } from './checks/suppressions';
 import { recordWarning } from './checks/warnings';
@@ -139,6 +139,7 @@ export class GracefulStatefulSet extends kplus.StatefulSet implements ITrafficPa
       terminationGracePeriod: Duration.seconds(settings.explicitGraceSeconds ?? 30),
     });
     constructing = undefined;
+    checkWorkloadName(owner, 'StatefulSet', this.name, this.node.path);
 
     this.kubernetesVersion = settings.version;
     this.startupTimeout = props.startupTimeout;

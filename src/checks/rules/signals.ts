@@ -24,8 +24,8 @@
 // graceful stop that returns at once (`sleep 15 && nginx -s quit`) is followed by the kubelet's
 // signal: enough with the official images, a fast stop with the others.
 
+import { scriptSwallowsSigterm, shellScriptOf, sleepSecondsOf, withoutQuotedText } from '../../manifest/pre-stop-hook';
 import { ContainerTraffic, isServing } from '../../manifest/routing';
-import { scriptSwallowsSigterm, shellScriptOf, sleepSecondsOf } from '../../manifest/pre-stop-hook';
 import { ContainerView, LONG_RUNNING_KINDS } from '../../manifest/workload';
 import { RawFinding, Severity, TimelinePhase, WorkloadContext, area, onWorkload } from '../rule';
 
@@ -92,7 +92,7 @@ function startedProgram(c: ContainerView): { program?: string; manager?: string 
   const script = shellScriptOf(c.json.command, c.json.args);
   let words: string[];
   if (script !== undefined) {
-    const statements = script.split(/\n|;|&&|\|\|/).map(s => s.trim()).filter(s => s.length > 0 && !s.startsWith('#'));
+    const statements = withoutQuotedText(script).split(/\n|;|&&|\|\|/).map(s => s.trim()).filter(s => s.length > 0 && !s.startsWith('#'));
     words = (statements[statements.length - 1] ?? '').split(/\s+/);
   } else {
     words = [...(Array.isArray(c.json.command) ? c.json.command : []), ...(Array.isArray(c.json.args) ? c.json.args : [])].map(String);
