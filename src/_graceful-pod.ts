@@ -74,22 +74,26 @@ export class GracefulPod {
   private readonly paths: TrafficPath[];
   private readonly frontends: ApiObject[] = [];
   private readonly rawRender: () => any;
+  private readonly resource: ApiObject;
   /**
    * The JSON rendered for validation, reused by the synth that follows in the same synchronous
    * call (cdk8s validates, then renders): rendering is most of synth's cost. Cleared at the
    * next microtask, so a later change is always rendered afresh.
    */
   private renderedForSynth?: any;
+  /** The plan of the last render, read by `validate` right after it renders. */
+  private lastPlan?: PodPlan;
 
   /**
    * @param renderKind what the workload's kind adds to its rendered JSON (a DaemonSet's
-   * updateStrategy, a StatefulSet's volume claims), after the pod settings
+   * updateStrategy, a StatefulSet's volume claims), after the pod settings; true when it added
+   * keys to `spec`
    */
   constructor(
     private readonly workload: kplus.AbstractPod,
     private readonly settings: PodSettings,
     private readonly spread?: SpreadSettings,
-    private readonly renderKind: (json: any) => void = () => undefined,
+    private readonly renderKind: (json: any) => boolean = () => false,
   ) {
     this.paths = [...settings.trafficPaths];
     this.sidecars = settings.sidecars.map(s => {
@@ -97,6 +101,7 @@ export class GracefulPod {
       return new kplus.Container(containerProps);
     });
     const resource = ApiObject.of(workload);
+    this.resource = resource;
     this.rawRender = resource.toJson.bind(resource);
     resource.toJson = () => this.renderedForSynth ?? this.render(this.rawRender());
   }
@@ -130,7 +135,8 @@ export class GracefulPod {
   /** The workload as JSON from the current state, never from the synth cache. */
   public renderFresh(): any {
     this.renderedForSynth = undefined;
-    return ApiObject.of(this.workload).toJson();
+    this.lastPlan = undefined;
+    return this.resource.toJson();
   }
 
   /**
@@ -144,7 +150,8 @@ export class GracefulPod {
     const json = this.renderFresh();
     this.renderedForSynth = json;
     queueMicrotask(() => this.renderedForSynth = undefined);
-    const plan = this.plan();
+    // The plan that rendering just made: no second render.
+    const plan = this.lastPlan ?? this.plan();
     const own = [json, ...companions()];
     const problems = [
       ...plan.problems,
@@ -307,6 +314,7 @@ export class GracefulPod {
       return json;
     }
     const plan = this.planFor(podSpec);
+    this.lastPlan = plan;
     const { budget, plans } = plan;
     // Rendered here, not in the constructor: traffic paths and containers added later change it.
     podSpec.terminationGracePeriodSeconds = budget.terminationGracePeriodSeconds;
@@ -328,9 +336,10 @@ export class GracefulPod {
       podSpec.os = { name: 'linux' };
     }
     this.applySpread(json, podSpec);
-    this.renderKind(json);
     json.spec.template.spec = sortedKeys(podSpec);
-    json.spec = sortedKeys(json.spec);
+    if (this.renderKind(json)) {
+      json.spec = sortedKeys(json.spec);
+    }
     return json;
   }
 
@@ -480,6 +489,9 @@ export function createDisruptionBudget(
   const typed = pdb.toJson.bind(pdb);
   pdb.toJson = () => {
     const json = typed();
+    if (((pdb as any).patches ?? []).length === 0) {
+      return json;
+    }
     const raw = ApiObject.prototype.toJson.call(pdb);
     for (const field of ['maxUnavailable', 'minAvailable']) {
       const value = raw.spec?.[field];

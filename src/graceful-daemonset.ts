@@ -155,7 +155,7 @@ export class GracefulDaemonSet extends kplus.DaemonSet implements ITrafficPathTa
   }
 
   /** The update strategy, decided from the rendered pod: surge unless host ports forbid it. */
-  private renderStrategy(json: any): void {
+  private renderStrategy(json: any): boolean {
     const hostPorts = bindsHostPorts(json.spec.template.spec);
     const kind = this.strategy?._kind ?? (hostPorts ? 'replace' : 'surge');
     if (!this.strategy && hostPorts) {
@@ -168,6 +168,7 @@ export class GracefulDaemonSet extends kplus.DaemonSet implements ITrafficPathTa
       rollingUpdate: sortedKeys(kind === 'surge' ? { maxSurge: amount, maxUnavailable: 0 } : { maxSurge: 0, maxUnavailable: amount }),
       type: 'RollingUpdate',
     };
+    return true;
   }
 }
 

@@ -217,13 +217,13 @@ export class GracefulStatefulSet extends kplus.StatefulSet implements ITrafficPa
   }
 
   /** What only a StatefulSet renders: the alpha maxUnavailable (opted in) and the volume claims. */
-  private renderStatefulSet(json: any): void {
+  private renderStatefulSet(json: any): boolean {
     const strategy = json.spec.updateStrategy;
     if (this.maxUnavailableValue !== undefined && strategy?.type === 'RollingUpdate') {
       json.spec.updateStrategy = sortedKeys({ ...strategy, rollingUpdate: sortedKeys({ ...strategy.rollingUpdate, maxUnavailable: this.maxUnavailableValue }) });
     }
     if (this.volumeClaims.length === 0) {
-      return;
+      return false;
     }
     json.spec.volumeClaimTemplates = this.volumeClaims.map(v => sortedKeys({
       metadata: { name: v.name },
@@ -238,6 +238,7 @@ export class GracefulStatefulSet extends kplus.StatefulSet implements ITrafficPa
         .map(v => ({ mountPath: v.mountPath, name: v.name }))];
       Object.assign(c, { volumeMounts: mounts });
     }
+    return true;
   }
 }
 
