@@ -224,7 +224,8 @@ export class GracefulPod {
     let hook: any;
     let hasHook = false;
     let ownDelay = false;
-    if (c.lifecycle?.preStop) {
+    // An empty hook (what the 1.27 types leave of a field they drop) is no hook.
+    if (c.lifecycle?.preStop && Object.keys(c.lifecycle.preStop).length > 0) {
       hasHook = true;
       const view = preStopOf(c);
       if ((view.plainSleep || view.gracefulStopAfterSleep) && view.seconds !== undefined) {

@@ -3,7 +3,9 @@
 import { ApiObject, Chart, Duration, JsonPatch, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { only, synthError, synthValid } from './util';
-import { GracefulDeployment, GracefulDeploymentProps, GracefulService, PreStop, TrafficPath, checkManifests, warningsOf } from '../src';
+import {
+  GracefulDaemonSet, GracefulDeployment, GracefulDeploymentProps, GracefulService, GracefulStatefulSet, KubernetesVersion, PreStop, TrafficPath, checkManifests, warningsOf,
+} from '../src';
 
 const image = 'ghcr.io/acme/api:1.4.2';
 const web = (extra: Partial<kplus.ContainerProps> = {}): kplus.ContainerProps => ({
@@ -239,5 +241,79 @@ describe('autoscaling and spread options', () => {
     new GracefulDeployment(chart, 'api', { containers: [web()], topologySpread: { acrossNodes: false, required: true, maxSkew: 2 } });
     const spread = only(synthValid(chart), 'Deployment').spec.template.spec.topologySpreadConstraints;
     expect(spread.map((c: any) => [c.topologyKey, c.maxSkew, c.whenUnsatisfiable])).toEqual([['topology.kubernetes.io/zone', 2, 'DoNotSchedule']]);
+  });
+});
+
+describe('every other refusal, with its message', () => {
+  const sts = (props: Record<string, any>) => () => new GracefulStatefulSet(Testing.chart(), 'db', { containers: [web()], ...props } as any);
+  const ds = (props: Record<string, any>) => () => new GracefulDaemonSet(Testing.chart(), 'agent', { containers: [web()], ...props } as any);
+  test.each<[string, () => unknown, string]>([
+    ['sidecars not a list', build({ sidecars: { name: 'proxy' } }), "'sidecars' ({\"name\":\"proxy\"}) must be a list of containers; e.g. sidecars: [{ name: 'proxy', image: '...' }]"],
+    ['an undefined sidecar', build({ sidecars: [undefined] }), "'sidecars[0]' (undefined) must be a container; e.g. { name: 'proxy', image: '...' }"],
+    ['a sidecar drain that is not a Duration', build({ kubernetesVersion: KubernetesVersion.V1_29, sidecars: [{ name: 'p', image: 'p:1', shutdown: { drainTimeout: '30s' } }] }),
+      "'sidecars[0].shutdown.drainTimeout' (\"30s\") must be a Duration; pass e.g. Duration.seconds(15)"],
+    ['trafficPaths not a list', build({ trafficPaths: TrafficPath.nodeLocal() }), "'trafficPaths' ({\"_kind\":\"node-local\""],
+    ['a trafficPaths entry that is not a TrafficPath', build({ trafficPaths: ['alb'] }), "'trafficPaths[0]' (\"alb\") must be a TrafficPath, e.g. TrafficPath.nodeLocal()"],
+    ['spreadAcrossNodes not a boolean', build({ spreadAcrossNodes: 'yes' }), "'spreadAcrossNodes' (\"yes\") must be true or false"],
+    ['topologySpread with spreading off', build({ spreadAcrossNodes: false, topologySpread: { maxSkew: 2 } }), "'topologySpread' is set but 'spreadAcrossNodes' is false; remove one of them"],
+    ['a spread across nothing', build({ topologySpread: { acrossNodes: false, acrossZones: false } }),
+      "'topologySpread' spreads across neither nodes nor zones (acrossNodes and acrossZones are false); set 'spreadAcrossNodes: false' to turn spreading off"],
+    ['podDisruptionBudget not a boolean', build({ podDisruptionBudget: 1 }), "'podDisruptionBudget' (1) must be true or false; size the budget with 'disruptionBudget'"],
+    ['a scaling policy of 0 pods', build({ autoscaling: { maxReplicas: 5, scaleUp: { policies: [{ replicas: kplus.Replicas.absolute(0) }] } } }),
+      "'autoscaling.scaleUp.policies[0].replicas' (0) must be a whole number greater than 0 (the API server rejects others); e.g. Replicas.absolute(4)"],
+    ['both scale-down windows', build({ autoscaling: { maxReplicas: 5, scaleDownStabilization: Duration.minutes(5), scaleDown: { stabilizationWindow: Duration.minutes(1) } } }),
+      "'autoscaling.scaleDownStabilization' and 'autoscaling.scaleDown.stabilizationWindow' are the same setting; set one"],
+    ['kubernetesVersion as a string', build({ kubernetesVersion: '1.31' }), "'kubernetesVersion' (\"1.31\") must be a KubernetesVersion, e.g. KubernetesVersion.of('1.31')"],
+    ['an unknown feature gate name', () => KubernetesVersion.of('1.33').withFeatureGates('container-stop-signals'),
+      "'kubernetesVersion' feature gate (\"container-stop-signals\") is not a feature gate name; write it as Kubernetes does, e.g. 'ContainerStopSignals'"],
+    ['a strategy that is not one', build({ strategy: { type: 'RollingUpdate' } }), "'strategy' ({\"type\":\"RollingUpdate\"}) must be a DeploymentStrategy"],
+    ['a minReady the default progress deadline cannot exceed', build({ minReady: Duration.minutes(10) }),
+      "'minReady' (600s) must be less than the default 'progressDeadline' (600s); lower it or raise 'progressDeadline'"],
+    ['a StatefulSet strategy that is not one', sts({ strategy: 'OnDelete' }), "'strategy' (\"OnDelete\") must be a StatefulSetUpdateStrategy"],
+    ['an unknown pod management policy', sts({ podManagementPolicy: 'Ordered' }), "'podManagementPolicy' (\"Ordered\") must be PodManagementPolicy.ORDERED_READY or PodManagementPolicy.PARALLEL"],
+    ['maxUnavailable with OnDelete', sts({
+      strategy: kplus.StatefulSetUpdateStrategy.onDelete(),
+      maxUnavailable: kplus.PercentOrAbsolute.absolute(1),
+      kubernetesVersion: KubernetesVersion.V1_34.withFeatureGates('MaxUnavailableStatefulSet'),
+    }),
+    "'maxUnavailable' applies to RollingUpdate only; the API server rejects it with an OnDelete strategy. Remove it"],
+    ['a volume claim without a size or path', sts({ volumeClaims: [{ name: 'Data' }] }),
+      "'volumeClaims[0].name' (\"Data\") must be a DNS-1123 label: lower-case letters, digits and '-', at most 63 characters\n  'volumeClaims[0].mountPath' (undefined) must be an absolute path, e.g. '/data'\n  'volumeClaims[0].storage' (undefined) must be a Size, e.g. Size.gibibytes(10)"],
+    ['StatefulSet props null', () => new GracefulStatefulSet(Testing.chart(), 'db', null as any), "GracefulStatefulSet 'db': props (null) must be an object of options"],
+    ['a DaemonSet strategy that is not one', ds({ strategy: 'surge' }), "'strategy' (\"surge\") must be a GracefulDaemonSetStrategy, e.g. GracefulDaemonSetStrategy.surge()"],
+    ['DaemonSet props null', () => new GracefulDaemonSet(Testing.chart(), 'agent', null as any), "GracefulDaemonSet 'agent': props (null) must be an object of options, or left out"],
+    ['GracefulService trafficPaths not presets', () => {
+      const chart = Testing.chart();
+      new GracefulService(chart, 'svc', { workload: new GracefulDeployment(chart, 'api', { containers: [web()] }), trafficPaths: ['alb'] as any });
+    }, "GracefulService 'svc': 'trafficPaths' ([\"alb\"]) must be a list of TrafficPath presets; e.g. trafficPaths: [TrafficPath.awsAlb()]"],
+  ])('refuses %s', (_name, f, message) => {
+    expect(f).toThrow(message);
+  });
+
+  test.each<[string, any, string]>([
+    ['an own preStop that never ends', { exec: { command: ['sleep', 'infinity'] } }, 'which never ends: the container is SIGKILLed at the end of the grace period without a drain'],
+    ['an own preStop of 0 s', { exec: { command: ['sleep', '0'] } }, 'a delay of 0s: the pod stops accepting while proxies still route to it (spec 1.3); remove the hook to have it rendered'],
+  ])('fails synth on %s', (_name, hook, message) => {
+    const error = synthError(chart => {
+      const d = new GracefulDeployment(chart, 'api', { containers: [web()], kubernetesVersion: KubernetesVersion.V1_34 });
+      ApiObject.of(d).addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/lifecycle', { preStop: hook }));
+    });
+    expect(error).toContain(message);
+  });
+
+  test('an empty preStop (a native sleep the 1.27 types dropped from a patch) is replaced, not kept', () => {
+    const chart = Testing.chart();
+    const d = new GracefulDeployment(chart, 'api', { containers: [web()], kubernetesVersion: KubernetesVersion.V1_34 });
+    ApiObject.of(d).addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/lifecycle', { preStop: { sleep: { seconds: 5 } } }));
+    expect(only(synthValid(chart), 'Deployment').spec.template.spec.containers[0].lifecycle.preStop).toEqual({ exec: { command: ['sleep', '15'] } });
+  });
+
+  test('a sidecar volume that clashes with the pod\'s', () => {
+    const error = synthError(chart => {
+      const d = new GracefulDeployment(chart, 'api', { containers: [web()], kubernetesVersion: KubernetesVersion.V1_29, sidecars: [{ name: 'proxy', image: 'p:1' }] });
+      d.addVolume(kplus.Volume.fromEmptyDir(chart, 'a', 'cache'));
+      d.sidecars[0].mount('/cache', kplus.Volume.fromEmptyDir(chart, 'b', 'cache', { medium: kplus.EmptyDirMedium.MEMORY }));
+    });
+    expect(error).toContain("sidecar 'proxy' mounts a volume named 'cache' that differs from the pod's volume of that name; rename one of them");
   });
 });
