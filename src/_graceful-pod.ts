@@ -165,6 +165,11 @@ export class GracefulPod {
     return [...problems, ...report.problems, ...report.findings.filter(f => f.severity === Severity.ERROR).map(constructErrorMessage), ...extraChecks(json, frontends)];
   }
 
+  /** Every object the workload's own validation checks: the workload, its companions, the objects in front. */
+  public checkedObjects(companions: any[]): any[] {
+    return [this.resource.toJson(), ...companions, ...this.frontends.map(f => f.toJson())];
+  }
+
   /** The plan of a rendered pod spec (undefined: no containers yet, the options alone). */
   private planFor(podSpec: any): PodPlan {
     const s = this.settings;

@@ -147,6 +147,15 @@ export class GracefulDaemonSet extends kplus.DaemonSet implements ITrafficPathTa
   }
 
   /**
+   * The objects this construct's own validation checks (GracefulChecks does not repeat its findings).
+   *
+   * @internal
+   */
+  public _checkedObjects(): any[] {
+    return this.pod.checkedObjects([]);
+  }
+
+  /**
    * Whether the pods bind node ports (a container hostPort, or the host network): then two pods
    * cannot share a node and updates cannot surge.
    */

@@ -177,6 +177,15 @@ export class GracefulDeployment extends kplus.Deployment implements ITrafficPath
   }
 
   /**
+   * The objects this construct's own validation checks (GracefulChecks does not repeat its findings).
+   *
+   * @internal
+   */
+  public _checkedObjects(): any[] {
+    return this.pod.checkedObjects(this.companions());
+  }
+
+  /**
    * Estimates a rollout of the current settings: peak pods (replicas + surge + pods still
    * terminating, which Kubernetes does not count against maxSurge), the CPU and memory
    * requests at that peak, and how long it takes.

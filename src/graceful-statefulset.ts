@@ -193,6 +193,15 @@ export class GracefulStatefulSet extends kplus.StatefulSet implements ITrafficPa
   }
 
   /**
+   * The objects this construct's own validation checks (GracefulChecks does not repeat its findings).
+   *
+   * @internal
+   */
+  public _checkedObjects(): any[] {
+    return this.pod.checkedObjects([this.podDisruptionBudget?.toJson()].filter(o => o));
+  }
+
+  /**
    * Estimates a rolling update: which ordinals are replaced (highest first, down to
    * `partition`), how many pods are down at once (one, unless `maxUnavailable`), the fewest
    * pods serving meanwhile, and how long it takes (each step: the old pod terminates, then

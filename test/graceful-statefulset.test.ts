@@ -2,7 +2,7 @@ import { Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { assertGracefulInvariants, ofKind, only, synthError, synthValid } from './util';
 import {
-  GracefulService, GracefulStatefulSet, GracefulStatefulSetProps, KubernetesVersion, TrafficPath, checkManifests, warningsOf,
+  GracefulChecks, GracefulService, GracefulStatefulSet, GracefulStatefulSetProps, KubernetesVersion, TrafficPath, checkManifests, warningsOf,
 } from '../src';
 
 const redis = (extra: Partial<kplus.ContainerProps> = {}): kplus.ContainerProps => ({
@@ -174,6 +174,15 @@ describe('GracefulStatefulSet refuses', () => {
   test('a minAvailable that blocks every drain', () => {
     expect(() => new GracefulStatefulSet(Testing.chart(), 'redis', { containers: [redis()], disruptionBudget: { minAvailable: kplus.PercentOrAbsolute.absolute(3) } })).toThrow(
       "'disruptionBudget.minAvailable' (3) allows 0 evictions at 'replicas' (3): every node drain would block (spec 6.2); use maxUnavailable: 1, or a minAvailable below 3");
+  });
+
+  test('GracefulChecks on the chart does not report twice what the StatefulSet reports itself', () => {
+    const message = synthError(chart => {
+      GracefulChecks.applyTo(chart);
+      const sts = new GracefulStatefulSet(chart, 'redis', { containers: [{ image: 'redis:7.4.1', portNumber: 6379 }] });
+      new GracefulService(chart, 'client', { workload: sts });
+    });
+    expect(message.match(/\[GS001\]/g)).toHaveLength(1);
   });
 
   test('a client Service in front of a pod without readiness fails synth with the rule', () => {
