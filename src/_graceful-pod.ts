@@ -30,6 +30,8 @@ interface ContainerPlan extends ContainerShutdownNeed {
   readonly hasHook: boolean;
   /** Whether the delay came from the container's own hook, read from it. */
   readonly ownDelay: boolean;
+  /** Whether it declares a port: the traffic paths' lags apply to it. */
+  readonly serves: boolean;
   readonly stopSignal?: string;
 }
 
@@ -248,6 +250,9 @@ export class GracefulPod {
         }
         preStopSeconds = Number.isFinite(view.seconds) ? view.seconds : preStopSeconds;
       }
+    } else if (!sidecar && preStopSeconds === 0 && (c.ports ?? []).length > 0) {
+      problems.push(`container '${name}' declares port(s) ${(c.ports ?? []).map((p: any) => p.containerPort).join(', ')} but '${explicitProp}' is 0s: `
+        + 'no preStop delay, so it stops accepting while proxies still route to it (spec 1.3); give it a delay, or no port if it serves nothing');
     } else if (preStopSeconds > 0) {
       const handler = sidecar?.preStop ?? s.containerPreStop[name] ?? s.defaultPreStop;
       const ports: number[] = (c.ports ?? []).map((p: any) => p.containerPort);
@@ -270,6 +275,7 @@ export class GracefulPod {
       hook,
       hasHook,
       ownDelay,
+      serves: (c.ports ?? []).length > 0,
       stopSignal: (sidecar?.stopSignal ?? opts?.stopSignal)?.name,
     };
   }
@@ -284,7 +290,7 @@ export class GracefulPod {
         problems.push(`'shutdown.preStopDelay' (${defaultPreStop}s) must cover the traffic path ${path.name}, which may send new requests for up to ${lag}s after a pod's deletion `
           + `(${path.source}); raise it to at least ${ceilSeconds(path.recommendedPreStop)}s, or omit it to derive it from the paths`);
       }
-      for (const c of apps.filter(a => a.hasHook && a.preStopSeconds < lag && a.preStopSeconds !== defaultPreStop)) {
+      for (const c of apps.filter(a => a.serves && a.hasHook && a.preStopSeconds < lag && a.preStopSeconds !== defaultPreStop)) {
         problems.push(`container '${c.name}' waits ${c.preStopSeconds}s before SIGTERM (${c.ownDelay ? 'its own preStop' : `'containerShutdown.${c.name}.preStopDelay'`}) but the traffic path `
           + `${path.name} may send new requests for up to ${lag}s after a pod's deletion (${path.source}); make it wait at least ${ceilSeconds(path.recommendedPreStop)}s`);
       }

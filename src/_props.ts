@@ -236,7 +236,10 @@ export const DURATIONS = {
     whyPositive: 'a preStop of 0 is no delay, and the pod stops accepting while proxies still route to it',
     whyMax: 'a day; no drain waits longer',
   },
-  /** A native sidecar's preStop: 0 (none) is the norm, the kubelet stops it after the app (spec 1.9). */
+  /**
+   * A container's own preStop (`containerShutdown`, sidecars): 0 means no hook, the norm for a
+   * native sidecar (the kubelet stops it after the app, spec 1.9) and for a container that serves nothing.
+   */
   sidecarPreStopDelay: { min: 'zero', wholeSeconds: true, maxSeconds: MAX_GRACE_SECONDS, whyMax: 'a day; no drain waits longer' },
   /** 0: the app exits at SIGTERM, within the margin (an app whose requests take milliseconds). */
   drainTimeout: { min: 'zero', wholeSeconds: true, maxSeconds: MAX_GRACE_SECONDS, whyMax: 'a day; no drain waits longer' },
@@ -377,12 +380,13 @@ export type PodOptionsInput = GracefulPodOptions & { readonly terminationGracePe
 const PRE_STOP_EXAMPLE = 'PreStop.sleepCommand(), PreStop.nativeSleep(), PreStop.httpGet(\'/prestop\') or PreStop.sleepThen([\'nginx\', \'-s\', \'quit\'])';
 
 function containerSettings(p: PropsProblems, prop: string, value: unknown, sidecar: boolean): ContainerSettings {
+  // A container's own preStop may be 0 (no hook): for a container that serves nothing; checked at synth against its ports.
   if (!p.struct(prop, value, '{ drainTimeout: Duration.seconds(30) }')) {
     return {};
   }
   const o = value as ContainerShutdownOptions;
   return {
-    preStopSeconds: p.duration(`${prop}.preStopDelay`, o.preStopDelay, sidecar ? DURATIONS.sidecarPreStopDelay : DURATIONS.preStopDelay),
+    preStopSeconds: p.duration(`${prop}.preStopDelay`, o.preStopDelay, DURATIONS.sidecarPreStopDelay),
     drainSeconds: p.duration(`${prop}.drainTimeout`, o.drainTimeout, sidecar ? DURATIONS.sidecarDrainTimeout : DURATIONS.drainTimeout),
     stopSignal: p.instance(`${prop}.stopSignal`, o.stopSignal, StopSignal, 'a StopSignal, e.g. StopSignal.SIGQUIT'),
   };

@@ -4,7 +4,7 @@ import * as kplus from 'cdk8s-plus-27';
 import * as fc from 'fast-check';
 import { assertGracefulInvariants, drainSecondsOf, only, preStopSecondsOf, synthError, synthValid } from './util';
 import {
-  GracefulDeployment, GracefulDeploymentProps, GracefulService, KubernetesVersion, PreStop, StopSignal, checkManifests, shutdownTimeline, formatTimeline,
+  GracefulDeployment, GracefulDeploymentProps, GracefulService, KubernetesVersion, PreStop, StopSignal, TrafficPath, checkManifests, shutdownTimeline, formatTimeline,
 } from '../src';
 
 const api = (extra: Partial<kplus.ContainerProps> = {}): kplus.ContainerProps => ({
@@ -128,6 +128,29 @@ describe('per-container shutdown', () => {
       expect(manifest.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(preStopSecondsOf(manifest, c) + drainSecondsOf(manifest, c));
     }
     expect(checkManifests(objects).findings).toEqual([]);
+  });
+
+  test('a container that serves nothing may have no preStop, even behind a slow load balancer', () => {
+    const chart = Testing.chart();
+    const d = new GracefulDeployment(chart, 'api', {
+      containers: [api(), { name: 'log-shipper', image: 'fluent/fluent-bit:3.1' }],
+      containerShutdown: { 'log-shipper': { preStopDelay: Duration.seconds(0), drainTimeout: Duration.seconds(5) } },
+    });
+    new GracefulService(chart, 'svc', { workload: d, trafficPaths: [TrafficPath.awsAlb()] });
+    const objects = synthValid(chart);
+    const [, shipper] = only(objects, 'Deployment').spec.template.spec.containers;
+    expect(shipper.lifecycle).toBeUndefined();
+    assertGracefulInvariants(objects);
+    expect(checkManifests(objects).findings).toEqual([]);
+  });
+
+  test('a container that declares a port may not', () => {
+    const message = synthError(chart => new GracefulDeployment(chart, 'api', {
+      containers: [api(), { name: 'admin', image: 'ghcr.io/acme/admin:1', portNumber: 9000, readiness: kplus.Probe.fromHttpGet('/ready', { port: 9000 }) }],
+      containerShutdown: { admin: { preStopDelay: Duration.seconds(0) } },
+    }));
+    expect(message).toContain("container 'admin' declares port(s) 9000 but 'containerShutdown.admin.preStopDelay' is 0s: no preStop delay, so it stops accepting while "
+      + 'proxies still route to it (spec 1.3); give it a delay, or no port if it serves nothing');
   });
 
   test('property: any per-container preStop/drain and sidecars: grace covers each, the rules agree', () => {
