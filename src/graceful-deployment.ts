@@ -261,11 +261,12 @@ function strategyProblems(p: PropsProblems, strategy: kplus.DeploymentStrategy |
   p.intOrPercent('strategy.maxUnavailable', kube.rollingUpdate?.maxUnavailable, { maxPercent: 100 });
 }
 
-/** CPU (millicores) and memory (bytes) requested by one pod's app containers. */
+/** CPU (millicores) and memory (bytes) requested by one pod: its app containers and native sidecars, which run beside them. */
 function podRequests(json: any): { cpuMillis: number; memoryBytes: number } {
   let cpuMillis = 0;
   let memoryBytes = 0;
-  for (const c of json.spec?.template?.spec?.containers ?? []) {
+  const spec = json.spec?.template?.spec ?? {};
+  for (const c of [...(spec.containers ?? []), ...(spec.initContainers ?? []).filter((i: any) => i.restartPolicy === 'Always')]) {
     const requests = c.resources?.requests ?? {};
     cpuMillis += requests.cpu !== undefined ? parseQuantity(requests.cpu) * 1000 : 0;
     memoryBytes += requests.memory !== undefined ? parseQuantity(requests.memory) : 0;

@@ -99,6 +99,17 @@ describe('native sidecars', () => {
     expect(checkManifests(objects).findings).toEqual([]);
   });
 
+  test('rolloutPlan counts the sidecars\' requests: they run beside the app', () => {
+    const chart = Testing.chart();
+    const d = new GracefulDeployment(chart, 'api', {
+      ...props,
+      containers: [api({ resources: { cpu: { request: kplus.Cpu.millis(500) } } })],
+      sidecars: [{ ...cloudSqlProxy, resources: { cpu: { request: kplus.Cpu.millis(100) } } }],
+      replicas: 4,
+    });
+    expect(d.rolloutPlan({ startupTime: Duration.seconds(10) }).peakCpuMillis).toBe(d.rolloutPlan({ startupTime: Duration.seconds(10) }).peakPods * 600);
+  });
+
   test('refused before Kubernetes 1.29', () => {
     expect(() => new GracefulDeployment(Testing.chart(), 'api', { containers: [api()], sidecars: [cloudSqlProxy] })).toThrow(
       "'sidecars' need Kubernetes 1.29 or newer (native sidecars: beta and on by default in 1.29, GA in 1.33; spec 1.9) but 'kubernetesVersion' is 1.27");
