@@ -164,7 +164,8 @@ export class GracefulPod {
     const frontends = this.frontends.map(f => f.toJson());
     const report = checkManifests([...own, ...frontends]);
     reportWarnings(construct, report.findings);
-    return [...problems, ...report.problems, ...report.findings.filter(f => f.severity === Severity.ERROR).map(constructErrorMessage), ...extraChecks(json, frontends)];
+    const errors = report.findings.filter(f => f.severity === Severity.ERROR).map(constructErrorMessage);
+    return [...problems, ...report.problems, ...errors, ...extraChecks(json, frontends)];
   }
 
   /** Every object the workload's own validation checks: the workload, its companions, the objects in front. */
@@ -177,7 +178,11 @@ export class GracefulPod {
     const s = this.settings;
     const defaultPreStop = this.defaultPreStopSeconds();
     const pod = resolveShutdownBudget(
-      { preStopDelay: Duration.seconds(defaultPreStop), drainTimeout: Duration.seconds(s.drainSeconds), safetyMargin: Duration.seconds(s.marginSeconds) },
+      {
+        preStopDelay: Duration.seconds(defaultPreStop),
+        drainTimeout: Duration.seconds(s.drainSeconds),
+        safetyMargin: Duration.seconds(s.marginSeconds),
+      },
       s.explicitGraceSeconds !== undefined ? Duration.seconds(s.explicitGraceSeconds) : undefined);
     const problems = [...pod.problems];
     const sidecars = podSpec ? this.sidecarJson(podSpec, problems) : [];
@@ -187,7 +192,8 @@ export class GracefulPod {
     }
     sidecars.forEach((c, i) => plans.push(this.planContainer(c, i, defaultPreStop, problems)));
     const apps = plans.filter(p => !p.sidecar);
-    const times = podShutdownTimes(apps.length > 0 ? apps : [{ name: 'main', preStopSeconds: defaultPreStop, drainSeconds: s.drainSeconds }], plans.filter(p => p.sidecar));
+    const appNeeds = apps.length > 0 ? apps : [{ name: 'main', preStopSeconds: defaultPreStop, drainSeconds: s.drainSeconds }];
+    const times = podShutdownTimes(appNeeds, plans.filter(p => p.sidecar));
     const needed = Math.max(...times.map(t => t.doneAtSeconds));
     const grace = s.explicitGraceSeconds ?? needed + s.marginSeconds;
     if (s.explicitGraceSeconds !== undefined && needed > s.explicitGraceSeconds && pod.problems.length === 0) {
@@ -209,7 +215,14 @@ export class GracefulPod {
       },
       containers: times.filter(t => plans.some(p => p.name === t.name)).map(t => {
         const p = plans.find(x => x.name === t.name)!;
-        return { container: t.name, sidecar: t.sidecar, preStopSeconds: p.preStopSeconds, drainSeconds: p.drainSeconds, sigtermAtSeconds: t.sigtermAtSeconds, doneAtSeconds: t.doneAtSeconds };
+        return {
+          container: t.name,
+          sidecar: t.sidecar,
+          preStopSeconds: p.preStopSeconds,
+          drainSeconds: p.drainSeconds,
+          sigtermAtSeconds: t.sigtermAtSeconds,
+          doneAtSeconds: t.doneAtSeconds,
+        };
       }),
       plans,
       sidecars,
@@ -224,7 +237,8 @@ export class GracefulPod {
     const sidecar = sidecarIndex !== undefined ? s.sidecars[sidecarIndex] : undefined;
     const opts = sidecar ? undefined : s.containerShutdown[name];
     const explicitProp = sidecar ? `sidecars[${sidecarIndex}].shutdown.preStopDelay`
-      : opts?.preStopSeconds !== undefined ? `containerShutdown.${name}.preStopDelay` : s.preStopSeconds !== undefined ? 'shutdown.preStopDelay' : undefined;
+      : opts?.preStopSeconds !== undefined ? `containerShutdown.${name}.preStopDelay`
+        : s.preStopSeconds !== undefined ? 'shutdown.preStopDelay' : undefined;
     const explicit = sidecar ? sidecar.preStopSeconds : opts?.preStopSeconds ?? s.preStopSeconds;
     const drainSeconds = sidecar ? sidecar.drainSeconds : opts?.drainSeconds ?? s.drainSeconds;
     let preStopSeconds = explicit ?? defaultPreStop;
@@ -359,7 +373,9 @@ export class GracefulPod {
   private annotations(budget: ShutdownBudget, plans: ContainerPlan[]): Record<string, string> {
     const out: Record<string, string> = { [DRAIN_ANNOTATION]: String(budget.drainSeconds), [PRE_STOP_ANNOTATION]: String(budget.preStopSeconds) };
     const drains = Object.fromEntries(plans.filter(p => p.drainSeconds !== budget.drainSeconds).map(p => [p.name, p.drainSeconds]));
-    const preStops = Object.fromEntries(plans.filter(p => p.hasHook && !p.ownDelay && p.preStopSeconds !== budget.preStopSeconds).map(p => [p.name, p.preStopSeconds]));
+    const preStops = Object.fromEntries(plans
+      .filter(p => p.hasHook && !p.ownDelay && p.preStopSeconds !== budget.preStopSeconds)
+      .map(p => [p.name, p.preStopSeconds]));
     if (Object.keys(drains).length > 0) out[CONTAINER_DRAIN_ANNOTATION] = JSON.stringify(sortedKeys(drains));
     if (Object.keys(preStops).length > 0) out[CONTAINER_PRE_STOP_ANNOTATION] = JSON.stringify(sortedKeys(preStops));
     return out;
@@ -419,7 +435,8 @@ export class GracefulPod {
   private startupProblems(podSpec: any): string[] {
     const timeout = this.settings.startupTimeoutSeconds;
     if (timeout === undefined) return [];
-    return (podSpec.containers ?? []).filter((c: any) => c.startupProbe && probeWindowSeconds(resolveProbe(c.startupProbe)!) < timeout).map((c: any) => {
+    const tooShort = (podSpec.containers ?? []).filter((c: any) => c.startupProbe && probeWindowSeconds(resolveProbe(c.startupProbe)!) < timeout);
+    return tooShort.map((c: any) => {
       const probe = resolveProbe(c.startupProbe)!;
       return `container '${c.name}': its startupProbe allows ${probeWindowSeconds(probe)}s (initialDelay + failureThreshold × period) but 'startupTimeout' is ${timeout}s; `
         + `liveness could kill it while it boots. Raise the startup probe's failureThreshold to ${Math.ceil(timeout / probe.periodSeconds)} or lower 'startupTimeout'`;
@@ -428,9 +445,11 @@ export class GracefulPod {
 
   /** Per-container options that name no container. */
   private referenceProblems(podSpec: any): string[] {
-    const names = [...(podSpec.containers ?? []), ...(podSpec.initContainers ?? []).filter((c: any) => c.restartPolicy === 'Always')].map((c: any) => String(c.name));
+    const sidecars = (podSpec.initContainers ?? []).filter((c: any) => c.restartPolicy === 'Always');
+    const names = [...(podSpec.containers ?? []), ...sidecars].map((c: any) => String(c.name));
     const out: string[] = [];
-    for (const [prop, map] of [['containerPreStop', this.settings.containerPreStop], ['containerShutdown', this.settings.containerShutdown]] as const) {
+    const options = [['containerPreStop', this.settings.containerPreStop], ['containerShutdown', this.settings.containerShutdown]] as const;
+    for (const [prop, map] of options) {
       for (const name of Object.keys(map).filter(n => !names.includes(n))) {
         out.push(`'${prop}.${name}' names no container of ${this.settings.owner} (it has ${names.map(n => `'${n}'`).join(', ')}); fix the name or remove the entry`);
       }

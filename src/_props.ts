@@ -425,7 +425,9 @@ function sidecarSettings(p: PropsProblems, sidecars: unknown): SidecarSettings[]
 }
 
 /** What the target version must support for the options used. */
-function versionProblems(p: PropsProblems, version: KubernetesVersion, preStops: PreStop[], sidecars: SidecarSettings[], signals: StopSignal[]): void {
+function versionProblems(
+  p: PropsProblems, version: KubernetesVersion, preStops: PreStop[], sidecars: SidecarSettings[], signals: StopSignal[],
+): void {
   if (preStops.some(h => h._kind === 'sleep') && !version.isAtLeast(KubernetesVersion.V1_30)) {
     p.add(`'preStop' PreStop.nativeSleep() needs Kubernetes 1.30 or newer (beta 1.30, GA 1.34) but 'kubernetesVersion' is ${version}; `
       + 'set `kubernetesVersion: KubernetesVersion.of(\'1.30\')` (or newer) if your clusters run it, or use PreStop.sleepCommand() with an image that has `sleep`');
@@ -463,8 +465,8 @@ export function resolvePodOptions(p: PropsProblems, props: PodOptionsInput, owne
       safetyMargin: Duration.seconds(marginSeconds),
     }, Duration.seconds(explicitGraceSeconds)).problems);
   }
-  const version = p.instance('kubernetesVersion', props.kubernetesVersion, KubernetesVersion, 'a KubernetesVersion, e.g. KubernetesVersion.of(\'1.31\')')
-    ?? KubernetesVersion.V1_27;
+  const version = p.instance('kubernetesVersion', props.kubernetesVersion, KubernetesVersion,
+    'a KubernetesVersion, e.g. KubernetesVersion.of(\'1.31\')') ?? KubernetesVersion.V1_27;
   const defaultPreStop = p.instance('preStop', props.preStop, PreStop, PRE_STOP_EXAMPLE) ?? PreStop.sleepCommand();
   const containerPreStop: Record<string, PreStop> = {};
   if (p.struct('containerPreStop', props.containerPreStop, '{ proxy: PreStop.nativeSleep() }')) {
@@ -480,8 +482,10 @@ export function resolvePodOptions(p: PropsProblems, props: PodOptionsInput, owne
     }
   }
   const sidecars = sidecarSettings(p, props.sidecars);
-  const signals = [...Object.values(containerShutdown).map(c => c.stopSignal), ...sidecars.map(s => s.stopSignal)].filter((s): s is StopSignal => s !== undefined);
-  versionProblems(p, version, [defaultPreStop, ...Object.values(containerPreStop), ...sidecars.flatMap(s => (s.preStop ? [s.preStop] : []))], sidecars, signals);
+  const signals = [...Object.values(containerShutdown).map(c => c.stopSignal), ...sidecars.map(s => s.stopSignal)]
+    .filter((s): s is StopSignal => s !== undefined);
+  const handlers = [defaultPreStop, ...Object.values(containerPreStop), ...sidecars.flatMap(s => (s.preStop ? [s.preStop] : []))];
+  versionProblems(p, version, handlers, sidecars, signals);
   const trafficPaths: TrafficPath[] = [];
   if (props.trafficPaths !== undefined && !Array.isArray(props.trafficPaths)) {
     p.add(`'trafficPaths' (${got(props.trafficPaths)}) must be a list of TrafficPath presets; e.g. trafficPaths: [TrafficPath.nodeLocal()]`);
@@ -582,7 +586,9 @@ export function resolveReplicaOptions(p: PropsProblems, props: GracefulReplicaOp
 }
 
 /** A budget that allows no eviction at some replica count blocks every node drain then (spec 6.2). */
-function blockingBudgetProblems(p: PropsProblems, budget: { maxUnavailable?: number | string; minAvailable?: number | string }, range: ReplicaRange): void {
+function blockingBudgetProblems(
+  p: PropsProblems, budget: { maxUnavailable?: number | string; minAvailable?: number | string }, range: ReplicaRange,
+): void {
   const view = { object: {}, ...budget, problems: [] };
   for (const [replicas, from] of [[range.smallest, range.smallestFrom], [range.largest, `${range.largest} replicas`]] as const) {
     if (replicas > 0 && pdbAllowedDisruptions(view, replicas) === 0) {
@@ -595,7 +601,9 @@ function blockingBudgetProblems(p: PropsProblems, budget: { maxUnavailable?: num
 }
 
 /** Checks the autoscaling options (semantics 7.7). */
-export function resolveAutoscaling(p: PropsProblems, a: GracefulAutoscalingOptions | undefined, replicas: unknown): GracefulAutoscalingOptions | undefined {
+export function resolveAutoscaling(
+  p: PropsProblems, a: GracefulAutoscalingOptions | undefined, replicas: unknown,
+): GracefulAutoscalingOptions | undefined {
   if (!p.struct('autoscaling', a, '{ maxReplicas: 10 }')) {
     return undefined;
   }

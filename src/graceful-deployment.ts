@@ -128,10 +128,15 @@ export class GracefulDeployment extends kplus.Deployment implements ITrafficPath
         maxReplicas: autoscaling.maxReplicas,
         metrics: autoscaling.metrics ?? [kplus.Metric.resourceCpu(kplus.MetricTarget.averageUtilization(70))],
         scaleUp: autoscaling.scaleUp,
-        scaleDown: { ...autoscaling.scaleDown, stabilizationWindow: autoscaling.scaleDown?.stabilizationWindow ?? autoscaling.scaleDownStabilization ?? Duration.minutes(5) },
+        scaleDown: {
+          ...autoscaling.scaleDown,
+          stabilizationWindow: autoscaling.scaleDown?.stabilizationWindow ?? autoscaling.scaleDownStabilization ?? Duration.minutes(5),
+        },
       });
     }
-    this.node.addValidation({ validate: () => this.pod.validate(this, () => this.companions(), (json, frontends) => this.autoscaledRolloutProblems(json, frontends)) });
+    this.node.addValidation({
+      validate: () => this.pod.validate(this, () => this.companions(), (json, frontends) => this.autoscaledRolloutProblems(json, frontends)),
+    });
   }
 
   /**

@@ -229,7 +229,8 @@ export class GracefulStatefulSet extends kplus.StatefulSet implements ITrafficPa
   private renderStatefulSet(json: any): boolean {
     const strategy = json.spec.updateStrategy;
     if (this.maxUnavailableValue !== undefined && strategy?.type === 'RollingUpdate') {
-      json.spec.updateStrategy = sortedKeys({ ...strategy, rollingUpdate: sortedKeys({ ...strategy.rollingUpdate, maxUnavailable: this.maxUnavailableValue }) });
+      const rollingUpdate = sortedKeys({ ...strategy.rollingUpdate, maxUnavailable: this.maxUnavailableValue });
+      json.spec.updateStrategy = sortedKeys({ ...strategy, rollingUpdate });
     }
     if (this.volumeClaims.length === 0) {
       return false;
@@ -266,7 +267,9 @@ Object.defineProperty(GracefulStatefulSet.prototype, '_createHeadlessService', {
 });
 
 /** partition and the alpha maxUnavailable (semantics 7.2). */
-function statefulSetStrategyProblems(p: PropsProblems, props: GracefulStatefulSetProps, version: KubernetesVersion, replicas: number): number | string | undefined {
+function statefulSetStrategyProblems(
+  p: PropsProblems, props: GracefulStatefulSetProps, version: KubernetesVersion, replicas: number,
+): number | string | undefined {
   const kube = props.strategy !== undefined && typeof (props.strategy as any)?._toKube === 'function' ? (props.strategy as any)._toKube() : undefined;
   if (props.strategy !== undefined && !kube) {
     p.add(`'strategy' (${got(props.strategy)}) must be a StatefulSetUpdateStrategy; e.g. StatefulSetUpdateStrategy.rollingUpdate({ partition: 0 })`);

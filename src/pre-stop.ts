@@ -96,9 +96,11 @@ export class PreStop {
         return { exec: { command: ['sleep', String(seconds)] } };
       case 'sleep':
         return { sleep: { seconds } };
-      case 'sleepThen':
+      case 'sleepThen': {
         // Read by the rules as "delay N, then graceful stop" (manifest/pre-stop-hook.ts).
-        return { exec: { command: ['sh', '-c', `sleep ${seconds} && ${this._command!.join(' ')}${drainSeconds > 0 ? ` && sleep ${drainSeconds}` : ''}`] } };
+        const wait = drainSeconds > 0 ? ` && sleep ${drainSeconds}` : '';
+        return { exec: { command: ['sh', '-c', `sleep ${seconds} && ${this._command!.join(' ')}${wait}`] } };
+      }
       case 'httpGet': {
         const port = this._port ?? containerPorts[0];
         if (port === undefined) {
