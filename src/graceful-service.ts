@@ -1,12 +1,13 @@
 import { ApiObject, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { got, nameProblem } from './_props';
 import { checkManifests, errorMessages } from './checks/engine';
 import { recordNote } from './checks/warnings';
 import { GkeBackendConfig } from './gke-backend-config';
-import { GracefulDeployment } from './graceful-deployment';
+import { isRecord } from './manifest/fields';
 import { workloadOf } from './manifest/workload';
-import { DEFAULT_DRAIN_SECONDS, ceilSeconds } from './timing/shutdown-budget';
+import { DEFAULT_DRAIN_SECONDS, ShutdownBudget, ceilSeconds } from './timing/shutdown-budget';
 import { ITrafficPathTarget, TrafficPath } from './traffic-path';
 
 /**
@@ -14,10 +15,21 @@ import { ITrafficPathTarget, TrafficPath } from './traffic-path';
  */
 export interface GracefulServiceProps extends kplus.ResourceProps {
   /**
-   * The workload whose pods the Service selects. A plain cdk8s-plus Deployment is
-   * accepted only if every serving container has a readiness probe.
+   * The workload whose pods the Service selects: a GracefulDeployment, GracefulStatefulSet or
+   * GracefulDaemonSet, or a plain cdk8s-plus workload, accepted only if every serving container
+   * has a readiness probe.
    */
-  readonly workload: kplus.Deployment;
+  readonly workload: kplus.Workload;
+
+  /**
+   * A headless Service for peer discovery (a StatefulSet's governing Service): `clusterIP: None`
+   * and `publishNotReadyAddresses: true`, so peers find each other before they are Ready, as
+   * Redis Sentinel, Kafka and etcd need. Carries no client traffic: clients use a second,
+   * ordinary GracefulService, which never publishes not-ready addresses.
+   *
+   * @default false - a client Service: only Ready, non-terminating pods get connections
+   */
+  readonly peerDiscovery?: boolean;
 
   /**
    * Ports of the Service.
@@ -91,14 +103,17 @@ export interface GracefulIngressOptions extends kplus.ExposeServiceViaIngressOpt
 const INGRESS_CLASS: Record<string, string> = { 'ingress-nginx': 'nginx', 'aws-alb': 'alb', 'gke-neg': 'gce', 'azure-agic': 'azure-application-gateway' };
 
 /**
- * A Service in front of a GracefulDeployment (or a cdk8s-plus Deployment with readiness
- * probes): selects its pods, exposes their ports, never publishes not-ready addresses (so
- * only Ready, non-terminating pods receive new connections, spec 1.3, 4.2), and makes the
- * workload's shutdown cover every traffic path in front of it.
+ * A Service in front of a graceful workload (or a cdk8s-plus workload with readiness probes):
+ * selects its pods, exposes their ports, never publishes not-ready addresses (so only Ready,
+ * non-terminating pods receive new connections, spec 1.3, 4.2), and makes the workload's
+ * shutdown cover every traffic path in front of it. With `peerDiscovery` it is instead the
+ * headless Service peers find each other through.
  */
 export class GracefulService extends kplus.Service {
   /** The workload behind the Service. */
-  public readonly workload: kplus.Deployment;
+  public readonly workload: kplus.Workload;
+  /** Whether this is a headless peer-discovery Service (`peerDiscovery`). */
+  public readonly peerDiscovery: boolean;
   /** Propagation lag of an ingress of unknown class in front of the Service. */
   public readonly ingressPropagationDelay: Duration;
   /** The GKE BackendConfig, with `TrafficPath.gkeNeg()`. */
@@ -106,7 +121,9 @@ export class GracefulService extends kplus.Service {
   private readonly paths: TrafficPath[] = [];
 
   constructor(scope: Construct, id: string, props: GracefulServiceProps) {
+    serviceInputProblems(id, props);
     const paths = props.trafficPaths ?? [];
+    const peers = props.peerDiscovery === true;
     const ports = props.ports ?? kplus.extractContainerPorts(props.workload).map(p => ({
       port: p.number, targetPort: p.number, protocol: p.protocol, name: p.name,
     }));
@@ -122,11 +139,23 @@ export class GracefulService extends kplus.Service {
       selector: props.workload,
       ports,
       type: serviceType(id, paths, props.type),
-      clusterIP: paths.some(p => p._kind === 'headless-dns') ? 'None' : undefined,
+      clusterIP: peers || paths.some(p => p._kind === 'headless-dns') ? 'None' : undefined,
       loadBalancerSourceRanges: props.loadBalancerSourceRanges,
     });
     this.workload = props.workload;
+    this.peerDiscovery = peers;
+    // semantics 7.9: a Service name is a DNS-1035 label (it must start with a letter).
+    const bad = nameProblem('Service', this.name);
+    if (bad) {
+      throw new Error(`GracefulService '${id}': the Service name '${this.name}' (from the construct path '${this.node.path}') must be ${bad}; `
+        + 'rename the construct or its chart (dots, underscores or a leading digit in an id are the usual cause), or set \'metadata.name\'');
+    }
     this.ingressPropagationDelay = props.ingressPropagationDelay ?? Duration.seconds(5);
+    if (peers) {
+      // Peers, not clients: no traffic path to budget (a StatefulSet registers this Service
+      // as a frontend itself, after it is constructed).
+      return;
+    }
     const target = trafficTarget(props.workload);
     target?.addFrontend(ApiObject.of(this));
     this.applyPath(TrafficPath.kubeProxy());
@@ -155,20 +184,24 @@ export class GracefulService extends kplus.Service {
   }
 
   /**
-   * Exposes the Service through an Ingress: `addIngress` with the path type and ingress of
-   * cdk8s-plus's options (host, TLS and class are `addIngress` options).
+   * Exposes the Service through an Ingress (cdk8s-plus's signature); `addIngress` takes a host,
+   * TLS and the ingress class as well, and is what this calls.
    */
   public exposeViaIngress(path: string, options: kplus.ExposeServiceViaIngressOptions = {}): kplus.Ingress {
-    return this.addIngress(path, options);
+    return this.addIngress(path, options as GracefulIngressOptions);
   }
 
   /**
-   * Exposes the Service through an Ingress with an optional host, TLS and ingress class.
+   * Adds an Ingress in front of the Service, with an optional host, TLS and ingress class.
    * The ingress controller's traffic path is added to the workload's budget (a preStop set
    * explicitly too short for it fails), and its settings are emitted (e.g. the AGIC
    * connection draining annotations).
    */
   public addIngress(path: string, options: GracefulIngressOptions = {}): kplus.Ingress {
+    if (this.peerDiscovery) {
+      throw new Error(`GracefulService '${this.node.id}' is a peer-discovery Service (headless, publishing not-ready pods); `
+        + 'expose a client GracefulService of the same workload instead');
+    }
     const trafficPath = this.ingressPathFor(options.className);
     const kind = trafficPath._kind;
     const className = options.className ?? INGRESS_CLASS[kind] ?? 'nginx';
@@ -196,8 +229,11 @@ export class GracefulService extends kplus.Service {
 
   /** @internal */
   public _toKube(): kplus.k8s.ServiceSpec {
-    // Explicit, so a later patch or default change cannot let not-ready pods in (spec 1.3).
-    return { ...super._toKube(), publishNotReadyAddresses: false };
+    // Explicit, so a later patch or default change cannot let not-ready pods in (spec 1.3); a
+    // peer-discovery Service publishes them on purpose.
+    const spec = { ...super._toKube(), publishNotReadyAddresses: this.peerDiscovery };
+    // Node-local traffic: the load balancer health-checks each node through kube-proxy (spec 4.2).
+    return this.paths.some(p => p._kind === 'node-local') ? { ...spec, externalTrafficPolicy: 'Local' } : spec;
   }
 
   /** The ingress path: the one in `trafficPaths`, the preset of the class, or a new one. */
@@ -205,7 +241,7 @@ export class GracefulService extends kplus.Service {
     const ingressPaths = this.paths.filter(p => INGRESS_CLASS[p._kind] !== undefined || (p._kind === 'custom' && className === undefined));
     const matching = className === undefined ? ingressPaths : ingressPaths.filter(p => INGRESS_CLASS[p._kind] === className);
     if (matching.length > 1) {
-      throw new Error(`GracefulService '${this.node.id}': the Ingress cannot tell which of the traffic paths ${matching.map(p => p.name).join(', ')} `
+      throw new Error(`GracefulService '${this.node.id}': 'addIngress' cannot tell which of the traffic paths ${matching.map(p => p.name).join(', ')} `
         + 'this Ingress is for; pass its \'className\'');
     }
     if (matching.length === 1) {
@@ -250,14 +286,16 @@ export class GracefulService extends kplus.Service {
     }
   }
 
-  /** A GracefulDeployment with an explicit preStop shorter than the path: refused at once, with the numbers. */
+  /** A graceful workload with an explicit preStop shorter than the path: refused at once, with the numbers. */
   private checkExplicitPreStop(path: TrafficPath): void {
-    if (this.workload instanceof GracefulDeployment && this.workload.hasExplicitPreStop) {
-      this.refuseShortPreStop(path, this.workload.shutdownBudget.preStopSeconds, `raise 'shutdown.preStopDelay' to at least ${ceilSeconds(path.recommendedPreStop)}s, or omit it to derive it from the traffic paths`);
+    const graceful = gracefulWorkload(this.workload);
+    if (graceful?.hasExplicitPreStop) {
+      this.refuseShortPreStop(path, graceful.shutdownBudget.preStopSeconds, `raise 'shutdown.preStopDelay' to at least ${ceilSeconds(path.recommendedPreStop)}s, or omit it to derive it from the traffic paths`);
     }
   }
 
   private checkPlainPreStop(path: TrafficPath): void {
+    if (path._kind === 'kube-proxy') return;
     const seconds = (workloadOf(ApiObject.of(this.workload).toJson())?.containers ?? []).map(c => c.preStop.seconds ?? 0);
     this.refuseShortPreStop(path, seconds.length > 0 ? Math.min(...seconds) : 0, `give its containers a preStop of at least ${ceilSeconds(path.recommendedPreStop)}s`);
   }
@@ -271,7 +309,7 @@ export class GracefulService extends kplus.Service {
   }
 
   private workloadDrainSeconds(): number {
-    return this.workload instanceof GracefulDeployment ? this.workload.shutdownBudget.drainSeconds : DEFAULT_DRAIN_SECONDS;
+    return gracefulWorkload(this.workload)?.shutdownBudget.drainSeconds ?? DEFAULT_DRAIN_SECONDS;
   }
 
   private validatePlainWorkload(): string[] {
@@ -285,21 +323,52 @@ export class GracefulService extends kplus.Service {
   }
 }
 
+/** A graceful workload (GracefulDeployment, GracefulStatefulSet, GracefulDaemonSet), read for its budget. */
+interface GracefulWorkload {
+  readonly shutdownBudget: ShutdownBudget;
+  readonly hasExplicitPreStop: boolean;
+}
+
+function gracefulWorkload(workload: kplus.Workload): GracefulWorkload | undefined {
+  const candidate = workload as unknown as Partial<GracefulWorkload>;
+  return trafficTarget(workload) && typeof candidate.hasExplicitPreStop === 'boolean' ? candidate as GracefulWorkload : undefined;
+}
+
+/** Plain-JS mistakes in the props, named (semantics: none; these are TypeErrors otherwise). */
+function serviceInputProblems(id: string, props: GracefulServiceProps | undefined): void {
+  if (!isRecord(props)) {
+    throw new Error(`GracefulService '${id}': props (${got(props)}) must be an object with 'workload'; e.g. new GracefulService(chart, '${id}', { workload: api })`);
+  }
+  const workload = props.workload as unknown;
+  if (!isRecord(workload) || typeof (workload as any).toPodSelectorConfig !== 'function' || !Array.isArray((workload as any).containers)) {
+    throw new Error(`GracefulService '${id}': 'workload' (${workload === undefined ? 'undefined' : got(workload)}) is required: pass the GracefulDeployment, GracefulStatefulSet `
+      + `or GracefulDaemonSet whose pods the Service selects, e.g. new GracefulService(chart, '${id}', { workload: api })`);
+  }
+  if (props.trafficPaths !== undefined && (!Array.isArray(props.trafficPaths) || props.trafficPaths.some(t => !(t instanceof TrafficPath)))) {
+    throw new Error(`GracefulService '${id}': 'trafficPaths' (${got(props.trafficPaths)}) must be a list of TrafficPath presets; e.g. trafficPaths: [TrafficPath.awsAlb()]`);
+  }
+  if (props.peerDiscovery === true && ((props.trafficPaths ?? []).length > 0 || props.type !== undefined)) {
+    throw new Error(`GracefulService '${id}': 'peerDiscovery' makes a headless Service for peers; it takes no 'trafficPaths' or 'type'. Give clients a second GracefulService`);
+  }
+}
+
 /** The workload as a traffic path target, when it is one. */
-function trafficTarget(workload: kplus.Deployment): ITrafficPathTarget | undefined {
+function trafficTarget(workload: kplus.Workload): ITrafficPathTarget | undefined {
   const candidate = workload as unknown as Partial<ITrafficPathTarget>;
   return typeof candidate.addTrafficPath === 'function' && typeof candidate.addFrontend === 'function' ? candidate as ITrafficPathTarget : undefined;
 }
 
 /** The Service type the paths need; a conflicting explicit type is refused. */
 function serviceType(id: string, paths: TrafficPath[], explicit: kplus.ServiceType | undefined): kplus.ServiceType {
-  const nlb = paths.some(p => p._kind === 'aws-nlb');
+  const lbPaths = [...new Set(paths.filter(p => p._kind === 'aws-nlb' || p._kind === 'node-local').map(p => (p._kind === 'aws-nlb' ? 'TrafficPath.awsNlb()' : 'TrafficPath.nodeLocal()')))];
+  const nlb = lbPaths.length > 0;
   const headless = paths.some(p => p._kind === 'headless-dns');
   if (nlb && headless) {
-    throw new Error(`GracefulService '${id}': TrafficPath.awsNlb() needs a LoadBalancer Service and TrafficPath.headlessDns() a headless one; use two GracefulServices`);
+    throw new Error(`GracefulService '${id}': ${lbPaths.join(' and ')} ${lbPaths.length > 1 ? 'need' : 'needs'} a LoadBalancer Service and TrafficPath.headlessDns() `
+      + 'a headless one; use two GracefulServices');
   }
   if (nlb && explicit !== undefined && explicit !== kplus.ServiceType.LOAD_BALANCER) {
-    throw new Error(`GracefulService '${id}': 'type' (${explicit}) must be LoadBalancer with TrafficPath.awsNlb(); omit 'type'`);
+    throw new Error(`GracefulService '${id}': 'type' (${explicit}) must be LoadBalancer with ${lbPaths.join(' and ')}; omit 'type'`);
   }
   if (headless && explicit !== undefined && explicit !== kplus.ServiceType.CLUSTER_IP) {
     throw new Error(`GracefulService '${id}': 'type' (${explicit}) cannot be headless (TrafficPath.headlessDns()); omit 'type'`);

@@ -1,5 +1,6 @@
 export * from './timing/shutdown-budget';
 export * from './timing/rollout-plan';
+export * from './timing/stateful-set-rollout';
 export * from './timing/quantity';
 export * from './kubernetes-version';
 export * from './pre-stop';
@@ -7,7 +8,10 @@ export { Finding, RuleInfo, Severity, TimelinePhase } from './checks/rule';
 export * from './checks/registry';
 export * from './checks/engine';
 export * from './checks/suppressions';
+export * from './graceful-options';
 export * from './graceful-deployment';
+export * from './graceful-statefulset';
+export * from './graceful-daemonset';
 export * from './graceful-service';
 export { notesOf, warningsOf } from './checks/warnings';
 export * from './traffic-path';

@@ -12,7 +12,6 @@ import { GracefulDeployment, GracefulDeploymentProps } from './graceful-deployme
 import { GracefulIngressOptions, GracefulService } from './graceful-service';
 import { KedaScaledObject, KedaTrigger } from './keda-scaled-object';
 import { ceilSeconds } from './timing/shutdown-budget';
-import { TrafficPath } from './traffic-path';
 
 /**
  * Where a release is in its life. A release goes `STAGED` (optional) → `ACTIVE` →
@@ -409,8 +408,9 @@ export class RainbowScaleToZero {
 
 /**
  * Properties of a RainbowDeployment: every GracefulDeployment property (applied to every
- * release; `replicas` and `autoscaling` to the serving ones), the releases, and how draining
- * releases end. `containers` and `select` are refused: each release has its own containers
+ * release; `replicas` and `autoscaling` to the serving ones; `trafficPaths` to the Service, whose
+ * paths every live release's shutdown covers, so a release's pod template does not change when it
+ * stops being active), the releases, and how draining releases end. `containers` and `select` are refused: each release has its own containers
  * (`container` + `RainbowRelease.fromImage`, or `RainbowRelease.of`) and selects its own pods.
  */
 export interface RainbowDeploymentProps extends GracefulDeploymentProps {
@@ -483,14 +483,6 @@ export interface RainbowDeploymentProps extends GracefulDeploymentProps {
    */
   readonly serviceType?: kplus.ServiceType;
 
-  /**
-   * What routes traffic to the pods besides kube-proxy (GracefulService `trafficPaths`). Every
-   * live release's shutdown covers them, so a release's pod template does not change when it
-   * stops being active.
-   *
-   * @default - kube-proxy only
-   */
-  readonly trafficPaths?: TrafficPath[];
 }
 
 /** Argo CD and Flux annotations that keep an object when it is no longer in Git. */

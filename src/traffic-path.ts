@@ -70,6 +70,27 @@ export interface HeadlessDnsOptions {
 }
 
 /**
+ * Options of the node-local load balancer preset.
+ */
+export interface NodeLocalOptions {
+  /**
+   * How often the cloud load balancer checks each node's health check node port.
+   *
+   * @default Duration.seconds(10) - with the default threshold, 30 s: longer than GKE's
+   * (8 s × 3), the AWS Load Balancer Controller's for instance targets with
+   * externalTrafficPolicy Local (10 s × 2) and AKS's (5 s × 2)
+   */
+  readonly healthCheckInterval?: Duration;
+
+  /**
+   * Failed checks in a row before the load balancer stops sending new connections to the node.
+   *
+   * @default 3
+   */
+  readonly unhealthyThreshold?: number;
+}
+
+/**
  * A path of your own making.
  */
 export interface CustomTrafficPathOptions {
@@ -160,6 +181,28 @@ export class TrafficPath {
   }
 
   /**
+   * A cloud load balancer that sends traffic to nodes, each node serving it with its own pods:
+   * a `type: LoadBalancer` Service with `externalTrafficPolicy: Local` (node agents, ingress
+   * controllers). When a node's pod stops, kube-proxy's health check node port answers 503 within
+   * about a second, and the load balancer stops sending new connections to the node after
+   * `healthCheckInterval` × `unhealthyThreshold`; meanwhile kube-proxy still delivers them to the
+   * terminating pod, which must keep serving (spec 4.1, 4.2). Emits the Service type and traffic
+   * policy; set the load balancer's own health check to the same numbers.
+   */
+  public static nodeLocal(options: NodeLocalOptions = {}): TrafficPath {
+    const interval = optional(options.healthCheckInterval, 'TrafficPath.nodeLocal \'healthCheckInterval\'');
+    const threshold = options.unhealthyThreshold ?? NODE_LOCAL_DEFAULTS.unhealthyThreshold;
+    if (!Number.isInteger(threshold) || threshold < 1 || threshold > 10) {
+      throw new Error(`'TrafficPath.nodeLocal' 'unhealthyThreshold' (${threshold}) must be a whole number from 1 to 10 (the range cloud load balancers accept)`);
+    }
+    const intervalSeconds = interval ? ceilSeconds(interval) : NODE_LOCAL_DEFAULTS.intervalSeconds;
+    // kube-proxy's health server follows the endpoint change within its 1 s sync (spec 4.1).
+    const lag = intervalSeconds * threshold + 1;
+    return new TrafficPath('node-local', Duration.seconds(lag), undefined, `a node-local load balancer (health check every ${intervalSeconds}s, ${threshold} failures)`,
+      Duration.seconds(lag + NODE_LOCAL_DEFAULTS.roomSeconds), NODE_LOCAL_SOURCE);
+  }
+
+  /**
    * A path the presets do not cover, with its own numbers.
    */
   public static custom(options: CustomTrafficPathOptions): TrafficPath {
@@ -176,7 +219,7 @@ export class TrafficPath {
   }
 
   /** The data plane, as the rules name it (`aws-alb`, `ingress-nginx`, …). @internal */
-  public readonly _kind: DataPlaneKind | 'custom';
+  public readonly _kind: DataPlaneKind | 'custom' | 'node-local';
   /** Name for messages. */
   public readonly name: string;
   /** How long the path may keep sending new requests to a removed pod: the shortest preStop it allows. */
@@ -188,15 +231,15 @@ export class TrafficPath {
   /** The load balancer's drain of requests in flight, when set explicitly. @internal */
   public readonly _lbDrain?: Duration;
 
-  private constructor(kind: DataPlaneKind | 'custom', propagation?: Duration, lbDrain?: Duration, name?: string, preStop?: Duration) {
+  private constructor(kind: DataPlaneKind | 'custom' | 'node-local', propagation?: Duration, lbDrain?: Duration, name?: string, preStop?: Duration, source?: string) {
     this._kind = kind;
-    const profile = kind === 'custom' ? undefined : DATA_PLANES[kind];
+    const profile = kind === 'custom' || kind === 'node-local' ? undefined : DATA_PLANES[kind];
     this.name = name ?? profile!.title;
     this.propagationDelay = propagation ?? Duration.seconds(profile!.propagationSeconds);
     // An explicit propagation delay keeps the preset's room above it.
     const room = profile ? profile.recommendedPreStopSeconds - profile.propagationSeconds : 10;
     this.recommendedPreStop = preStop ?? (propagation || !profile ? Duration.seconds(ceilSeconds(this.propagationDelay) + room) : Duration.seconds(profile.recommendedPreStopSeconds));
-    this.source = profile?.source ?? 'declared with TrafficPath.custom';
+    this.source = profile?.source ?? source ?? 'declared with TrafficPath.custom';
     this._lbDrain = lbDrain;
   }
 
@@ -225,6 +268,15 @@ export interface ITrafficPathTarget extends IConstruct {
    */
   addFrontend(frontend: ApiObject): void;
 }
+
+/**
+ * Defaults of `TrafficPath.nodeLocal()`: the cloud providers' health checks of a node's
+ * healthCheckNodePort, worst case, with 10 s of room, as `custom` paths get.
+ */
+const NODE_LOCAL_DEFAULTS = { intervalSeconds: 10, unhealthyThreshold: 3, roomSeconds: 10 };
+const NODE_LOCAL_SOURCE = 'the load balancer marks a node unhealthy after interval × threshold failed checks of kube-proxy\'s health check node port, which fails '
+  + 'within its 1 s sync once the node has no ready endpoint: GKE 8 s × 3 (ingress-gce L4 health checks), AWS Load Balancer Controller instance '
+  + 'targets with externalTrafficPolicy Local 10 s × 2, AKS 5 s × 2 (cloud-provider-azure); 10 s × 3 covers them';
 
 function required(value: Duration | undefined, name: string): Duration {
   if (!(value instanceof Duration)) {

@@ -1,7 +1,7 @@
 import { Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { assertGracefulInvariants, only, synthError, synthValid } from './util';
-import { GracefulDeployment, GracefulService, checkManifests } from '../src';
+import { GracefulDeployment, GracefulService, TrafficPath, checkManifests } from '../src';
 
 const image = 'ghcr.io/acme/api:1.4.2';
 const probed = (): kplus.ContainerProps => ({
@@ -92,5 +92,37 @@ describe('GracefulService', () => {
     const objects = synthValid(chart);
     expect(only(objects, 'Deployment').spec.template.spec.terminationGracePeriodSeconds).toBe(60);
     assertGracefulInvariants(objects);
+  });
+
+  test('peerDiscovery: a headless Service that publishes not-ready pods, for peers only', () => {
+    const chart = Testing.chart();
+    const deployment = new GracefulDeployment(chart, 'api', { containers: [probed()] });
+    const peers = new GracefulService(chart, 'peers', { workload: deployment, peerDiscovery: true });
+    const service = only(synthValid(chart), 'Service');
+    expect(service.spec).toMatchObject({ clusterIP: 'None', publishNotReadyAddresses: true });
+    expect(peers.peerDiscovery).toBe(true);
+    // A peer Service carries no client traffic: it adds no path to the budget and takes no Ingress.
+    expect(deployment.trafficPathsInFront).toEqual([]);
+    expect(() => peers.exposeViaIngress('/')).toThrow("GracefulService 'peers' is a peer-discovery Service (headless, publishing not-ready pods); expose a client GracefulService of the same workload instead");
+    expect(() => new GracefulService(chart, 'bad', { workload: deployment, peerDiscovery: true, trafficPaths: [TrafficPath.ingressNginx()] })).toThrow(
+      "GracefulService 'bad': 'peerDiscovery' makes a headless Service for peers; it takes no 'trafficPaths' or 'type'. Give clients a second GracefulService");
+  });
+
+  test('fronts a plain cdk8s-plus StatefulSet only if it is probed', () => {
+    const message = synthError(chart => {
+      const sts = new kplus.StatefulSet(chart, 'plain', { containers: [{ image, portNumber: 8080 }] });
+      new GracefulService(chart, 'svc', { workload: sts });
+    });
+    expect(message).toMatch(/GracefulService 'svc' refuses to front a workload that is not probed: \[GS001\] StatefulSet 'test-plain-[0-9a-f]+' container 'main'/);
+  });
+
+  test('addIngress takes a host, TLS and the ingress class', () => {
+    const chart = Testing.chart();
+    const deployment = new GracefulDeployment(chart, 'api', { containers: [probed()] });
+    const service = new GracefulService(chart, 'svc', { workload: deployment, ports: [{ port: 80, targetPort: 8080, name: 'http' }] });
+    service.addIngress('/', { host: 'shop.example.com', tlsSecret: kplus.Secret.fromSecretName(chart, 'tls', 'shop-tls') });
+    const ingress = only(synthValid(chart), 'Ingress');
+    expect(ingress.spec).toMatchObject({ ingressClassName: 'nginx', tls: [{ hosts: ['shop.example.com'], secretName: 'shop-tls' }] });
+    expect(ingress.spec.rules[0].host).toBe('shop.example.com');
   });
 });

@@ -145,6 +145,13 @@ const MUTATIONS: Array<[string, (objects: any[]) => void, string?]> = [
     d.metadata.annotations = { 'graceful-k8s.io/template-hash': '000000000000' };
     d.spec.template.metadata.labels = { ...d.spec.template.metadata.labels, 'graceful-k8s.io/release': 'v1' };
   }],
+  ['GS037', o => {
+    deploymentOf(o).spec.template.spec.initContainers = [{
+      name: 'db-proxy', image: 'gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.14.1', restartPolicy: 'Always', args: ['--max-sigterm-delay=30s', 'acme:eu:db'],
+    }];
+  }],
+  ['GS038', o => { containerOf(o).image = 'docker.io/bitnami/nginx:1.25.4'; }],
+  ['GS039', o => { containerOf(o).command = ['nginx', '-g', 'daemon off;']; }],
 ];
 
 describe('rule pack', () => {

@@ -2,7 +2,6 @@
 // disagree: the README's rules and traffic path tables are rewritten by `npx projen docs:rules`
 // (part of the build) and a test fails when they are stale.
 
-import { DATA_PLANES } from '../manifest/data-planes';
 import { DEFAULT_DRAIN_SECONDS, DEFAULT_SAFETY_MARGIN_SECONDS } from '../timing/shutdown-budget';
 import { TrafficPath } from '../traffic-path';
 import { ruleInfos } from './registry';
@@ -33,6 +32,7 @@ export function trafficPathsMarkdownTable(): string {
     ['TrafficPath.gkeNeg()', TrafficPath.gkeNeg()],
     ['TrafficPath.azureAppGateway()', TrafficPath.azureAppGateway()],
     ['TrafficPath.headlessDns()', TrafficPath.headlessDns()],
+    ['TrafficPath.nodeLocal()', TrafficPath.nodeLocal()],
   ];
   const drainSetting: Record<string, string> = {
     'aws-alb': 'target group `deregistration_delay.timeout_seconds`',
@@ -44,9 +44,8 @@ export function trafficPathsMarkdownTable(): string {
     const preStop = p.recommendedPreStop.toSeconds();
     const grace = preStop + DEFAULT_DRAIN_SECONDS + DEFAULT_SAFETY_MARGIN_SECONDS;
     const drain = p._drainSeconds(DEFAULT_DRAIN_SECONDS);
-    const why = p._kind === 'custom' ? p.source : DATA_PLANES[p._kind].source;
     return `| ${cell(p.name)} | \`${call}\` | ${p.propagationDelay.toSeconds()} s | ${preStop} s | ${grace} s | `
-      + `${drain === undefined ? '–' : `${drain} s (${drainSetting[p._kind]})`} | ${cell(why)} |`;
+      + `${drain === undefined ? '–' : `${drain} s (${drainSetting[p._kind]})`} | ${cell(p.source)} |`;
   });
   return [
     `| path | preset | lag assumed | preStop | grace (drain ${DEFAULT_DRAIN_SECONDS} s) | load balancer drain | why |`,

@@ -4,7 +4,9 @@ import { CheckReport, checkManifests, errorMessages, formatFinding } from './eng
 import { Finding, Severity } from './rule';
 import { addSuppressions } from './suppressions';
 import { reportWarnings } from './warnings';
+import { GracefulDaemonSet } from '../graceful-daemonset';
 import { GracefulDeployment } from '../graceful-deployment';
+import { GracefulStatefulSet } from '../graceful-statefulset';
 
 /**
  * Options of the graceful-shutdown rule pack on a construct scope.
@@ -67,10 +69,11 @@ export class GracefulChecks {
 
   private validate(): string[] {
     const report = GracefulChecks.check(this.scope);
-    // A GracefulDeployment validates its own objects: report only what it does not.
+    // A graceful workload validates its own objects: report only what it does not.
     const own = new Set<string>();
-    for (const gd of this.scope.node.findAll().filter((c): c is GracefulDeployment => c instanceof GracefulDeployment)) {
-      for (const f of checkManifests(apiObjectsUnder(gd).map(o => o.toJson())).findings) {
+    const graceful = (c: IConstruct) => c instanceof GracefulDeployment || c instanceof GracefulStatefulSet || c instanceof GracefulDaemonSet;
+    for (const gd of this.scope.node.findAll().filter(graceful)) {
+      for (const f of checkManifests((gd as GracefulDeployment)._checkedObjects()).findings) {
         own.add(formatFinding(f));
       }
     }

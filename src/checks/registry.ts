@@ -10,6 +10,8 @@ import { PROBE_RULES } from './rules/probes';
 import { RAINBOW_RULES } from './rules/rainbow';
 import { ROLLOUT_RULES } from './rules/rollout';
 import { SERVICE_RULES } from './rules/service';
+import { SIDECAR_RULES } from './rules/sidecars';
+import { SIGNAL_RULES } from './rules/signals';
 import { TRAFFIC_RULES } from './rules/traffic';
 
 function byId(rules: Rule[]): Rule[] {
@@ -29,6 +31,7 @@ function byId(rules: Rule[]): Rule[] {
  */
 export const RULES: Rule[] = byId([
   ...MANIFEST_RULES, ...PROBE_RULES, ...PRE_STOP_RULES, ...ROLLOUT_RULES, ...DISRUPTION_RULES, ...SERVICE_RULES, ...TRAFFIC_RULES, ...RAINBOW_RULES,
+  ...SIDECAR_RULES, ...SIGNAL_RULES,
 ]);
 
 /** Rules by id. @internal */

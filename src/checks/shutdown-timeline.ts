@@ -2,10 +2,12 @@ import { RULES_BY_ID } from './registry';
 import { Finding, TimelinePhase } from './rule';
 import { ClusterModel } from '../manifest/cluster';
 import { DATA_PLANES } from '../manifest/data-planes';
+import { KUBELET_MINIMUM_STOP_SECONDS } from '../manifest/defaults';
 import { KubeObject } from '../manifest/kube-object';
 import { secondsText } from '../manifest/pre-stop-hook';
 import { ContainerTraffic, MeshView, isServing, trafficOf } from '../manifest/routing';
-import { workloadOf } from '../manifest/workload';
+import { ContainerView, workloadOf } from '../manifest/workload';
+import { ContainerShutdownNeed, podShutdownTimes } from '../timing/pod-shutdown';
 import { killTimeline } from '../timing/shutdown-budget';
 
 
@@ -49,26 +51,29 @@ export function shutdownTimeline(obj: KubeObject, findings: Finding[] = [], mode
     return [];
   }
   const traffic = model ? trafficOf(w, model) : undefined;
-  return [...w.containers, ...w.sidecars].filter(c => c.role !== 'mesh-proxy').map(c => {
+  const apps = w.containers.filter(c => c.role !== 'mesh-proxy');
+  // Native sidecars get SIGTERM only after the app containers exited (spec 1.9): their turn.
+  const turns = new Map(podShutdownTimes(apps.map(needOf), w.sidecars.map(needOf)).filter(t => t.sidecar).map(t => [t.name, t.sigtermAtSeconds]));
+  return [...apps, ...w.sidecars].map(c => {
     const mine = findings.filter(f => f.kind === w.kind && f.name === w.name && f.namespace === w.namespace && (f.container === undefined || f.container === c.name));
     const broken = (phase: TimelinePhase) => mine.filter(f => RULES_BY_ID.get(f.ruleId)?.phase === phase).map(f => `${f.ruleId}: ${f.message}`);
     const preStopSeconds = c.preStop.seconds ?? 0;
-    const hook = c.preStop.kind === 'none' ? 'no preStop hook'
-      : c.preStop.kind === 'app' ? `no preStop hook (the app declares it keeps accepting ${preStopSeconds}s after SIGTERM)`
-        : c.preStop.kind === 'sleep' ? `preStop sleep ${preStopSeconds}s starts`
-          : c.preStop.kind === 'exec' ? `preStop exec ${JSON.stringify(c.preStop.command)} starts${c.preStop.seconds !== undefined ? ` (${secondsText(preStopSeconds)})` : ' (length unknown)'}`
-            : c.preStop.kind === 'httpGet' ? `preStop httpGet starts${c.preStop.seconds !== undefined ? ` (declared ${preStopSeconds}s)` : ' (length unknown)'}`
-              : `preStop ${c.preStop.kind} fails at once`;
     // A tcpSocket hook fails at once (spec 1.6): it costs nothing. An app that keeps accepting
     // after SIGTERM gets the signal at once and serves its declared delay before draining.
     const hookRuns = c.preStop.kind === 'tcpSocket' || c.preStop.kind === 'app' ? 0 : Math.min(preStopSeconds, w.graceSeconds);
-    const { sigtermAt, sigkillAt } = killTimeline(w.graceSeconds, hookRuns);
-    const drainEnds = sigtermAt + (c.preStop.kind === 'app' ? preStopSeconds : 0) + w.drainSeconds;
+    const turn = turns.get(c.name);
+    const { sigtermAt, sigkillAt } = turn === undefined ? killTimeline(w.graceSeconds, hookRuns) : sidecarKillTimeline(w.graceSeconds, turn);
+    const drainEnds = sigtermAt + (c.preStop.kind === 'app' ? preStopSeconds : 0) + c.drainSeconds;
     const events: TimelineEvent[] = [
-      { atSeconds: 0, what: `pod deleted: endpoint removal starts (proxies stop routing seconds later); ${hook}`, broken: broken(TimelinePhase.DELETION) },
+      { atSeconds: 0, what: `pod deleted: endpoint removal starts (proxies stop routing seconds later); ${hookText(c)}`, broken: broken(TimelinePhase.DELETION) },
       ...lagEvents(traffic?.containers.find(t => t.container === c)),
-      ...meshEvents(traffic?.mesh),
-      { atSeconds: sigtermAt, what: `SIGTERM: the app stops accepting and drains (${w.drainSeconds}s${w.drainDeclared ? ' declared' : ' assumed'})`, broken: broken(TimelinePhase.SIGTERM) },
+      ...(turn === undefined ? meshEvents(traffic?.mesh) : []),
+      {
+        atSeconds: sigtermAt,
+        what: `${turn === undefined ? 'SIGTERM: the app stops accepting and drains' : 'SIGTERM to the native sidecar, after the app containers exited: it drains'} `
+          + `(${c.drainSeconds}s${c.drainDeclared ? ' declared' : ' assumed'})`,
+        broken: broken(TimelinePhase.SIGTERM),
+      },
       { atSeconds: drainEnds, what: 'drain done', broken: [] },
       {
         atSeconds: sigkillAt,
@@ -80,6 +85,31 @@ export function shutdownTimeline(obj: KubeObject, findings: Finding[] = [], mode
     events.sort((a, b) => a.atSeconds - b.atSeconds);
     return { kind: w.kind, name: w.name, namespace: w.namespace, container: c.name, events };
   });
+}
+
+/** A container's preStop and drain, as the pod's shutdown arithmetic takes them. */
+function needOf(c: ContainerView): ContainerShutdownNeed {
+  const hook = c.preStop.kind === 'tcpSocket' || c.preStop.kind === 'app' ? 0 : c.preStop.seconds ?? 0;
+  return { name: c.name, preStopSeconds: Number.isFinite(hook) ? hook : 0, drainSeconds: c.drainSeconds };
+}
+
+/** A native sidecar's SIGTERM at its turn, within the grace period; then at least 2 s (spec 1.4 steps 3-4). */
+function sidecarKillTimeline(graceSeconds: number, turnSeconds: number): { sigtermAt: number; sigkillAt: number } {
+  const sigtermAt = Math.min(turnSeconds, graceSeconds);
+  return { sigtermAt, sigkillAt: sigtermAt + Math.max(graceSeconds - sigtermAt, KUBELET_MINIMUM_STOP_SECONDS) };
+}
+
+/** The preStop hook as the timeline names it. */
+function hookText(c: ContainerView): string {
+  const preStopSeconds = c.preStop.seconds ?? 0;
+  switch (c.preStop.kind) {
+    case 'none': return 'no preStop hook';
+    case 'app': return `no preStop hook (the app declares it keeps accepting ${preStopSeconds}s after SIGTERM)`;
+    case 'sleep': return `preStop sleep ${preStopSeconds}s starts`;
+    case 'exec': return `preStop exec ${JSON.stringify(c.preStop.command)} starts${c.preStop.seconds !== undefined ? ` (${secondsText(preStopSeconds)})` : ' (length unknown)'}`;
+    case 'httpGet': return `preStop httpGet starts${c.preStop.seconds !== undefined ? ` (declared ${preStopSeconds}s)` : ' (length unknown)'}`;
+    default: return `preStop ${c.preStop.kind} fails at once`;
+  }
 }
 
 /** When each data plane in front stops sending new requests, as assumed from docs/traffic-paths.md. */

@@ -58,3 +58,17 @@ export function recordNote(construct: IConstruct, text: string): void {
 export function notesOf(construct: IConstruct): string[] {
   return construct.node.metadata.filter(m => m.type === NOTE_METADATA).map(m => String(m.data));
 }
+
+/**
+ * Records a warning of the construct's own (not a rule finding) on it, printed once at synth.
+ */
+export function recordWarning(construct: IConstruct, text: string): void {
+  if (!construct.node.metadata.some(m => m.type === WARNING_METADATA && m.data === text)) {
+    construct.node.addMetadata(WARNING_METADATA, text);
+    const line = `[${construct.node.path}] ${text}`;
+    if (!printed.has(line) && process.env.GRACEFUL_K8S_QUIET !== '1') {
+      printed.add(line);
+      process.stderr.write(`graceful-k8s warning: ${line}\n`);
+    }
+  }
+}

@@ -16,6 +16,13 @@ export const PRE_STOP_ANNOTATION = `${ANNOTATION_PREFIX}prestop-seconds`;
  * the app) when it has no preStop hook: the delay a preStop would give.
  */
 export const SERVES_AFTER_SIGTERM_ANNOTATION = `${ANNOTATION_PREFIX}serves-after-sigterm-seconds`;
+/**
+ * Per-container drains where containers differ from the pod's: a JSON object of container name
+ * to seconds, e.g. `{"cloud-sql-proxy": 30}` (native sidecars, containers with their own drain).
+ */
+export const CONTAINER_DRAIN_ANNOTATION = `${ANNOTATION_PREFIX}container-drain-seconds`;
+/** Per-container preStop delays of hooks that are not a plain sleep: a JSON object of container name to seconds. */
+export const CONTAINER_PRE_STOP_ANNOTATION = `${ANNOTATION_PREFIX}container-prestop-seconds`;
 /** JSON object of rule id → reason, e.g. `{"GS007":"batch job, downtime is fine"}`. */
 export const SUPPRESS_ANNOTATION = `${ANNOTATION_PREFIX}suppress`;
 

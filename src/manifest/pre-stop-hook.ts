@@ -188,6 +188,8 @@ export function shellScriptOf(command: string[] | undefined, args: string[] | un
  * `exec` (or through an init that forwards signals), so SIGTERM never reaches the app.
  */
 export function scriptSwallowsSigterm(script: string): boolean {
+  // Quoted words are one word to the shell: `exec nginx -g "daemon off;"` is one statement.
+  script = withoutQuotedText(script);
   // sh, bash, dash and ash exec a script that is one simple command instead of forking it.
   if (!/[;&|\n`(){}<>]|\$\(|\b(if|for|while|case|until)\b/.test(script.trim())) {
     return false;
@@ -205,6 +207,11 @@ export function scriptSwallowsSigterm(script: string): boolean {
     return false;
   }
   return !/^exec\s/.test(last) && !/^(?:exec\s+)?(?:\S*\/)?(?:tini|dumb-init|catatonit)\b/.test(last);
+}
+
+/** A script with each quoted string replaced by a plain word, so that `;` or `&&` inside quotes splits nothing. */
+export function withoutQuotedText(script: string): string {
+  return script.replace(/"(?:[^"\\]|\\.)*"|'[^']*'/g, 'QUOTED');
 }
 
 /** Seconds as a message says them; `sleep infinity` never ends. */

@@ -4,7 +4,9 @@
 
 import { DEFAULT_GRACE_SECONDS, DEPLOYMENT_DEFAULTS, ResolvedStrategy, strategyDefaults, strategyOf } from './defaults';
 import { FieldProblem, FieldReader, isRecord, shown } from './fields';
-import { DRAIN_ANNOTATION, KubeObject, PRE_STOP_ANNOTATION, SERVES_AFTER_SIGTERM_ANNOTATION, nameOf, namespaceOf } from './kube-object';
+import {
+  CONTAINER_DRAIN_ANNOTATION, CONTAINER_PRE_STOP_ANNOTATION, DRAIN_ANNOTATION, KubeObject, PRE_STOP_ANNOTATION, SERVES_AFTER_SIGTERM_ANNOTATION, nameOf, namespaceOf,
+} from './kube-object';
 import { PreStopView, preStopOf } from './pre-stop-hook';
 import { ResolvedProbe, resolveProbe } from './probe';
 import { DEFAULT_DRAIN_SECONDS } from '../timing/shutdown-budget';
@@ -41,6 +43,15 @@ export interface ContainerView {
   readonly startup?: ResolvedProbe;
   readonly preStop: PreStopView;
   /**
+   * Seconds it needs after SIGTERM: its entry in the container-drain-seconds annotation, else the
+   * pod's drain (drain-seconds), else DEFAULT_DRAIN_SECONDS.
+   */
+  readonly drainSeconds: number;
+  /** Whether `drainSeconds` was declared (for this container or the pod). */
+  readonly drainDeclared: boolean;
+  /** Whether this container's own drain was declared (container-drain-seconds), not the pod's. */
+  readonly ownDrainDeclared: boolean;
+  /**
    * `main` for `containers`, `native-sidecar` for an init container with
    * `restartPolicy: Always` (spec 1.9), `mesh-proxy` for an injected proxy (istio-proxy,
    * linkerd-proxy) among `containers`.
@@ -72,7 +83,7 @@ export interface WorkloadView {
   readonly replicas?: number;
   /** terminationGracePeriodSeconds, default 30 (spec defaults table). */
   readonly graceSeconds: number;
-  /** Declared drain, default DEFAULT_DRAIN_SECONDS. */
+  /** The pod's declared drain, default DEFAULT_DRAIN_SECONDS; a container may declare its own (`ContainerView.drainSeconds`). */
   readonly drainSeconds: number;
   /** Whether the drain came from the annotation. */
   readonly drainDeclared: boolean;
@@ -131,6 +142,30 @@ function numberAnnotation(annotations: Record<string, string>, key: string, poin
   return Math.ceil(n);
 }
 
+/** A JSON object of container name → seconds, from a per-container annotation. */
+function secondsMapAnnotation(annotations: Record<string, string>, key: string, pointer: string, reader: FieldReader): Record<string, number> {
+  const raw = annotations[key];
+  if (raw === undefined) {
+    return {};
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    parsed = undefined;
+  }
+  const out: Record<string, number> = {};
+  if (!isRecord(parsed) || Object.values(parsed).some(v => typeof v !== 'number' || !Number.isFinite(v) || v < 0)) {
+    reader.report(pointer, `annotation '${key}' is ${shown(raw)}, not a JSON object of container names to seconds; it is ignored`,
+      `write it as JSON, e.g. '${key}: {"proxy": 30}'`);
+    return out;
+  }
+  for (const [name, seconds] of Object.entries(parsed)) {
+    out[name] = Math.ceil(seconds as number);
+  }
+  return out;
+}
+
 function portsOf(c: any, pointer: string, reader: FieldReader): ContainerPortView[] {
   const out: ContainerPortView[] = [];
   reader.list(c.ports, `${pointer}/ports`).forEach((p: any, i: number) => {
@@ -179,6 +214,10 @@ function probeOf(c: any, field: string, pointer: string, reader: FieldReader): R
 interface Declared {
   readonly preStop?: number;
   readonly servesAfterSigterm?: number;
+  readonly drain?: number;
+  /** Per container name, where a container differs from the pod. */
+  readonly containerPreStop: Record<string, number>;
+  readonly containerDrain: Record<string, number>;
 }
 
 function containerOf(c: any, index: number, pointer: string, role: ContainerRole, declared: Declared, reader: FieldReader): ContainerView | undefined {
@@ -188,6 +227,7 @@ function containerOf(c: any, index: number, pointer: string, role: ContainerRole
   }
   const name = reader.string(json.name, `${pointer}/name`) ?? `#${index}`;
   const image = reader.string(json.image, `${pointer}/image`) ?? '';
+  const drain = declared.containerDrain[name] ?? declared.drain;
   reader.stringList(json.command, `${pointer}/command`);
   reader.stringList(json.args, `${pointer}/args`);
   return {
@@ -199,7 +239,10 @@ function containerOf(c: any, index: number, pointer: string, role: ContainerRole
     readiness: probeOf(json, 'readinessProbe', pointer, reader),
     liveness: probeOf(json, 'livenessProbe', pointer, reader),
     startup: probeOf(json, 'startupProbe', pointer, reader),
-    preStop: preStopOf(json, declared.preStop, reader, pointer, declared.servesAfterSigterm),
+    preStop: preStopOf(json, declared.containerPreStop[name] ?? declared.preStop, reader, pointer, declared.servesAfterSigterm),
+    drainSeconds: drain ?? DEFAULT_DRAIN_SECONDS,
+    drainDeclared: drain !== undefined,
+    ownDrainDeclared: declared.containerDrain[name] !== undefined,
     role: role === 'main' && (MESH_PROXY.test(name) || /\/(proxyv2|proxy|linkerd2?-proxy)(:|@|$)/.test(image)) ? 'mesh-proxy' : role,
     pointer,
   };
@@ -230,7 +273,13 @@ export function workloadOf(obj: KubeObject): WorkloadView | undefined {
   const declaredDrain = numberAnnotation(annotations, DRAIN_ANNOTATION, annotationsAt, reader);
   const servesAfterSigterm = numberAnnotation(annotations, SERVES_AFTER_SIGTERM_ANNOTATION, annotationsAt, reader);
   const podSpecPointer = found.podSpecPointer;
-  const declared: Declared = { preStop: declaredPreStop, servesAfterSigterm };
+  const declared: Declared = {
+    preStop: declaredPreStop,
+    servesAfterSigterm,
+    drain: declaredDrain,
+    containerPreStop: secondsMapAnnotation(annotations, CONTAINER_PRE_STOP_ANNOTATION, annotationsAt, reader),
+    containerDrain: secondsMapAnnotation(annotations, CONTAINER_DRAIN_ANNOTATION, annotationsAt, reader),
+  };
   const containers = reader.list(podSpec.containers, `${podSpecPointer}/containers`)
     .map((c: any, i: number) => containerOf(c, i, `${podSpecPointer}/containers/${i}`, 'main', declared, reader))
     .filter((c): c is ContainerView => c !== undefined);

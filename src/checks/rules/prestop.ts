@@ -84,21 +84,21 @@ export const PRE_STOP_RULES = area('prestop', [
     title: 'Grace period shorter than preStop + drain',
     rationale: 'SIGKILL comes when the grace period runs out, counted from the deletion with the preStop included (spec 1.4, 1.7). If preStop + drain '
       + 'does not fit, the drain is cut short and in-flight requests are dropped. The drain is declared with the graceful-k8s.io/drain-seconds '
-      + 'annotation (15 s assumed when absent).',
+      + 'annotation (15 s assumed when absent; graceful-k8s.io/container-drain-seconds declares it per container).',
     fix: `raise terminationGracePeriodSeconds to at least preStop + drain + a few seconds, or declare the real drain with the '${DRAIN_ANNOTATION}' annotation`,
     phase: TimelinePhase.SIGKILL,
     kinds: WORKLOAD_KINDS,
     check: onWorkload(({ w }) => w.containers
       .filter(c => c.role !== 'mesh-proxy' && knownDelay(c) !== undefined && knownDelay(c)! <= w.graceSeconds)
-      .filter(c => graceShortfallSeconds(w.graceSeconds, knownDelay(c)!, w.drainSeconds) > 0)
+      .filter(c => graceShortfallSeconds(w.graceSeconds, knownDelay(c)!, c.drainSeconds) > 0)
       .map(c => {
         const preStop = knownDelay(c)!;
         return {
           container: c.name,
           pointer: grace(w),
-          message: `terminationGracePeriodSeconds (${w.graceSeconds}s) is less than preStop (${preStop}s) + drain (${w.drainSeconds}s${w.drainDeclared ? '' : ', assumed'}) `
-            + `= ${preStop + w.drainSeconds}s; SIGKILL cuts the drain ${graceShortfallSeconds(w.graceSeconds, preStop, w.drainSeconds)}s short`,
-          fix: `raise terminationGracePeriodSeconds to at least ${preStop + w.drainSeconds + 5}, or declare the real drain with the '${DRAIN_ANNOTATION}' annotation`,
+          message: `terminationGracePeriodSeconds (${w.graceSeconds}s) is less than preStop (${preStop}s) + drain (${c.drainSeconds}s${c.drainDeclared ? '' : ', assumed'}) `
+            + `= ${preStop + c.drainSeconds}s; SIGKILL cuts the drain ${graceShortfallSeconds(w.graceSeconds, preStop, c.drainSeconds)}s short`,
+          fix: `raise terminationGracePeriodSeconds to at least ${preStop + c.drainSeconds + 5}, or declare the real drain with the '${DRAIN_ANNOTATION}' annotation`,
         };
       })),
   },

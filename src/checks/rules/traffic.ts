@@ -24,7 +24,7 @@ function lagFindings(ctx: WorkloadContext, certain: boolean): RawFinding[] {
       message: `preStop waits ${preStop.seconds}s but ${profile.title} in front (${worst.through}) may send new requests for up to ${profile.propagationSeconds}s `
         + `after the deletion (${profile.source}); those arriving after the preStop are refused`,
       fix: `raise the preStop delay to at least ${profile.recommendedPreStopSeconds}s and terminationGracePeriodSeconds to preStop + drain + margin `
-        + `(${ctx.w.drainSeconds + profile.recommendedPreStopSeconds + 5}s); with graceful-k8s: GracefulService \`trafficPaths\``,
+        + `(${t.container.drainSeconds + profile.recommendedPreStopSeconds + 5}s); with graceful-k8s: GracefulService \`trafficPaths\``,
     });
   }
   return out;
@@ -58,15 +58,16 @@ function drainProblem(d: DataPlane, ctx: WorkloadContext, t: ContainerTraffic): 
   }
   // The pod stops accepting at SIGTERM and exits within its drain: the load balancer must be
   // done with it by then (a target that closes a connection the LB still drains answers 5xx).
-  const podServes = preStop + ctx.w.drainSeconds;
-  const fix = `set the load balancer's drain to ${Math.max(1, ctx.w.drainSeconds)}s (the app's drain; at most preStop + drain = ${podServes}s, `
+  const drainSeconds = t.container.drainSeconds;
+  const podServes = preStop + drainSeconds;
+  const fix = `set the load balancer's drain to ${Math.max(1, drainSeconds)}s (the app's drain; at most preStop + drain = ${podServes}s, `
     + `within the grace period of ${ctx.w.graceSeconds}s) with ${drainSetting(d)}`;
   if (drain > podServes) {
     return {
       pointer: d.drainPointer ?? '/metadata',
       on: d.drainObject,
       message: `${profile.title} drains a removed pod for ${drain}s (${d.drainSource}) but container '${t.container.name}' of ${ctx.w.kind} '${ctx.w.name}' `
-        + `stops accepting after its ${preStop}s preStop and exits within its ${ctx.w.drainSeconds}s drain${ctx.w.drainDeclared ? '' : ' (assumed)'}: `
+        + `stops accepting after its ${preStop}s preStop and exits within its ${drainSeconds}s drain${t.container.drainDeclared ? '' : ' (assumed)'}: `
         + 'connections the load balancer still holds are closed under it (5xx)',
       fix,
     };
@@ -98,8 +99,8 @@ const DATABASE_PROXY_IMAGE = /(^|\/)(cloud-sql-proxy|gce-proxy|alloydb-auth-prox
 /** Seconds the app containers need their proxies for: preStop + drain (judged when either is declared, else GS003 comes first). */
 function appNeedSeconds(ctx: WorkloadContext, exclude: ContainerView): number | undefined {
   const apps = ctx.w.containers.filter(c => c !== exclude && c.role === 'main' && c.preStop.kind !== 'tcpSocket'
-    && ((c.preStop.seconds ?? 0) > 0 || ctx.w.drainDeclared));
-  return apps.length === 0 ? undefined : Math.max(...apps.map(c => (c.preStop.seconds ?? 0) + ctx.w.drainSeconds));
+    && ((c.preStop.seconds ?? 0) > 0 || c.drainDeclared));
+  return apps.length === 0 ? undefined : Math.max(...apps.map(c => (c.preStop.seconds ?? 0) + c.drainSeconds));
 }
 
 function meshFindings(ctx: WorkloadContext): RawFinding[] {
