@@ -5,10 +5,11 @@
 import { CHECKED_KINDS, RULES, RULES_BY_ID } from './registry';
 import { Finding, RawFinding, Rule, RuleContext, Severity, WorkloadContext } from './rule';
 import { Suppression, suppressionProblems, suppressionsOf } from './suppressions';
-import { ClusterModel } from '../manifest/cluster';
+import { ClusterModel, WorkloadRelations } from '../manifest/cluster';
 import { isRecord } from '../manifest/fields';
 import { KubeObject, describeObject, nameOf, namespaceOf } from '../manifest/kube-object';
-import { trafficOf } from '../manifest/routing';
+import { WorkloadTraffic, trafficOf } from '../manifest/routing';
+import { WorkloadView } from '../manifest/workload';
 
 /**
  * Objects of the input that no rule checked, by reason (e.g. `ConfigMap`, or
@@ -174,6 +175,22 @@ function triage(objects: KubeObject[], problems: string[]): { valid: KubeObject[
   return { valid, skipped };
 }
 
+/** A workload and its relations and traffic, each computed when a rule first asks. */
+function workloadContext(w: WorkloadView, model: ClusterModel): WorkloadContext {
+  let rel: WorkloadRelations | undefined;
+  let traffic: WorkloadTraffic | undefined;
+  return {
+    w,
+    model,
+    get rel() {
+      return (rel ??= model.relationsOf(w));
+    },
+    get traffic() {
+      return (traffic ??= trafficOf(w, model));
+    },
+  };
+}
+
 /** The rules to run, by the kind they look at. */
 function rulesByKind(options: CheckOptions): Map<string, Rule[]> {
   const disabled = options.disabledRules ?? [];
@@ -210,15 +227,7 @@ class CheckRun {
     }
     const model = this.model;
     const w = model.workloadOf(obj);
-    let workload: WorkloadContext | undefined;
-    const ctx: RuleContext = {
-      object: obj,
-      model,
-      get workload() {
-        if (w && !workload) workload = { w, rel: model.relationsOf(w), traffic: trafficOf(w, model), model };
-        return workload;
-      },
-    };
+    const ctx: RuleContext = { object: obj, model, workload: w && workloadContext(w, model) };
     const own = this.suppressionsFor(obj);
     for (const rule of this.rules.get(obj.kind!) ?? []) {
       let raws: RawFinding[];

@@ -63,13 +63,15 @@ export class ClusterModel {
   private readonly serviceIndex: SelectorIndex;
   private readonly pdbIndex: SelectorIndex;
   private readonly scalerIndex = new Map<string, KubeObject[]>();
-  private readonly byName = new Map<string, KubeObject[]>();
+  /** Objects by kind, namespace and name, built on the first `find` (most checks never ask). */
+  private byName?: Map<string, KubeObject[]>;
   private readonly namespacesWithServices = new Set<string>();
   private readonly workloadByObject = new Map<KubeObject, WorkloadView>();
   private frontendIndex?: Map<string, FrontendRef[]>;
   private readonly servicesOf = new WeakMap<WorkloadView, KubeObject[]>();
-  /** Long-running workloads by `namespace\nkey=value` of each pod template label. */
-  private workloadsByLabel?: Map<string, WorkloadView[]>;
+  /** Long-running workloads by the Services that select them. */
+  private selectedBy?: Map<KubeObject, WorkloadView[]>;
+  private readonly frontendsOfService = new WeakMap<KubeObject, FrontendRef[]>();
 
   constructor(objects: KubeObject[], options: { routesComplete?: boolean } = {}) {
     this.objects = objects;
@@ -90,11 +92,6 @@ export class ClusterModel {
       // A ScaledObject's target kind defaults to Deployment.
       const k = `${namespaceOf(s)}\n${ref.kind ?? 'Deployment'}\n${ref.name}`;
       this.scalerIndex.set(k, [...(this.scalerIndex.get(k) ?? []), s]);
-    }
-    for (const o of objects) {
-      const k = `${o.kind}\n${keyOf(namespaceOf(o), nameOf(o))}`;
-      const list = this.byName.get(k);
-      if (list) list.push(o); else this.byName.set(k, [o]);
     }
     for (const s of this.services) {
       this.namespacesWithServices.add(namespaceOf(s));
@@ -120,6 +117,14 @@ export class ClusterModel {
 
   /** An object by kind, namespace and name. */
   public find(kind: string, namespace: string, name: string): KubeObject | undefined {
+    if (!this.byName) {
+      this.byName = new Map();
+      for (const o of this.objects) {
+        const k = `${o.kind}\n${keyOf(namespaceOf(o), nameOf(o))}`;
+        const list = this.byName.get(k);
+        if (list) list.push(o); else this.byName.set(k, [o]);
+      }
+    }
     return this.byName.get(`${kind}\n${keyOf(namespace, name)}`)?.[0];
   }
 
@@ -156,7 +161,12 @@ export class ClusterModel {
         }
       }
     }
-    return this.frontendIndex.get(keyOf(namespaceOf(service), nameOf(service))) ?? [];
+    let refs = this.frontendsOfService.get(service);
+    if (!refs) {
+      refs = this.frontendIndex.get(keyOf(namespaceOf(service), nameOf(service))) ?? [];
+      this.frontendsOfService.set(service, refs);
+    }
+    return refs;
   }
 
   public relationsOf(w: WorkloadView): WorkloadRelations {
@@ -187,37 +197,22 @@ export class ClusterModel {
   }
 
   /**
-   * Workloads whose pods a Service selects: looked up by the selector's rarest label, so
-   * N Services against M workloads is not N × M.
+   * Workloads whose pods a Service selects: the reverse of `servicesSelecting`, which every
+   * workload needs anyway, computed for all of them once (N Services against M workloads is
+   * not N × M).
    */
   public workloadsSelectedBy(service: KubeObject): WorkloadView[] {
-    const selector = service.spec?.selector;
-    if (!isRecord(selector) || Object.keys(selector).length === 0) {
-      return [];
-    }
-    if (!this.workloadsByLabel) {
-      this.workloadsByLabel = new Map();
-      for (const w of this.workloads.filter(x => x.longRunning)) {
-        for (const [k, v] of Object.entries(w.templateLabels)) {
-          const key = `${w.namespace}\n${k}=${v}`;
-          const list = this.workloadsByLabel.get(key);
-          if (list) list.push(w); else this.workloadsByLabel.set(key, [w]);
+    if (!this.selectedBy) {
+      this.selectedBy = new Map();
+      for (const w of this.workloads) {
+        if (!w.longRunning) continue;
+        for (const s of this.servicesSelecting(w)) {
+          const list = this.selectedBy.get(s);
+          if (list) list.push(w); else this.selectedBy.set(s, [w]);
         }
       }
     }
-    const ns = namespaceOf(service);
-    let smallest: WorkloadView[] | undefined;
-    for (const [k, v] of Object.entries(selector)) {
-      const list = this.workloadsByLabel.get(`${ns}\n${k}=${v}`) ?? [];
-      if (!smallest || list.length < smallest.length) smallest = list;
-    }
-    return (smallest ?? []).filter(w => serviceSelects(service, w.templateLabels));
-  }
-
-  /** Workloads whose pods a PodDisruptionBudget selects. */
-  public workloadsSelectedByPdb(pdb: KubeObject): WorkloadView[] {
-    const ns = namespaceOf(pdb);
-    return this.workloads.filter(w => w.namespace === ns && w.longRunning && selectorMatches(pdb.spec?.selector, w.templateLabels));
+    return this.selectedBy.get(service) ?? [];
   }
 }
 

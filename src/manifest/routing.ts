@@ -96,6 +96,8 @@ export interface MeshView {
 /** The traffic of one workload. */
 export interface WorkloadTraffic {
   readonly containers: ContainerTraffic[];
+  /** The containers that serve (`isServing`), in the same order. */
+  readonly serving: ContainerTraffic[];
   readonly unresolved: UnresolvedTargetPort[];
   readonly mesh?: MeshView;
   /** Whether every route to this workload's namespace was in view. */
@@ -248,7 +250,7 @@ export function trafficOf(w: WorkloadView, model: ClusterModel): WorkloadTraffic
   }
   const visible = model.routesVisible(w.namespace);
   const containers = [...w.containers, ...w.sidecars].map(c => containerTraffic(c, routes.filter(r => r.container === c), visible, w));
-  return { containers, unresolved, mesh: meshOf(w), routesVisible: visible };
+  return { containers, serving: containers.filter(isServing), unresolved, mesh: meshOf(w), routesVisible: visible };
 }
 
 function containerTraffic(c: ContainerView, routes: ServicePortRoute[], visible: boolean, w: WorkloadView): ContainerTraffic {
@@ -408,8 +410,12 @@ type ServicePort = { name?: string; port: number; targetPort: number | string };
 
 /** The data planes of the Ingresses and routes that send traffic to a Service port. */
 function frontendsOf(model: ClusterModel, service: KubeObject, port: ServicePort): DataPlane[] {
+  const refs = model.frontendRefsOf(service);
+  if (refs.length === 0) {
+    return refs as never[];
+  }
   const out: DataPlane[] = [];
-  for (const ref of model.frontendRefsOf(service)) {
+  for (const ref of refs) {
     if (ref.port !== undefined && ref.port !== port.port && ref.port !== port.name) {
       continue;
     }

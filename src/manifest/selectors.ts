@@ -88,17 +88,32 @@ export class SelectorIndex {
     if (!keysOfNamespace && !unindexed) {
       return [];
     }
-    const found: number[] = unindexed ? [...unindexed] : [];
     const keys = subsetKeys(labels);
+    let found: number[] = unindexed ?? [];
+    let copied = false;
+    const add = (hits: number[]) => {
+      if (found.length === 0) {
+        found = hits; // the common case: one selector matches, nothing to merge
+        return;
+      }
+      if (!copied) {
+        found = [...found];
+        copied = true;
+      }
+      for (const h of hits) found.push(h);
+    };
     if (keys === undefined) {
-      found.push(...(this.byNamespace.get(namespace) ?? []));
+      add(this.byNamespace.get(namespace) ?? []);
     } else if (keysOfNamespace) {
       for (const key of keys) {
         const hits = keysOfNamespace.get(key);
-        if (hits) found.push(...hits);
+        if (hits) add(hits);
       }
     }
-    // An object is found once per matching key at most, but a scanned one may be found twice.
+    if (found.length === 1) {
+      return [this.objects[found[0]]];
+    }
+    // Input order; an object scanned and also indexed may be found twice.
     return [...new Set(found)].sort((a, b) => a - b).map(i => this.objects[i]);
   }
 }

@@ -79,6 +79,8 @@ export interface WorkloadView {
   readonly containers: ContainerView[];
   /** Native sidecars: init containers with `restartPolicy: Always`. */
   readonly sidecars: ContainerView[];
+  /** Every container that runs for the pod's life: `containers`, then native sidecars. */
+  readonly running: ContainerView[];
   /** spec.replicas when set (undefined for DaemonSets, Jobs, Pods and when omitted). */
   readonly replicas?: number;
   /** terminationGracePeriodSeconds, default 30 (spec defaults table). */
@@ -317,6 +319,7 @@ export function workloadOf(obj: KubeObject): WorkloadView | undefined {
     podSpecPointer,
     containers,
     sidecars,
+    running: sidecars.length > 0 ? [...containers, ...sidecars] : containers,
     replicas,
     graceSeconds: typeof podSpec.terminationGracePeriodSeconds === 'number' && podSpec.terminationGracePeriodSeconds < 0 ? 1 : grace ?? DEFAULT_GRACE_SECONDS,
     drainSeconds: declaredDrain ?? DEFAULT_DRAIN_SECONDS,
@@ -359,6 +362,7 @@ function readStrategy(strategy: ResolvedStrategy, reader: FieldReader): void {
 
 /** The same problem read twice (e.g. a field shared by two views) is reported once. */
 function dedupe(problems: FieldProblem[]): FieldProblem[] {
+  if (problems.length < 2) return problems;
   const seen = new Set<string>();
   return problems.filter(p => {
     const key = `${p.pointer}\n${p.message}`;
@@ -370,5 +374,5 @@ function dedupe(problems: FieldProblem[]): FieldProblem[] {
 
 /** Every container that runs for the pod's life: main containers and native sidecars. */
 export function runningContainers(w: WorkloadView): ContainerView[] {
-  return [...w.containers, ...w.sidecars];
+  return w.running;
 }

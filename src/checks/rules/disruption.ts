@@ -3,7 +3,7 @@
 
 import { PdbView, pdbAllowedDisruptions, pdbBudgetText, pdbOf } from '../../manifest/disruption';
 import { nameOf } from '../../manifest/kube-object';
-import { isServing } from '../../manifest/routing';
+
 import { REPLICATED_KINDS, WorkloadView } from '../../manifest/workload';
 import { RawFinding, Severity, TimelinePhase, WorkloadContext, area, onWorkload } from '../rule';
 
@@ -21,7 +21,7 @@ function largestReplicas(ctx: WorkloadContext): number {
 
 /** Availability rules judge workloads that take client traffic: a leader-elected controller is not one. */
 function serves(ctx: WorkloadContext): boolean {
-  return ctx.traffic.containers.some(isServing);
+  return ctx.traffic.serving.length > 0;
 }
 
 function pdbsOf(ctx: WorkloadContext): PdbView[] {

@@ -33,7 +33,7 @@ function unknownLength(c: ContainerView): boolean {
 function judgedForSignals(c: ContainerView, traffic: WorkloadTraffic): boolean {
   const t = traffic.containers.find(x => x.container === c);
   if (t && isServing(t)) return true;
-  return !traffic.containers.some(isServing) && c.role === 'main';
+  return traffic.serving.length === 0 && c.role === 'main';
 }
 
 function grace(w: WorkloadView): string {

@@ -1,7 +1,7 @@
 // Rolling updates that never drop serving capacity (spec 3).
 
 import { ClusterModel } from '../../manifest/cluster';
-import { isServing } from '../../manifest/routing';
+
 import { WorkloadView } from '../../manifest/workload';
 import { resolveFenceposts } from '../../timing/rollout-plan';
 import { RawFinding, Severity, TimelinePhase, WorkloadContext, area, onWorkload } from '../rule';
@@ -39,7 +39,7 @@ function capacityDrop(ctx: WorkloadContext): RawFinding[] {
   const isDeployment = w.kind === 'Deployment';
   // A workload that serves no client traffic (a queue worker) loses no request by a pause; a
   // DaemonSet whose host ports forbid a surge pod has no better choice.
-  if (!traffic.containers.some(isServing) || (!isDeployment && bindsHostPorts(w))) {
+  if (traffic.serving.length === 0 || (!isDeployment && bindsHostPorts(w))) {
     return [];
   }
   if (strategy.type === 'Recreate') {
@@ -89,7 +89,7 @@ export const ROLLOUT_RULES = area('rollout', [
     kinds: ['Deployment'],
     check: onWorkload(ctx => {
       const s = ctx.w.strategy;
-      if (!s || s.type !== 'RollingUpdate' || !s.declared.maxSurge || !ctx.traffic.containers.some(isServing)) {
+      if (!s || s.type !== 'RollingUpdate' || !s.declared.maxSurge || ctx.traffic.serving.length === 0) {
         return [];
       }
       const replicas = rolloutReplicas(ctx);

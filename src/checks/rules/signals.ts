@@ -25,7 +25,7 @@
 // signal: enough with the official images, a fast stop with the others.
 
 import { scriptSwallowsSigterm, shellScriptOf, sleepSecondsOf, withoutQuotedText } from '../../manifest/pre-stop-hook';
-import { ContainerTraffic, isServing } from '../../manifest/routing';
+import { ContainerTraffic } from '../../manifest/routing';
 import { ContainerView, LONG_RUNNING_KINDS } from '../../manifest/workload';
 import { RawFinding, Severity, TimelinePhase, WorkloadContext, area, onWorkload } from '../rule';
 
@@ -116,7 +116,19 @@ interface ServerView {
   readonly imageSignal: 'graceful' | 'sigterm' | 'unknown';
 }
 
+// GS038 and GS039 both ask about every serving container: read each once.
+const serverOfContainer = new WeakMap<ContainerView, ServerView | null>();
+
 function serverOf(c: ContainerView): ServerView | undefined {
+  let known = serverOfContainer.get(c);
+  if (known === undefined) {
+    known = readServer(c) ?? null;
+    serverOfContainer.set(c, known);
+  }
+  return known ?? undefined;
+}
+
+function readServer(c: ContainerView): ServerView | undefined {
   const { repository, tag } = imageRepository(c.image);
   const { program, manager } = startedProgram(c);
   const byImage = IMAGE_NAMES[repository.split('/').pop() ?? ''] ?? (repository === 'php' && /apache/.test(tag) ? HTTPD : undefined);
@@ -167,8 +179,12 @@ function verdict(c: ContainerView, s: ServerView): { certain: boolean; why: stri
 }
 
 function stopSignalFindings(ctx: WorkloadContext, certain: boolean): RawFinding[] {
-  return ctx.traffic.containers.filter(isServing).flatMap((t: ContainerTraffic) => {
+  return ctx.traffic.serving.flatMap((t: ContainerTraffic) => {
     const c = t.container;
+    const server = serverOf(c);
+    if (!server) {
+      return []; // not nginx, OpenResty or Apache httpd
+    }
     const script = shellScriptOf(c.json.command, c.json.args);
     if (script !== undefined && scriptSwallowsSigterm(script)) {
       return []; // GS006: no signal reaches the server at all
@@ -176,9 +192,8 @@ function stopSignalFindings(ctx: WorkloadContext, certain: boolean): RawFinding[
     if (c.preStop.stopCommand !== undefined && !c.preStop.gracefulStopAfterSleep) {
       return []; // GS023: the preStop stops the server at the deletion
     }
-    const server = serverOf(c);
-    const v = server && verdict(c, server);
-    if (!server || !v || v.certain !== certain) {
+    const v = verdict(c, server);
+    if (!v || v.certain !== certain) {
       return [];
     }
     const f = server.family;

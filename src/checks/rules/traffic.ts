@@ -2,14 +2,14 @@
 // meshes, each with its own lag and drain (docs/traffic-paths.md).
 
 import { DATA_PLANES } from '../../manifest/data-planes';
-import { ContainerTraffic, DataPlane, isServing } from '../../manifest/routing';
+import { ContainerTraffic, DataPlane } from '../../manifest/routing';
 import { ContainerView, LONG_RUNNING_KINDS } from '../../manifest/workload';
 import { RawFinding, Severity, TimelinePhase, WorkloadContext, area, onWorkload } from '../rule';
 
 /** preStop delays shorter than the lag of a data plane in front, for planes whose lag is (un)certain. */
 function lagFindings(ctx: WorkloadContext, certain: boolean): RawFinding[] {
   const out: RawFinding[] = [];
-  for (const t of ctx.traffic.containers.filter(isServing)) {
+  for (const t of ctx.traffic.serving) {
     const preStop = t.container.preStop;
     if (preStop.seconds === undefined || preStop.seconds === 0 || preStop.kind === 'tcpSocket' || (preStop.stopCommand && !preStop.gracefulStopAfterSleep)) {
       continue; // GS003, GS015, GS023 and GS024 say what is wrong with these hooks
@@ -34,7 +34,7 @@ function lagFindings(ctx: WorkloadContext, certain: boolean): RawFinding[] {
 function drainFindings(ctx: WorkloadContext): RawFinding[] {
   const out: RawFinding[] = [];
   const seen = new Set<string>();
-  for (const t of ctx.traffic.containers.filter(isServing)) {
+  for (const t of ctx.traffic.serving) {
     if (t.container.preStop.stopCommand && !t.container.preStop.gracefulStopAfterSleep) {
       continue; // GS023: the hook stops the server at once, whatever the load balancer does
     }
@@ -105,7 +105,7 @@ function appNeedSeconds(ctx: WorkloadContext, exclude: ContainerView): number | 
 
 function meshFindings(ctx: WorkloadContext): RawFinding[] {
   const mesh = ctx.traffic.mesh;
-  if (!mesh || mesh.native || (!ctx.traffic.containers.some(isServing) && !ctx.w.drainDeclared)) {
+  if (!mesh || mesh.native || (ctx.traffic.serving.length === 0 && !ctx.w.drainDeclared)) {
     return [];
   }
   const proxy = ctx.w.containers.find(c => c.role === 'mesh-proxy');
@@ -127,7 +127,7 @@ function meshFindings(ctx: WorkloadContext): RawFinding[] {
 
 /** A database proxy run as an ordinary container gets SIGTERM with the app, and stops taking new connections then. */
 function databaseProxyFindings(ctx: WorkloadContext): RawFinding[] {
-  if (!ctx.traffic.containers.some(isServing)) {
+  if (ctx.traffic.serving.length === 0) {
     return [];
   }
   return ctx.w.containers.filter(c => c.role === 'main' && DATABASE_PROXY_IMAGE.test(c.image)).flatMap(proxy => {
@@ -149,7 +149,7 @@ const AWS_READINESS_GATE_LABEL = 'elbv2.k8s.aws/pod-readiness-gate-inject';
 const AWS_READINESS_GATE_PREFIX = 'target-health.elbv2.k8s.aws/';
 
 function awsReadinessGate(ctx: WorkloadContext): RawFinding[] {
-  const aws = ctx.traffic.containers.filter(isServing).flatMap(t => t.dataPlanes).find(d => d.kind === 'aws-alb' || d.kind === 'aws-nlb');
+  const aws = ctx.traffic.serving.flatMap(t => t.dataPlanes).find(d => d.kind === 'aws-alb' || d.kind === 'aws-nlb');
   if (!aws) return [];
   const gates: any[] = Array.isArray(ctx.w.podSpec.readinessGates) ? ctx.w.podSpec.readinessGates : [];
   if (gates.some(g => String(g?.conditionType ?? '').startsWith(AWS_READINESS_GATE_PREFIX))) return [];
