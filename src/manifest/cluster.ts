@@ -63,8 +63,8 @@ export class ClusterModel {
   private readonly serviceIndex: SelectorIndex;
   private readonly pdbIndex: SelectorIndex;
   private readonly scalerIndex = new Map<string, KubeObject[]>();
-  /** Objects by kind, namespace and name, built on the first `find` (most checks never ask). */
-  private byName?: Map<string, KubeObject[]>;
+  /** Objects of one kind by namespace and name, built for a kind on its first `find`. */
+  private readonly byKindAndName = new Map<string, Map<string, KubeObject>>();
   private readonly namespacesWithServices = new Set<string>();
   private readonly workloadByObject = new Map<KubeObject, WorkloadView>();
   private frontendIndex?: Map<string, FrontendRef[]>;
@@ -117,15 +117,18 @@ export class ClusterModel {
 
   /** An object by kind, namespace and name. */
   public find(kind: string, namespace: string, name: string): KubeObject | undefined {
-    if (!this.byName) {
-      this.byName = new Map();
+    let ofKind = this.byKindAndName.get(kind);
+    if (!ofKind) {
+      // Only the kinds rules look up (IngressClass, Gateway, BackendConfig, PVC, Namespace) are indexed.
+      ofKind = new Map();
       for (const o of this.objects) {
-        const k = `${o.kind}\n${keyOf(namespaceOf(o), nameOf(o))}`;
-        const list = this.byName.get(k);
-        if (list) list.push(o); else this.byName.set(k, [o]);
+        if (o.kind !== kind) continue;
+        const k = keyOf(namespaceOf(o), nameOf(o));
+        if (!ofKind.has(k)) ofKind.set(k, o);
       }
+      this.byKindAndName.set(kind, ofKind);
     }
-    return this.byName.get(`${kind}\n${keyOf(namespace, name)}`)?.[0];
+    return ofKind.get(keyOf(namespace, name));
   }
 
   /** Ingress paths and Gateway API route rules that send traffic to a Service. */

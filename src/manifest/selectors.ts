@@ -43,17 +43,17 @@ export function serviceSelects(service: KubeObject, labels: Record<string, strin
 }
 
 /**
- * Objects that select pods by labels (Services, PDBs), indexed by namespace and their whole
- * required-label set, so matching N workloads against M selectors is not N × M: a selector
- * matches when it is a subset of the pod labels, so each workload looks up the subsets of
- * its own labels (2^k lookups for k labels). Objects whose selector cannot be indexed that way
- * (expressions, or an empty PDB selector that selects everything) are scanned for every
- * workload of their namespace.
+ * Objects that select pods by labels (Services, PDBs), indexed so that matching N workloads
+ * against M selectors is not N × M. A selector matches only pods that carry every one of its
+ * `key=value` pairs, so each selector is filed under one of its pairs — the one fewest
+ * selectors share — and a workload looks up each of its own labels: every selector that may
+ * match comes up exactly once, and a full match of the few candidates decides. Objects whose
+ * selector cannot be filed that way (expressions, or an empty PDB selector that selects
+ * everything) are scanned for every workload of their namespace.
  */
 export class SelectorIndex {
-  /** namespace → selector key → objects (their indexes, in input order). */
-  private readonly byKey = new Map<string, Map<string, number[]>>();
-  private readonly byNamespace = new Map<string, number[]>();
+  /** namespace → `key=value` → objects filed under that pair (their indexes, in input order). */
+  private readonly byPair = new Map<string, Map<string, number[]>>();
   private readonly unindexed = new Map<string, number[]>();
 
   constructor(
@@ -61,96 +61,52 @@ export class SelectorIndex {
     requiredLabels: (o: KubeObject) => Record<string, string> | undefined,
     scanAlways: (o: KubeObject) => boolean = () => false,
   ) {
-    objects.forEach((o, i) => {
-      const ns = namespaceOf(o);
+    const selectors: Array<{ index: number; namespace: string; pairs: string[] }> = [];
+    const shared = new Map<string, number>();
+    objects.forEach((o, index) => {
+      const namespace = namespaceOf(o);
       if (scanAlways(o)) {
-        push(this.unindexed, ns, i);
+        push(this.unindexed, namespace, index);
         return;
       }
       const labels = requiredLabels(o);
-      if (!labels || Object.keys(labels).length === 0) {
+      const pairs = labels ? Object.entries(labels).map(([k, v]) => `${k}=${v}`) : [];
+      if (pairs.length === 0) {
         return; // selects nothing (a Service without selector)
       }
-      let keys = this.byKey.get(ns);
-      if (!keys) {
-        keys = new Map();
-        this.byKey.set(ns, keys);
-      }
-      push(keys, labelKey(Object.entries(labels)), i);
-      push(this.byNamespace, ns, i);
+      selectors.push({ index, namespace, pairs });
+      for (const pair of pairs) shared.set(pair, (shared.get(pair) ?? 0) + 1);
     });
+    for (const { index, namespace, pairs } of selectors) {
+      const rarest = pairs.reduce((a, b) => (shared.get(b)! < shared.get(a)! ? b : a));
+      let byPair = this.byPair.get(namespace);
+      if (!byPair) {
+        byPair = new Map();
+        this.byPair.set(namespace, byPair);
+      }
+      push(byPair, rarest, index);
+    }
   }
 
   /** Objects that may select pods with these labels, in input order. */
   candidates(namespace: string, labels: Record<string, string>): KubeObject[] {
-    const keysOfNamespace = this.byKey.get(namespace);
+    const byPair = this.byPair.get(namespace);
     const unindexed = this.unindexed.get(namespace);
-    if (!keysOfNamespace && !unindexed) {
+    if (!byPair && !unindexed) {
       return [];
     }
-    const keys = subsetKeys(labels);
-    let found: number[] = unindexed ?? [];
-    let copied = false;
-    const add = (hits: number[]) => {
-      if (found.length === 0) {
-        found = hits; // the common case: one selector matches, nothing to merge
-        return;
-      }
-      if (!copied) {
-        found = [...found];
-        copied = true;
-      }
-      for (const h of hits) found.push(h);
-    };
-    if (keys === undefined) {
-      add(this.byNamespace.get(namespace) ?? []);
-    } else if (keysOfNamespace) {
-      for (const key of keys) {
-        const hits = keysOfNamespace.get(key);
-        if (hits) add(hits);
+    const found: number[] = unindexed ? [...unindexed] : [];
+    if (byPair) {
+      for (const key in labels) {
+        const hits = byPair.get(`${key}=${labels[key]}`);
+        if (hits) {
+          for (const h of hits) found.push(h);
+        }
       }
     }
-    if (found.length === 1) {
-      return [this.objects[found[0]]];
-    }
-    // Input order; an object scanned and also indexed may be found twice.
-    return [...new Set(found)].sort((a, b) => a - b).map(i => this.objects[i]);
+    // Each filed object comes up once; only several lists need putting back in input order.
+    return (found.length > 1 ? found.sort((a, b) => a - b) : found).map(i => this.objects[i]);
   }
-}
-
-/** Subset enumeration stays cheap up to this many pod labels; beyond, the namespace is scanned. */
-const MAX_INDEXED_LABELS = 12;
-// The keys of a pod template's label subsets, computed once per labels object (a workload is
-// matched against Services and PodDisruptionBudgets alike).
-const subsetKeyCache = new WeakMap<Record<string, string>, string[] | undefined>();
-
-/**
- * The key of every non-empty subset of the labels, each its `k=v` pairs sorted and joined
- * (as `labelKey` writes a selector's key), or undefined past MAX_INDEXED_LABELS.
- */
-function subsetKeys(labels: Record<string, string>): string[] | undefined {
-  if (subsetKeyCache.has(labels)) {
-    return subsetKeyCache.get(labels);
-  }
-  const pairs = Object.entries(labels).map(([k, v]) => `${k}=${v}`).sort();
-  let keys: string[] | undefined;
-  if (pairs.length <= MAX_INDEXED_LABELS) {
-    // Pairs are added in sorted order, so every subset's key comes out sorted too.
-    keys = [''];
-    for (const pair of pairs) {
-      const n = keys.length;
-      for (let i = 0; i < n; i++) {
-        keys.push(keys[i] === '' ? pair : `${keys[i]},${pair}`);
-      }
-    }
-    keys.shift();
-  }
-  subsetKeyCache.set(labels, keys);
-  return keys;
-}
-
-function labelKey(entries: Array<[string, string]>): string {
-  return entries.map(([k, v]) => `${k}=${v}`).sort().join(',');
 }
 
 function push(map: Map<string, number[]>, key: string, value: number): void {

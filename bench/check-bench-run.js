@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+// One variant of bench/check-bench.js in this (fresh) process: prints {"seconds", "maxRssMiB"}.
+// The time counts from the process start (node's own start-up included), as a user waits for it.
+const { performance } = require('perf_hooks');
+const fs = require('fs');
+const path = require('path');
+
+const [variant, file, objects] = process.argv.slice(2);
+const root = path.join(__dirname, '..');
+
+if (variant === 'js-yaml loadAll (floor)') {
+  const n = require('js-yaml').loadAll(fs.readFileSync(file, 'utf8')).length;
+  if (n !== Number(objects)) throw new Error(`js-yaml read ${n} documents`);
+} else if (variant === 'yaml parseAllDocuments + toJSON') {
+  const n = require('yaml').parseAllDocuments(fs.readFileSync(file, 'utf8')).map(d => d.toJSON()).length;
+  if (n !== Number(objects)) throw new Error(`yaml read ${n} documents`);
+} else {
+  // As bin/graceful-check does, with the output discarded (it is written, not printed).
+  require('v8').setFlagsFromString('--max-semi-space-size=32');
+  const { main } = require(path.join(root, 'lib', 'cli', 'graceful-check.js'));
+  let bytes = 0;
+  const args = variant.endsWith('sarif') ? [file, '--output', 'sarif'] : [file];
+  const code = main(args, { stdout: t => { bytes += t.length; }, stderr: () => undefined, readStdin: () => '', cwd: process.cwd() });
+  if (code !== 1 || bytes === 0) throw new Error(`graceful-check exited ${code} with ${bytes} bytes of output`);
+}
+const seconds = performance.now() / 1000;
+console.log(JSON.stringify({ seconds, maxRssMiB: process.resourceUsage().maxRSS / 1024 }));
