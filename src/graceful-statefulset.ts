@@ -9,6 +9,7 @@ import { recordWarning } from './checks/warnings';
 import { ContainerShutdownBudget, GracefulPodOptions, GracefulReplicaOptions } from './graceful-options';
 import { GracefulService } from './graceful-service';
 import { KubernetesVersion } from './kubernetes-version';
+import { DEFAULT_GRACE_SECONDS } from './manifest/defaults';
 import { isRecord } from './manifest/fields';
 import { workloadOf } from './manifest/workload';
 import { ShutdownBudget, ceilSeconds } from './timing/shutdown-budget';
@@ -136,7 +137,7 @@ export class GracefulStatefulSet extends kplus.StatefulSet implements ITrafficPa
       minReady: DEFAULT_MIN_READY,
       ...props,
       replicas,
-      terminationGracePeriod: Duration.seconds(settings.explicitGraceSeconds ?? 30),
+      terminationGracePeriod: Duration.seconds(settings.explicitGraceSeconds ?? DEFAULT_GRACE_SECONDS),
     });
     constructing = undefined;
     checkWorkloadName(owner, 'StatefulSet', this.name, this.node.path);

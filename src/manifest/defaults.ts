@@ -38,6 +38,9 @@ export const STATEFUL_SET_DEFAULTS = {
   maxUnavailable: 1,
 } as const;
 
+/** A PodDisruptionBudget with neither minAvailable nor maxUnavailable means minAvailable 1. */
+export const DEFAULT_PDB_MIN_AVAILABLE = 1;
+
 /** HorizontalPodAutoscaler `minReplicas` when unset. */
 export const DEFAULT_HPA_MIN_REPLICAS = 1;
 

@@ -1,5 +1,6 @@
 // PodDisruptionBudgets and autoscalers as the disruption rules read them (spec 6).
 
+import { DEFAULT_PDB_MIN_AVAILABLE } from './defaults';
 import { FieldProblem, FieldReader } from './fields';
 import { KubeObject } from './kube-object';
 import { resolveIntOrPercent } from '../timing/rollout-plan';
@@ -36,10 +37,10 @@ export function pdbAllowedDisruptions(pdb: PdbView, replicas: number): number {
     return Math.max(0, replicas - resolveIntOrPercent(pdb.minAvailable, replicas, true));
   }
   // Neither set: the API defaults to minAvailable 1.
-  return Math.max(0, replicas - 1);
+  return Math.max(0, replicas - DEFAULT_PDB_MIN_AVAILABLE);
 }
 
 /** How a PDB states its budget, for messages. */
 export function pdbBudgetText(pdb: PdbView): string {
-  return pdb.maxUnavailable !== undefined ? `maxUnavailable ${JSON.stringify(pdb.maxUnavailable)}` : `minAvailable ${JSON.stringify(pdb.minAvailable ?? 1)}`;
+  return pdb.maxUnavailable !== undefined ? `maxUnavailable ${JSON.stringify(pdb.maxUnavailable)}` : `minAvailable ${JSON.stringify(pdb.minAvailable ?? DEFAULT_PDB_MIN_AVAILABLE)}`;
 }

@@ -1,6 +1,7 @@
 // Node drains, evictions and autoscaling: enough replicas, spread, and a PodDisruptionBudget
 // that protects them without blocking drains (spec 6).
 
+import { DEPLOYMENT_DEFAULTS } from '../../manifest/defaults';
 import { PdbView, pdbAllowedDisruptions, pdbBudgetText, pdbOf } from '../../manifest/disruption';
 import { nameOf } from '../../manifest/kube-object';
 
@@ -10,13 +11,13 @@ import { RawFinding, Severity, TimelinePhase, WorkloadContext, area, onWorkload 
 /** Replicas at the workload's smallest: the scalers' minimum, or spec.replicas (default 1). */
 export function smallestReplicas(ctx: WorkloadContext): number {
   const scalers = ctx.rel.scalers;
-  return scalers.length > 0 ? Math.min(...scalers.map(s => s.minReplicas)) : ctx.w.replicas ?? 1;
+  return scalers.length > 0 ? Math.min(...scalers.map(s => s.minReplicas)) : ctx.w.replicas ?? DEPLOYMENT_DEFAULTS.replicas;
 }
 
 /** Replicas at the workload's largest: the scalers' maximum, or spec.replicas (default 1). */
 function largestReplicas(ctx: WorkloadContext): number {
   const scalers = ctx.rel.scalers;
-  return scalers.length > 0 ? Math.max(...scalers.map(s => s.maxReplicas)) : ctx.w.replicas ?? 1;
+  return scalers.length > 0 ? Math.max(...scalers.map(s => s.maxReplicas)) : ctx.w.replicas ?? DEPLOYMENT_DEFAULTS.replicas;
 }
 
 /** Availability rules judge workloads that take client traffic: a leader-elected controller is not one. */
@@ -53,7 +54,7 @@ function fewReplicas(ctx: WorkloadContext): RawFinding[] {
   }
   const scalers = ctx.rel.scalers;
   if (scalers.length === 0) {
-    return (ctx.w.replicas ?? 1) < 2 ? [{ pointer: '/spec/replicas', message: `replicas is ${ctx.w.replicas ?? '1 (the default)'}: a drain or crash leaves nothing serving` }] : [];
+    return (ctx.w.replicas ?? DEPLOYMENT_DEFAULTS.replicas) < 2 ? [{ pointer: '/spec/replicas', message: `replicas is ${ctx.w.replicas ?? '1 (the default)'}: a drain or crash leaves nothing serving` }] : [];
   }
   // A ScaledObject with minReplicaCount 0 scales to zero on purpose (an idle release): not judged.
   return scalers.filter(s => s.minReplicas === 1).map(s => ({
