@@ -238,7 +238,9 @@ export class TrafficPath {
     this.propagationDelay = propagation ?? Duration.seconds(profile!.propagationSeconds);
     // An explicit propagation delay keeps the preset's room above it.
     const room = profile ? profile.recommendedPreStopSeconds - profile.propagationSeconds : 10;
-    this.recommendedPreStop = preStop ?? (propagation || !profile ? Duration.seconds(ceilSeconds(this.propagationDelay) + room) : Duration.seconds(profile.recommendedPreStopSeconds));
+    this.recommendedPreStop = preStop ?? (propagation || !profile
+      ? Duration.seconds(ceilSeconds(this.propagationDelay) + room)
+      : Duration.seconds(profile.recommendedPreStopSeconds));
     this.source = profile?.source ?? source ?? 'declared with TrafficPath.custom';
     this._lbDrain = lbDrain;
   }

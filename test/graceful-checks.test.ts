@@ -131,7 +131,9 @@ describe('agreement between the constructs and the rules', () => {
     const d = new GracefulDeployment(chart, 'api', {
       containers: [{ image, portNumber: 8080, readiness: kplus.Probe.fromHttpGet('/ready'), liveness: kplus.Probe.fromHttpGet('/live', { failureThreshold: 5 }) }],
       shutdown: { preStopDelay: Duration.seconds(c.preStop), drainTimeout: Duration.seconds(c.drain) },
-      strategy: kplus.DeploymentStrategy.rollingUpdate({ maxSurge: kplus.PercentOrAbsolute.percent(c.surge), maxUnavailable: kplus.PercentOrAbsolute.absolute(0) }),
+      strategy: kplus.DeploymentStrategy.rollingUpdate({
+        maxSurge: kplus.PercentOrAbsolute.percent(c.surge), maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
+      }),
       ...(c.autoscaled ? { autoscaling: { maxReplicas: c.replicas + 2 } } : { replicas: c.replicas }),
       ...(c.nativeSleep ? { preStop: PreStop.nativeSleep(), kubernetesVersion: KubernetesVersion.V1_34 } : {}),
     });

@@ -4,7 +4,8 @@ import * as kplus from 'cdk8s-plus-27';
 import * as fc from 'fast-check';
 import { assertGracefulInvariants, drainSecondsOf, only, preStopSecondsOf, synthError, synthValid } from './util';
 import {
-  GracefulDeployment, GracefulDeploymentProps, GracefulService, KubernetesVersion, PreStop, StopSignal, TrafficPath, checkManifests, shutdownTimeline, formatTimeline,
+  GracefulDeployment, GracefulDeploymentProps, GracefulService, KubernetesVersion, PreStop, StopSignal, TrafficPath,
+  checkManifests, shutdownTimeline, formatTimeline,
 } from '../src';
 
 const api = (extra: Partial<kplus.ContainerProps> = {}): kplus.ContainerProps => ({
@@ -107,7 +108,8 @@ describe('native sidecars', () => {
       sidecars: [{ ...cloudSqlProxy, resources: { cpu: { request: kplus.Cpu.millis(100) } } }],
       replicas: 4,
     });
-    expect(d.rolloutPlan({ startupTime: Duration.seconds(10) }).peakCpuMillis).toBe(d.rolloutPlan({ startupTime: Duration.seconds(10) }).peakPods * 600);
+    const plan = d.rolloutPlan({ startupTime: Duration.seconds(10) });
+    expect(plan.peakCpuMillis).toBe(plan.peakPods * 600);
   });
 
   test('refused before Kubernetes 1.29', () => {
@@ -166,7 +168,8 @@ describe('per-container shutdown', () => {
 
   test('property: any per-container preStop/drain and sidecars: grace covers each, the rules agree', () => {
     const seconds = (min: number, max: number) => fc.integer({ min, max });
-    fc.assert(fc.property(seconds(1, 90), seconds(0, 300), seconds(1, 90), seconds(0, 300), seconds(0, 60), fc.boolean(), (appPre, appDrain, sidePre, sideDrain, proxyDrain, native) => {
+    const cases = [seconds(1, 90), seconds(0, 300), seconds(1, 90), seconds(0, 300), seconds(0, 60), fc.boolean()] as const;
+    fc.assert(fc.property(...cases, (appPre, appDrain, sidePre, sideDrain, proxyDrain, native) => {
       const { objects, deployment } = synth({
         containers: [api(), { name: 'side', image: 'ghcr.io/acme/side:1', portNumber: 9000, readiness: kplus.Probe.fromHttpGet('/ready', { port: 9000 }) }],
         shutdown: { preStopDelay: Duration.seconds(appPre), drainTimeout: Duration.seconds(appDrain) },

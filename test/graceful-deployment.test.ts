@@ -308,7 +308,9 @@ describe('GracefulDeployment refuses settings that drop requests', () => {
     const message = synthError(chart => new GracefulDeployment(chart, 'api', {
       containers: [web()],
       replicas: 4,
-      strategy: kplus.DeploymentStrategy.rollingUpdate({ maxSurge: kplus.PercentOrAbsolute.absolute(1), maxUnavailable: kplus.PercentOrAbsolute.percent(25) }),
+      strategy: kplus.DeploymentStrategy.rollingUpdate({
+        maxSurge: kplus.PercentOrAbsolute.absolute(1), maxUnavailable: kplus.PercentOrAbsolute.percent(25),
+      }),
     }));
     expect(message).toMatch(/\[GS007\] .*maxUnavailable "25%" lets a rollout take 1 of 4 serving pod\(s\) down before replacements are available\. Fix: use strategy RollingUpdate with maxUnavailable: 0/);
   });
@@ -321,7 +323,9 @@ describe('GracefulDeployment refuses settings that drop requests', () => {
   test('fails synth if maxSurge is 0', () => {
     const message = synthError(chart => new GracefulDeployment(chart, 'api', {
       containers: [web()],
-      strategy: kplus.DeploymentStrategy.rollingUpdate({ maxSurge: kplus.PercentOrAbsolute.absolute(0), maxUnavailable: kplus.PercentOrAbsolute.absolute(1) }),
+      strategy: kplus.DeploymentStrategy.rollingUpdate({
+        maxSurge: kplus.PercentOrAbsolute.absolute(0), maxUnavailable: kplus.PercentOrAbsolute.absolute(1),
+      }),
     }));
     expect(message).toMatch(/\[GS008\] .*maxSurge 0 resolves to 0 extra pods at 2 replica\(s\)/);
   });
@@ -375,12 +379,15 @@ describe('properties', () => {
   const seconds = (max: number) => fc.integer({ min: 1, max });
 
   test('every accepted budget / replicas / surge yields YAML that holds the rules', () => {
-    fc.assert(fc.property(seconds(120), seconds(600), seconds(30), fc.integer({ min: 2, max: 50 }), fc.integer({ min: 1, max: 100 }), (preStop, drain, margin, replicas, surgePct) => {
+    const cases = [seconds(120), seconds(600), seconds(30), fc.integer({ min: 2, max: 50 }), fc.integer({ min: 1, max: 100 })] as const;
+    fc.assert(fc.property(...cases, (preStop, drain, margin, replicas, surgePct) => {
       const { objects } = synthDeployment({
         containers: [web()],
         replicas,
         shutdown: { preStopDelay: Duration.seconds(preStop), drainTimeout: Duration.seconds(drain), safetyMargin: Duration.seconds(margin) },
-        strategy: kplus.DeploymentStrategy.rollingUpdate({ maxSurge: kplus.PercentOrAbsolute.percent(surgePct), maxUnavailable: kplus.PercentOrAbsolute.absolute(0) }),
+        strategy: kplus.DeploymentStrategy.rollingUpdate({
+          maxSurge: kplus.PercentOrAbsolute.percent(surgePct), maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
+        }),
       });
       assertGracefulInvariants(objects);
       expect(checkManifests(objects).findings).toEqual([]);
@@ -403,7 +410,9 @@ describe('properties', () => {
       const message = synthError(chart => new GracefulDeployment(chart, 'api', {
         containers: [web()],
         replicas,
-        strategy: kplus.DeploymentStrategy.rollingUpdate({ maxSurge: kplus.PercentOrAbsolute.absolute(1), maxUnavailable: kplus.PercentOrAbsolute.absolute(unavailable) }),
+        strategy: kplus.DeploymentStrategy.rollingUpdate({
+          maxSurge: kplus.PercentOrAbsolute.absolute(1), maxUnavailable: kplus.PercentOrAbsolute.absolute(unavailable),
+        }),
       }));
       expect(message).toContain('[GS007]');
       expect(message).toContain(`of ${replicas} serving pod(s) down`);

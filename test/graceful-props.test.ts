@@ -4,7 +4,8 @@ import { ApiObject, Chart, Duration, JsonPatch, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { only, synthError, synthValid } from './util';
 import {
-  GracefulDaemonSet, GracefulDeployment, GracefulDeploymentProps, GracefulService, GracefulStatefulSet, KubernetesVersion, PreStop, TrafficPath, checkManifests, warningsOf,
+  GracefulDaemonSet, GracefulDeployment, GracefulDeploymentProps, GracefulService, GracefulStatefulSet, KubernetesVersion, PreStop, TrafficPath,
+  checkManifests, warningsOf,
 } from '../src';
 
 const image = 'ghcr.io/acme/api:1.4.2';
@@ -163,7 +164,9 @@ describe('messages name the option as the user wrote it', () => {
       const d = new GracefulDeployment(chart, 'api', {
         containers: [web()],
         autoscaling: { minReplicas: 3, maxReplicas: 30 },
-        strategy: kplus.DeploymentStrategy.rollingUpdate({ maxSurge: kplus.PercentOrAbsolute.percent(25), maxUnavailable: kplus.PercentOrAbsolute.percent(25) }),
+        strategy: kplus.DeploymentStrategy.rollingUpdate({
+          maxSurge: kplus.PercentOrAbsolute.percent(25), maxUnavailable: kplus.PercentOrAbsolute.percent(25),
+        }),
       });
       new GracefulService(chart, 'svc', { workload: d });
     });
@@ -175,7 +178,9 @@ describe('messages name the option as the user wrote it', () => {
     const d = new GracefulDeployment(chart, 'api', {
       containers: [web()],
       autoscaling: { minReplicas: 3, maxReplicas: 30 },
-      strategy: kplus.DeploymentStrategy.rollingUpdate({ maxSurge: kplus.PercentOrAbsolute.percent(25), maxUnavailable: kplus.PercentOrAbsolute.percent(25) }),
+      strategy: kplus.DeploymentStrategy.rollingUpdate({
+        maxSurge: kplus.PercentOrAbsolute.percent(25), maxUnavailable: kplus.PercentOrAbsolute.percent(25),
+      }),
       allowCapacityDrop: 'batch API, clients retry with backoff',
     });
     new GracefulService(chart, 'svc', { workload: d });
@@ -191,7 +196,10 @@ describe('disruption budgets users can size', () => {
   };
 
   test('a percentage for an HPA of 3-30', () => {
-    const { objects } = synthPdb({ autoscaling: { minReplicas: 3, maxReplicas: 30 }, disruptionBudget: { maxUnavailable: kplus.PercentOrAbsolute.percent(10) } });
+    const { objects } = synthPdb({
+      autoscaling: { minReplicas: 3, maxReplicas: 30 },
+      disruptionBudget: { maxUnavailable: kplus.PercentOrAbsolute.percent(10) },
+    });
     expect(only(objects, 'PodDisruptionBudget').spec.maxUnavailable).toBe('10%');
     expect(checkManifests(objects).findings).toEqual([]);
   });
@@ -203,11 +211,16 @@ describe('disruption budgets users can size', () => {
   });
 
   test('refuses a minAvailable that blocks drains at the HPA minimum, with the numbers', () => {
-    expect(build({ autoscaling: { minReplicas: 3, maxReplicas: 10 }, disruptionBudget: { minAvailable: kplus.PercentOrAbsolute.absolute(3) } })).toThrow(
+    expect(build({
+      autoscaling: { minReplicas: 3, maxReplicas: 10 },
+      disruptionBudget: { minAvailable: kplus.PercentOrAbsolute.absolute(3) },
+    })).toThrow(
       "'disruptionBudget.minAvailable' (3) allows 0 evictions at 'autoscaling.minReplicas' (3): every node drain would block (spec 6.2); use maxUnavailable: 1, or a minAvailable below 3");
     expect(build({ disruptionBudget: { maxUnavailable: kplus.PercentOrAbsolute.absolute(0) } })).toThrow(
       "'disruptionBudget.maxUnavailable' (0) allows 0 evictions at 'replicas' (2): every node drain would block (spec 6.2); use at least 1");
-    expect(build({ disruptionBudget: { maxUnavailable: kplus.PercentOrAbsolute.absolute(1), minAvailable: kplus.PercentOrAbsolute.absolute(1) } })).toThrow(
+    expect(build({
+      disruptionBudget: { maxUnavailable: kplus.PercentOrAbsolute.absolute(1), minAvailable: kplus.PercentOrAbsolute.absolute(1) },
+    })).toThrow(
       "'disruptionBudget' sets both maxUnavailable (1) and minAvailable (1); the API server accepts one.");
     expect(build({ podDisruptionBudget: false, disruptionBudget: { maxUnavailable: kplus.PercentOrAbsolute.absolute(2) } })).toThrow(
       "'disruptionBudget' is set but 'podDisruptionBudget' is false; remove one of them");

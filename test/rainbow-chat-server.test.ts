@@ -41,7 +41,14 @@ function get(port: number, urlPath: string): Promise<{ status: number; body: str
 }
 
 /** A minimal WebSocket client: the handshake, masked text frames out, server frames in. */
-function connect(port: number): Promise<{ socket: net.Socket; messages: Array<{ opcode: number; payload: Buffer }>; send: (text: string) => void; closed: Promise<void> }> {
+interface ChatClient {
+  socket: net.Socket;
+  messages: Array<{ opcode: number; payload: Buffer }>;
+  send: (text: string) => void;
+  closed: Promise<void>;
+}
+
+function connect(port: number): Promise<ChatClient> {
   return new Promise((resolve, reject) => {
     const key = crypto.randomBytes(16).toString('base64');
     const req = http.request({ host: '127.0.0.1', port, path: '/chat', headers: { 'Connection': 'Upgrade', 'Upgrade': 'websocket', 'Sec-WebSocket-Key': key, 'Sec-WebSocket-Version': '13' } });

@@ -143,7 +143,9 @@ export function assertGracefulInvariants(objects: any[]): void {
     for (const pdb of pdbs) {
       // Never a PDB that blocks a drain (spec 6.2): at least one eviction at the replicas.
       const replicas = spec.replicas ?? ofKind(objects, 'HorizontalPodAutoscaler').find(h => h.spec.scaleTargetRef.name === d.metadata.name)?.spec.minReplicas;
-      const allowed = pdb.spec.maxUnavailable !== undefined ? resolve(pdb.spec.maxUnavailable, replicas, true) : replicas - resolve(pdb.spec.minAvailable, replicas, true);
+      const allowed = pdb.spec.maxUnavailable !== undefined
+        ? resolve(pdb.spec.maxUnavailable, replicas, true)
+        : replicas - resolve(pdb.spec.minAvailable, replicas, true);
       expect(allowed).toBeGreaterThanOrEqual(1);
       expect(pdb.spec.unhealthyPodEvictionPolicy).toBe('AlwaysAllow');
     }

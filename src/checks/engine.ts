@@ -295,7 +295,10 @@ class CheckRun {
  *
  * @internal
  */
-export function checkObjects(objects: KubeObject[], options: CheckOptions = {}): { report: CheckReport; located: ObjectFinding[]; model: ClusterModel } {
+export function checkObjects(
+  objects: KubeObject[],
+  options: CheckOptions = {},
+): { report: CheckReport; located: ObjectFinding[]; model: ClusterModel } {
   const problems = [...unknownRuleProblems(options.disabledRules, 'disabled rules'), ...unknownRuleProblems(options.enabledRules, 'enabled rules')];
   const { valid, skipped } = triage(objects, problems);
   const model = new ClusterModel(valid, { routesComplete: options.routesComplete });

@@ -42,5 +42,7 @@ export const CHECKED_KINDS: ReadonlySet<string> = new Set(RULES.flatMap(r => r.k
 
 /** The documented rules, in id order. */
 export function ruleInfos(): RuleInfo[] {
-  return RULES.map(({ id, severity, title, rationale, fix, phase, area, kinds }) => ({ id, severity, title, rationale, fix, phase, area, kinds: [...kinds] }));
+  return RULES.map(({ id, severity, title, rationale, fix, phase, area, kinds }) => (
+    { id, severity, title, rationale, fix, phase, area, kinds: [...kinds] }
+  ));
 }

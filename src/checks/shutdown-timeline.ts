@@ -55,7 +55,8 @@ export function shutdownTimeline(obj: KubeObject, findings: Finding[] = [], mode
   // Native sidecars get SIGTERM only after the app containers exited (spec 1.9): their turn.
   const turns = new Map(podShutdownTimes(apps.map(needOf), w.sidecars.map(needOf)).filter(t => t.sidecar).map(t => [t.name, t.sigtermAtSeconds]));
   return [...apps, ...w.sidecars].map(c => {
-    const mine = findings.filter(f => f.kind === w.kind && f.name === w.name && f.namespace === w.namespace && (f.container === undefined || f.container === c.name));
+    const mine = findings.filter(f => f.kind === w.kind && f.name === w.name && f.namespace === w.namespace
+      && (f.container === undefined || f.container === c.name));
     const broken = (phase: TimelinePhase) => mine.filter(f => RULES_BY_ID.get(f.ruleId)?.phase === phase).map(f => `${f.ruleId}: ${f.message}`);
     const preStopSeconds = c.preStop.seconds ?? 0;
     // A tcpSocket hook fails at once (spec 1.6): it costs nothing. An app that keeps accepting

@@ -84,7 +84,9 @@ export function formatText(report: FilesReport, rules: RuleInfo[], options: Outp
 }
 
 export function formatJson(report: FilesReport, rules: RuleInfo[], options: OutputOptions): string {
-  const { findings, suppressed, suppressions, problems, parseErrors, objectCount, workloadCount, fileCount, timelines, skipped, excludedCount, routes } = report;
+  const {
+    findings, suppressed, suppressions, problems, parseErrors, objectCount, workloadCount, fileCount, timelines, skipped, excludedCount, routes,
+  } = report;
   return JSON.stringify({
     findings,
     suppressed,

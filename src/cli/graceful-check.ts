@@ -86,7 +86,9 @@ function settings(values: Values, positionals: string[], io: CliIo): CheckerConf
   let config: CheckerConfig = {};
   if (!values['no-config']) {
     const first = positionals.find(p => p !== '-');
-    const file = values.config ? path.resolve(io.cwd, values.config as string) : findConfig(first ? path.dirname(path.resolve(io.cwd, first)) : io.cwd);
+    const file = values.config
+      ? path.resolve(io.cwd, values.config as string)
+      : findConfig(first ? path.dirname(path.resolve(io.cwd, first)) : io.cwd);
     if (file) config = readConfig(file);
   }
   const failOn = (values['fail-on'] as string | undefined) ?? config.failOn ?? 'error';

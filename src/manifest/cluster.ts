@@ -85,7 +85,8 @@ export class ClusterModel {
     this.routesComplete = options.routesComplete;
     this.serviceIndex = new SelectorIndex(this.services, s => isRecord(s.spec?.selector) ? s.spec.selector : undefined);
     // A PDB with expressions, or with an empty selector (which selects every pod), is scanned.
-    const pdbScanned = (p: KubeObject) => (p.spec?.selector?.matchExpressions ?? []).length > 0 || Object.keys(p.spec?.selector?.matchLabels ?? {}).length === 0;
+    const pdbScanned = (p: KubeObject) => (p.spec?.selector?.matchExpressions ?? []).length > 0
+      || Object.keys(p.spec?.selector?.matchLabels ?? {}).length === 0;
     this.pdbIndex = new SelectorIndex(this.pdbs, p => p.spec?.selector?.matchLabels, pdbScanned);
     for (const s of [...this.hpas, ...this.scaledObjects]) {
       const ref = s.spec?.scaleTargetRef ?? {};

@@ -14,7 +14,9 @@ export function resolveProbe(probe: any): ResolvedProbe | undefined {
   if (!probe || typeof probe !== 'object') {
     return undefined;
   }
-  const { initialDelaySeconds, periodSeconds, timeoutSeconds, successThreshold, failureThreshold, terminationGracePeriodSeconds: _ignored, ...handler } = probe;
+  const {
+    initialDelaySeconds, periodSeconds, timeoutSeconds, successThreshold, failureThreshold, terminationGracePeriodSeconds: _ignored, ...handler
+  } = probe;
   return {
     handler,
     initialDelaySeconds: initialDelaySeconds ?? PROBE_DEFAULTS.initialDelaySeconds,

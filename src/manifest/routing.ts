@@ -160,7 +160,11 @@ export function isHeadless(service: KubeObject): boolean {
 }
 
 /** Resolves a Service targetPort in a pod: the container and port number, as the endpoint controller does. */
-function resolveTarget(w: WorkloadView, targetPort: number | string, protocol: string): { container: ContainerView; port: number; declared: boolean } | undefined {
+function resolveTarget(
+  w: WorkloadView,
+  targetPort: number | string,
+  protocol: string,
+): { container: ContainerView; port: number; declared: boolean } | undefined {
   // Named ports are looked up in the app containers, then in native sidecars.
   const candidates = [...w.containers, ...w.sidecars];
   for (const c of candidates) {
@@ -219,7 +223,8 @@ function scrapedPort(model: ClusterModel, service: KubeObject, port: ServicePort
       return false;
     }
     const endpoints: any[] = Array.isArray(m.spec?.endpoints) ? m.spec.endpoints : [];
-    return endpoints.some(e => (e?.port !== undefined && e.port === port.name) || (e?.targetPort !== undefined && String(e.targetPort) === String(port.targetPort)));
+    return endpoints.some(e => (e?.port !== undefined && e.port === port.name)
+      || (e?.targetPort !== undefined && String(e.targetPort) === String(port.targetPort)));
   });
 }
 
@@ -264,7 +269,8 @@ function containerTraffic(c: ContainerView, routes: ServicePortRoute[], visible:
   // A hostPort (or hostNetwork) port takes traffic at the node, unless it is named for
   // metrics or only metrics routes reach it.
   const metricsPorts = new Set(routes.filter(r => r.purpose === 'metrics').map(r => r.containerPort));
-  const hostPorts = c.ports.filter(p => (p.hostPort !== undefined || w.hostNetwork) && !isMetricsPortName(p.name) && !metricsPorts.has(p.containerPort));
+  const hostPorts = c.ports.filter(p => (p.hostPort !== undefined || w.hostNetwork)
+    && !isMetricsPortName(p.name) && !metricsPorts.has(p.containerPort));
   if (hostPorts.length > 0 && c.role !== 'mesh-proxy') {
     planes.set('host-port', { kind: 'host-port', through: `${w.hostNetwork ? 'hostNetwork' : 'hostPort'} ${hostPorts.map(p => p.hostPort ?? p.containerPort).join(', ')}`, object: w.object });
   }

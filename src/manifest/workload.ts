@@ -5,7 +5,8 @@
 import { DEFAULT_GRACE_SECONDS, DEPLOYMENT_DEFAULTS, ResolvedStrategy, strategyDefaults, strategyOf } from './defaults';
 import { FieldProblem, FieldReader, isRecord, shown } from './fields';
 import {
-  CONTAINER_DRAIN_ANNOTATION, CONTAINER_PRE_STOP_ANNOTATION, DRAIN_ANNOTATION, KubeObject, PRE_STOP_ANNOTATION, SERVES_AFTER_SIGTERM_ANNOTATION, nameOf, namespaceOf,
+  CONTAINER_DRAIN_ANNOTATION, CONTAINER_PRE_STOP_ANNOTATION, DRAIN_ANNOTATION, KubeObject, PRE_STOP_ANNOTATION, SERVES_AFTER_SIGTERM_ANNOTATION,
+  nameOf, namespaceOf,
 } from './kube-object';
 import { PreStopView, preStopOf } from './pre-stop-hook';
 import { ResolvedProbe, resolveProbe } from './probe';
@@ -222,7 +223,9 @@ interface Declared {
   readonly containerDrain: Record<string, number>;
 }
 
-function containerOf(c: any, index: number, pointer: string, role: ContainerRole, declared: Declared, reader: FieldReader): ContainerView | undefined {
+function containerOf(
+  c: any, index: number, pointer: string, role: ContainerRole, declared: Declared, reader: FieldReader,
+): ContainerView | undefined {
   const json = reader.record(c, pointer);
   if (!json) {
     return undefined;

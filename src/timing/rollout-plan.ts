@@ -42,7 +42,11 @@ export function resolveIntOrPercent(value: number | string, replicas: number, ro
  * @param maxSurge as in the manifest; Kubernetes' default is '25%' (spec 3.1)
  * @param maxUnavailable as in the manifest; Kubernetes' default is '25%' (spec 3.1)
  */
-export function resolveFenceposts(replicas: number, maxSurge: number | string = DEPLOYMENT_DEFAULTS.maxSurge, maxUnavailable: number | string = DEPLOYMENT_DEFAULTS.maxUnavailable): Fenceposts {
+export function resolveFenceposts(
+  replicas: number,
+  maxSurge: number | string = DEPLOYMENT_DEFAULTS.maxSurge,
+  maxUnavailable: number | string = DEPLOYMENT_DEFAULTS.maxUnavailable,
+): Fenceposts {
   const surge = resolveIntOrPercent(maxSurge, replicas, true);
   let unavailable = resolveIntOrPercent(maxUnavailable, replicas, false);
   if (surge === 0 && unavailable === 0) {

@@ -43,7 +43,8 @@ function podSpread(w: WorkloadView): boolean {
   const anti = spec.affinity?.podAntiAffinity;
   const terms = [
     ...(Array.isArray(anti?.requiredDuringSchedulingIgnoredDuringExecution) ? anti.requiredDuringSchedulingIgnoredDuringExecution : []),
-    ...(Array.isArray(anti?.preferredDuringSchedulingIgnoredDuringExecution) ? anti.preferredDuringSchedulingIgnoredDuringExecution : []).map((p: any) => p?.podAffinityTerm),
+    ...(Array.isArray(anti?.preferredDuringSchedulingIgnoredDuringExecution) ? anti.preferredDuringSchedulingIgnoredDuringExecution : [])
+      .map((p: any) => p?.podAffinityTerm),
   ];
   return terms.some(t => t?.topologyKey === 'kubernetes.io/hostname');
 }

@@ -16,6 +16,7 @@ export const MANIFEST_RULES = area('manifest', [
     fix: 'write the field as the message says',
     phase: TimelinePhase.MANIFEST,
     kinds: [...WORKLOAD_KINDS, 'Service', 'PodDisruptionBudget', 'HorizontalPodAutoscaler'],
-    check: ({ object, workload }) => (workload ? workload.w.problems : fieldProblemsOf(object)).map(p => ({ pointer: p.pointer, message: p.message, fix: p.fix })),
+    check: ({ object, workload }) => (workload ? workload.w.problems : fieldProblemsOf(object))
+      .map(p => ({ pointer: p.pointer, message: p.message, fix: p.fix })),
   },
 ]);
