@@ -253,6 +253,32 @@ function containerOf(
   };
 }
 
+/** The shutdown annotations (seconds), read from the object's and the pod template's metadata. */
+function declaredOf(annotations: Record<string, string>, annotationsAt: string, reader: FieldReader): Declared {
+  return {
+    preStop: numberAnnotation(annotations, PRE_STOP_ANNOTATION, annotationsAt, reader),
+    drain: numberAnnotation(annotations, DRAIN_ANNOTATION, annotationsAt, reader),
+    servesAfterSigterm: numberAnnotation(annotations, SERVES_AFTER_SIGTERM_ANNOTATION, annotationsAt, reader),
+    containerPreStop: secondsMapAnnotation(annotations, CONTAINER_PRE_STOP_ANNOTATION, annotationsAt, reader),
+    containerDrain: secondsMapAnnotation(annotations, CONTAINER_DRAIN_ANNOTATION, annotationsAt, reader),
+  };
+}
+
+/** The grace period the kubelet runs: the field, its default, or 1 s for a negative value. */
+function graceSecondsOf(podSpec: any, podSpecPointer: string, reader: FieldReader): number {
+  const written = podSpec.terminationGracePeriodSeconds;
+  if (typeof written === 'number' && written < 0) {
+    // Kubernetes 1.27+ runs a negative grace as 1 s (docs/kubernetes-semantics.md 7.4).
+    reader.problems.push({
+      pointer: `${podSpecPointer}/terminationGracePeriodSeconds`,
+      message: `terminationGracePeriodSeconds is ${written}; Kubernetes runs a negative grace period as 1s, so every container is killed at once`,
+      fix: 'set it to preStop + drain + a few seconds',
+    });
+    return 1;
+  }
+  return reader.integer(written, `${podSpecPointer}/terminationGracePeriodSeconds`, { min: 0 }) ?? DEFAULT_GRACE_SECONDS;
+}
+
 /** Normalizes a workload, or returns undefined for objects without a pod template. */
 export function workloadOf(obj: KubeObject): WorkloadView | undefined {
   if (!isRecord(obj) || !WORKLOAD_KINDS.includes(String(obj.kind))) {
@@ -273,18 +299,9 @@ export function workloadOf(obj: KubeObject): WorkloadView | undefined {
     ...reader.stringMap(objectMeta.annotations, '/metadata/annotations'),
     ...(found.pointer === '' ? {} : reader.stringMap(templateMeta.annotations, `${found.pointer}/metadata/annotations`)),
   };
-  const annotationsAt = `${found.pointer}/metadata/annotations`;
-  const declaredPreStop = numberAnnotation(annotations, PRE_STOP_ANNOTATION, annotationsAt, reader);
-  const declaredDrain = numberAnnotation(annotations, DRAIN_ANNOTATION, annotationsAt, reader);
-  const servesAfterSigterm = numberAnnotation(annotations, SERVES_AFTER_SIGTERM_ANNOTATION, annotationsAt, reader);
+  const declared = declaredOf(annotations, `${found.pointer}/metadata/annotations`, reader);
+  const declaredDrain = declared.drain;
   const podSpecPointer = found.podSpecPointer;
-  const declared: Declared = {
-    preStop: declaredPreStop,
-    servesAfterSigterm,
-    drain: declaredDrain,
-    containerPreStop: secondsMapAnnotation(annotations, CONTAINER_PRE_STOP_ANNOTATION, annotationsAt, reader),
-    containerDrain: secondsMapAnnotation(annotations, CONTAINER_DRAIN_ANNOTATION, annotationsAt, reader),
-  };
   const containers = reader.list(podSpec.containers, `${podSpecPointer}/containers`)
     .map((c: any, i: number) => containerOf(c, i, `${podSpecPointer}/containers/${i}`, 'main', declared, reader))
     .filter((c): c is ContainerView => c !== undefined);
@@ -295,15 +312,7 @@ export function workloadOf(obj: KubeObject): WorkloadView | undefined {
   const spec = obj.spec;
   const kind = String(obj.kind);
   const replicas = kind === 'Pod' || kind === 'DaemonSet' || BATCH_KINDS.includes(kind) ? undefined : reader.integer(spec.replicas, '/spec/replicas', { min: 0 });
-  const grace = reader.integer(podSpec.terminationGracePeriodSeconds, `${podSpecPointer}/terminationGracePeriodSeconds`, { min: 0 });
-  if (typeof podSpec.terminationGracePeriodSeconds === 'number' && podSpec.terminationGracePeriodSeconds < 0) {
-    // Kubernetes 1.27+ runs a negative grace as 1 s (docs/kubernetes-semantics.md 7.4).
-    reader.problems[reader.problems.length - 1] = {
-      pointer: `${podSpecPointer}/terminationGracePeriodSeconds`,
-      message: `terminationGracePeriodSeconds is ${podSpec.terminationGracePeriodSeconds}; Kubernetes runs a negative grace period as 1s, so every container is killed at once`,
-      fix: 'set it to preStop + drain + a few seconds',
-    };
-  }
+  const graceSeconds = graceSecondsOf(podSpec, podSpecPointer, reader);
   const strategy = strategyOf(obj);
   if (strategy) {
     readStrategy(strategy, reader);
@@ -324,7 +333,7 @@ export function workloadOf(obj: KubeObject): WorkloadView | undefined {
     sidecars,
     running: sidecars.length > 0 ? [...containers, ...sidecars] : containers,
     replicas,
-    graceSeconds: typeof podSpec.terminationGracePeriodSeconds === 'number' && podSpec.terminationGracePeriodSeconds < 0 ? 1 : grace ?? DEFAULT_GRACE_SECONDS,
+    graceSeconds,
     drainSeconds: declaredDrain ?? DEFAULT_DRAIN_SECONDS,
     drainDeclared: declaredDrain !== undefined,
     strategy: strategy && {
