@@ -97,7 +97,8 @@ describe('planRollout', () => {
       const plan = planRollout(input);
       const exact = planRollout({ ...input, reconcileLatencyMinSeconds: 0, reconcileLatencyMaxSeconds: 0 });
       expect(plan.peakPods).toBeGreaterThanOrEqual(exact.peakPods);
-      expect(plan.peakPods).toBeLessThanOrEqual(plan.peakActivePods + plan.peakTerminatingPods);
+      // Old pods are never re-created and the new ReplicaSet never exceeds replicas.
+      expect(plan.peakPods).toBeLessThanOrEqual(2 * replicas);
       expect(plan.earliestCompleteAfterSeconds).toBeLessThanOrEqual(plan.completeAfterSeconds);
       // Truncation only ever makes waves earlier: at most each wave's Ready + minReady, plus latencies.
       expect(exact.completeAfterSeconds).toBeLessThanOrEqual(plan.waves * (startup + minReady) + 1e-6);
@@ -106,13 +107,15 @@ describe('planRollout', () => {
   });
 
   test('throws on a bad replica count or latency range', () => {
-    expect(() => planRollout({ replicas: -1, maxSurge: 1, maxUnavailable: 0, startupSeconds: 0, minReadySeconds: 0, terminatingSeconds: 0 })).toThrow("'replicas' (-1) must be a whole number of zero or more");
-    expect(() => planRollout({ replicas: 1, maxSurge: 1, maxUnavailable: 0, startupSeconds: 0, minReadySeconds: 0, terminatingSeconds: 0, reconcileLatencyMinSeconds: 0.5, reconcileLatencyMaxSeconds: 0.1 }))
+    const none = { maxSurge: 1, maxUnavailable: 0, startupSeconds: 0, minReadySeconds: 0, terminatingSeconds: 0 };
+    expect(() => planRollout({ replicas: -1, ...none })).toThrow("'replicas' (-1) must be a whole number of zero or more");
+    expect(() => planRollout({ replicas: 1, ...none, reconcileLatencyMinSeconds: 0.5, reconcileLatencyMaxSeconds: 0.1 }))
       .toThrow("'reconcileLatencyMinSeconds' (0.5) and 'reconcileLatencyMaxSeconds' (0.1) must be zero or more, min <= max; omit both for 0.01-0.05");
   });
 
   test('zero replicas: nothing to roll', () => {
-    expect(planRollout({ replicas: 0, maxSurge: 1, maxUnavailable: 0, startupSeconds: 5, minReadySeconds: 5, terminatingSeconds: 5 })).toMatchObject({ waves: 0, peakPods: 0, completeAfterSeconds: 0 });
+    const plan = planRollout({ replicas: 0, maxSurge: 1, maxUnavailable: 0, startupSeconds: 5, minReadySeconds: 5, terminatingSeconds: 5 });
+    expect(plan).toMatchObject({ waves: 0, peakPods: 0, completeAfterSeconds: 0 });
   });
 });
 

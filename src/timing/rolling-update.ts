@@ -36,8 +36,12 @@ export function newReplicaSetTarget(replicas: number, surge: number, newRs: Repl
  * after one sync. At most replicas + surge - minAvailable - (new RS's unavailable pods) go:
  * first old pods that are not available (`cleanupUnhealthyReplicas`), then available ones
  * down to minAvailable (`scaleDownOldReplicaSetsForRollingUpdate`).
+ *
+ * Returns undefined where the controller's sync fails: an old ReplicaSet whose status still
+ * shows more available pods than its new spec (its controller has not deleted them yet) makes
+ * `cleanupUnhealthyReplicas` refuse ("invalid request to scale down"), and the sync is retried.
  */
-export function oldReplicaSetTargets(replicas: number, unavailable: number, newRs: ReplicaSetCounts, old: readonly ReplicaSetCounts[]): number[] {
+export function oldReplicaSetTargets(replicas: number, unavailable: number, newRs: ReplicaSetCounts, old: readonly ReplicaSetCounts[]): number[] | undefined {
   const targets = old.map(rs => rs.replicas);
   if (sum(targets) === 0) {
     return targets;
@@ -48,13 +52,13 @@ export function oldReplicaSetTargets(replicas: number, unavailable: number, newR
     return targets;
   }
   let cleaned = 0;
-  old.forEach((rs, i) => {
-    // A ReplicaSet whose pods are all available (or not yet deleted down to spec) is healthy.
-    if (cleaned >= maxScaledDown || targets[i] <= rs.available) return;
-    const cut = Math.min(maxScaledDown - cleaned, targets[i] - rs.available);
+  for (let i = 0; i < old.length && cleaned < maxScaledDown; i++) {
+    if (targets[i] === 0 || targets[i] === old[i].available) continue;
+    if (targets[i] < old[i].available) return undefined;
+    const cut = Math.min(maxScaledDown - cleaned, targets[i] - old[i].available);
     targets[i] -= cut;
     cleaned += cut;
-  });
+  }
   const available = newRs.available + sum(old.map(rs => rs.available));
   let scalable = available - minAvailable;
   old.forEach((_, i) => {
@@ -80,7 +84,9 @@ export function availableAt(readyAt: number, minReadySeconds: number, wallOffset
   if (minReadySeconds <= 0) {
     return readyAt;
   }
-  const truncated = Math.floor(readyAt + wallOffset) - wallOffset;
+  // A nanosecond of tolerance: a Ready time that is a whole second in exact arithmetic must not
+  // lose a second to float rounding (2.97 + 0.03 is 2.9999999999999996).
+  const truncated = Math.floor(readyAt + wallOffset + 1e-9) - wallOffset;
   return Math.max(readyAt, truncated + minReadySeconds);
 }
 

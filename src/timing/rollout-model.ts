@@ -17,8 +17,8 @@ export interface RolloutModelInput {
   readonly terminatingSeconds: number;
   /** The cluster's wall clock at the template change, modulo 1 s: the start phase (spec 3.4a). */
   readonly wallOffset: number;
-  /** Seconds from an event to the controller sync that reacts to it. */
-  readonly hopSeconds: number;
+  /** Seconds from an event to the controller sync that reacts to it; called once per hop. */
+  readonly hop: () => number;
   /**
    * Deleted pods still count as live this long after terminatingSeconds: the spread of the
    * controllers' latencies, so a peak that a slower deletion and faster next wave would
@@ -45,6 +45,7 @@ export interface RolloutModelResult {
 interface Cohort {
   readonly rs: number;
   count: number;
+  /** Of the first pod, when merged: victims among available pods are all alike here. */
   readonly readyAt: number;
   readonly availableAt: number;
   deletedAt?: number;
@@ -118,7 +119,7 @@ export class RolloutModel {
   private queueDeploymentSync(): void {
     if (this.deploymentSyncQueued) return;
     this.deploymentSyncQueued = true;
-    this.at(this.now + this.input.hopSeconds, () => {
+    this.at(this.now + this.input.hop(), () => {
       this.deploymentSyncQueued = false;
       this.syncDeployment();
     });
@@ -128,7 +129,7 @@ export class RolloutModel {
   private queueReplicaSetSync(rs: number): void {
     if (this.replicaSetSyncQueued[rs]) return;
     this.replicaSetSyncQueued[rs] = true;
-    this.at(this.now + this.input.hopSeconds, () => {
+    this.at(this.now + this.input.hop(), () => {
       this.replicaSetSyncQueued[rs] = false;
       this.syncReplicaSet(rs);
     });
@@ -149,9 +150,14 @@ export class RolloutModel {
     if (target !== this.specs[1]) {
       this.specs[1] = target;
     } else {
-      const [oldTarget] = oldReplicaSetTargets(replicas, unavailable, newRs, [oldRs]);
-      if (oldTarget === this.specs[0]) return;
-      this.specs[0] = oldTarget;
+      const targets = oldReplicaSetTargets(replicas, unavailable, newRs, [oldRs]);
+      if (!targets) {
+        // The sync failed on a stale ReplicaSet status; the work queue retries it.
+        this.queueDeploymentSync();
+        return;
+      }
+      if (targets[0] === this.specs[0]) return;
+      this.specs[0] = targets[0];
       changed = 0;
     }
     this.queueReplicaSetSync(changed);
@@ -211,8 +217,20 @@ export class RolloutModel {
     this.peakActive = Math.max(this.peakActive, active);
     this.peakTerminating = Math.max(this.peakTerminating, terminating);
     this.peakPods = Math.max(this.peakPods, active + terminating);
-    // Forget pods long gone, so a long rollout stays linear.
-    this.cohorts = this.cohorts.filter(c => c.deletedAt === undefined || this.now <= c.deletedAt + terminatingSeconds + lingerSeconds);
+    // Forget pods long gone, and merge available pods of a ReplicaSet (a rollout deletes only
+    // old pods, all alike), so a long rollout stays linear.
+    const merged = new Map<number, Cohort>();
+    this.cohorts = this.cohorts.filter(c => {
+      if (c.deletedAt !== undefined) return this.now <= c.deletedAt + terminatingSeconds + lingerSeconds;
+      if (c.availableAt > this.now) return true;
+      const into = merged.get(c.rs);
+      if (!into) {
+        merged.set(c.rs, c);
+        return true;
+      }
+      into.count += c.count;
+      return false;
+    });
     if (this.completeAt === undefined) {
       const newRs = this.counts(1);
       const oldActive = this.cohorts.some(c => c.rs === 0 && c.deletedAt === undefined);

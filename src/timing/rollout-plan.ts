@@ -1,5 +1,5 @@
-import { RolloutModel, RolloutModelResult } from './rollout-model';
 import { DEFAULT_RECONCILE_LATENCY } from './rolling-update';
+import { RolloutModel, RolloutModelResult } from './rollout-model';
 
 /**
  * maxSurge / maxUnavailable resolved to pod counts.
@@ -96,7 +96,7 @@ export interface RolloutPlan {
   readonly unavailable: number;
   /** Waves of pods replaced one after the other: replicas / (surge + unavailable), rounded up. */
   readonly waves: number;
-  /** Most pods that are not terminating at once: replicas + surge. */
+  /** Most pods the controllers keep that are not terminating: replicas + surge. */
   readonly peakActivePods: number;
   /** Most pods still terminating at once (worst start phase); Kubernetes does not count them against maxSurge (spec 3.5). */
   readonly peakTerminatingPods: number;
@@ -114,6 +114,18 @@ export interface RolloutPlan {
   readonly lastOldPodGoneAfterSeconds: number;
   /** Seconds until the last old pod is gone, at the earliest. */
   readonly earliestLastOldPodGoneAfterSeconds: number;
+}
+
+/** Seeded mixes of latencies replayed next to all-shortest and all-longest. */
+const LATENCY_MIXES = 6;
+
+/** A small deterministic generator (Numerical Recipes' LCG), so a plan is the same every time. */
+function lcg(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1664525 + 1013904223) % 4294967296;
+    return state / 4294967296;
+  };
 }
 
 /** Start phases worth replaying: a grid, and each side of every whole second a first Ready time can fall on (spec 3.4a). */
@@ -157,7 +169,7 @@ export function planRollout(input: RolloutPlanInput): RolloutPlan {
   const { surge, unavailable } = resolveFenceposts(replicas, input.maxSurge, input.maxUnavailable);
   const perWave = Math.max(1, surge + unavailable);
   const waves = replicas === 0 ? 0 : Math.ceil(replicas / perWave);
-  const replay = (hopSeconds: number, wallOffset: number) => new RolloutModel({
+  const replay = (hop: () => number, wallOffset: number) => new RolloutModel({
     replicas,
     surge,
     unavailable,
@@ -165,15 +177,24 @@ export function planRollout(input: RolloutPlanInput): RolloutPlan {
     minReadySeconds: Math.max(0, input.minReadySeconds),
     terminatingSeconds: Math.max(0, input.terminatingSeconds),
     wallOffset,
-    hopSeconds,
+    hop,
     // A deletion is up to three hops after its trigger, each slower by up to max - min; and
     // the kubelet notices a deletion, and the pod object goes after its containers, a hop late each.
     lingerSeconds: 3 * (latency.max - latency.min) + 2 * latency.max,
   }).run();
+  // Every hop at the shortest latency, every hop at the longest, and a few seeded mixes: the
+  // order in which syncs meet can change how many pods go at once.
+  const patterns: Array<() => () => number> = [() => () => latency.min, () => () => latency.max];
+  for (let i = 0; i < LATENCY_MIXES; i++) {
+    patterns.push(() => {
+      const random = lcg(i + 1);
+      return () => latency.min + (latency.max - latency.min) * random();
+    });
+  }
   const runs: RolloutModelResult[] = [];
-  for (const hop of [latency.min, latency.max]) {
-    for (const phase of startPhases(replay(hop, 0), input.minReadySeconds)) {
-      runs.push(replay(hop, phase));
+  for (const pattern of patterns) {
+    for (const phase of startPhases(replay(pattern(), 0), input.minReadySeconds)) {
+      runs.push(replay(pattern(), phase));
     }
   }
   const max = (pick: (r: RolloutModelResult) => number) => Math.max(...runs.map(pick));
@@ -184,7 +205,9 @@ export function planRollout(input: RolloutPlanInput): RolloutPlan {
     surge,
     unavailable,
     waves,
-    peakActivePods: replicas === 0 ? 0 : max(r => r.peakActivePods),
+    // The controllers' bound on spec.replicas; for a few milliseconds, one ReplicaSet controller
+    // may create pods before the other has deleted its own, which peakPods includes.
+    peakActivePods: replicas === 0 ? 0 : replicas + surge,
     peakTerminatingPods: replicas === 0 ? 0 : max(r => r.peakTerminatingPods),
     peakPods,
     peakCpuMillis: peakPods * (input.cpuMillisPerPod ?? 0),
