@@ -21,9 +21,9 @@ const project = new cdk8s.ConstructLibraryCdk8s({
 
   // The checker CLI: the GS rules over any YAML (Helm output, kustomize builds, hand-written).
   bin: { 'graceful-check': 'bin/graceful-check', 'graceful-drill': 'bin/graceful-drill' },
-  // Run-time dependencies of the checker (js-yaml) and the rollout drill (undici, its HTTP load);
-  // neither is a jsii module, so they are bundled.
-  bundledDeps: ['js-yaml@^4.1.0', 'undici@^7.16.0'],
+  // Run-time dependency of the checker (js-yaml); not a jsii module, so it is bundled. The
+  // drill's HTTP load uses Node's own http.
+  bundledDeps: ['js-yaml@^4.1.0'],
   devDeps: [
     '@types/js-yaml@^4.0.9',
     'cdk8s-cli@^2.207.0',
