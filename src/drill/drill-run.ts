@@ -24,7 +24,7 @@ export class DrillRun {
   public readonly clock: Clock;
   public readonly proxy: EndpointProxy;
   public readonly plane: ControlPlane;
-  public readonly reaper = new ProcessReaper();
+  public readonly reaper: ProcessReaper;
   public readonly lag: { readonly min: number; readonly max: number };
   public readonly reconcileLatency: ReconcileLatency;
   public readonly seed: number;
@@ -49,6 +49,7 @@ export class DrillRun {
       throw new Error(problems.join('\n'));
     }
     this.clock = new Clock(options.timeScale ?? DRILL_DEFAULTS.timeScale);
+    this.reaper = new ProcessReaper();
     this.lag = options.lag ?? DRILL_DEFAULTS.lag;
     this.reconcileLatency = options.reconcileLatency ?? DRILL_DEFAULTS.reconcileLatency;
     this.seed = options.seed ?? DRILL_DEFAULTS.seed;

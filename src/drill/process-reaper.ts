@@ -40,10 +40,11 @@ export class ProcessReaper {
   private readonly groups = new Set<number>();
   private watchdog?: ChildProcess;
   private closed = false;
-  private readonly onExit = () => this.killAll();
+  private readonly onExit: () => void;
 
   constructor() {
     // Last resort for an exit the drill did not plan (an uncaught error): kill synchronously.
+    this.onExit = () => this.killAll();
     process.on('exit', this.onExit);
   }
 
