@@ -1,8 +1,8 @@
 // Node placement, the Eviction API with PodDisruptionBudgets, kubectl drain and the
 // autoscaler's scale-down, on the virtual clock with fake pods (deterministic, no processes).
+import { FakeCluster, FakePod, fakeCluster } from './drill-fakes';
 import { desiredHealthy, DisruptionBudgetSpec } from '../src/drill/eviction-api';
 import { NodeDrain } from '../src/drill/node-drain';
-import { FakeCluster, FakePod, fakeCluster } from './drill-fakes';
 
 const budget = (b: Partial<DisruptionBudgetSpec>): DisruptionBudgetSpec => ({ name: 'pdb', unhealthyPodEvictionPolicy: 'IfHealthyBudget', ...b });
 const podsOn = (c: FakeCluster) => c.plane.scheduler.nodes.map(n => c.plane.scheduler.podsOn(n.name).length);

@@ -1,9 +1,9 @@
 // The drill with real processes at a short time scale: what it reads from a manifest, the kill
 // sequence, failures of a naive Deployment, a crash, and the overlapping terminations of issue 12.
+import { GRACEFUL_APP, NAIVE_APP, gracefulManifest, naiveManifest, tableManifest } from './drill-manifests';
 import { runDrill } from '../src/drill/drill';
 import { drillSpecOf } from '../src/drill/drill-spec';
 import { planRollout } from '../src/timing/rollout-plan';
-import { GRACEFUL_APP, NAIVE_APP, gracefulManifest, naiveManifest, tableManifest } from './drill-manifests';
 
 // Real seconds per manifest second: a 5 s preStop takes 1 s.
 const SCALE = 0.2;

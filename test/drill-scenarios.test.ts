@@ -1,7 +1,7 @@
 // Node drains and autoscaler scale-downs with real processes at a short time scale: the
 // GracefulDeployment drops nothing, what cdk8s-plus renders by default does.
-import { runDrill } from '../src/drill/drill';
 import { GRACEFUL_APP, gracefulManifest, naiveManifest } from './drill-manifests';
+import { runDrill } from '../src/drill/drill';
 
 const SCALE = 0.2;
 // The app's shutdown delay is real time: scaled, it is 1 manifest second.
