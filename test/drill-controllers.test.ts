@@ -1,8 +1,8 @@
-// The drill's Deployment and ReplicaSet controllers on a virtual clock with fake pods: the rows
+// The drill's Deployment and ReplicaSet controllers on a virtual clock with timed pods: the rows
 // of issue 12's table (Kubernetes 1.34 measured side by side), deterministic, no processes.
 import * as fc from 'fast-check';
-import { fakeCluster, rollout } from './drill-fakes';
 import { DeploymentSpecView } from '../src/drill/deployment-controller';
+import { replayRollout, timedCluster } from '../src/drill/timed-cluster';
 import { availableAt } from '../src/timing/rolling-update';
 import { planRollout } from '../src/timing/rollout-plan';
 
@@ -14,11 +14,7 @@ const PHASES = Array.from({ length: 20 }, (_, i) => i / 20);
 
 /** Replicas 10, minReady 2, pods Ready 1.0 s after binding and gone 6.0 s after the kubelet saw the deletion. */
 function tableRun(strategy: Strategy, phase: number, seed: number) {
-  const cluster = fakeCluster({ replicas: 10, minReadySeconds: 2, ...strategy }, { seed, readySeconds: 1, goneSeconds: 6 });
-  const start = cluster.clock.now();
-  const { completeAt } = rollout(cluster, phase);
-  const waves = cluster.plane.replicaSetController.deletions.filter(d => d.revision === 1).map(d => d.at - start);
-  return { peakPods: cluster.plane.peakPods, peakTerminating: cluster.plane.peakTerminating, completeAt, waves };
+  return replayRollout(timedCluster({ replicas: 10, minReadySeconds: 2, ...strategy }, { seed, readySeconds: 1, goneSeconds: 6 }), phase);
 }
 
 describe('availability on the truncated Ready time (spec 3.4a)', () => {
@@ -96,10 +92,9 @@ describe('issue 12 table: replicas 10, minReady 2, Ready 1.0 s, terminating 6.0 
     const plan = planRollout({ replicas: 4, maxSurge: 1, maxUnavailable: 1, startupSeconds: 1, minReadySeconds: 0, terminatingSeconds: 6 });
     const middle = (plan.earliestCompleteAfterSeconds + plan.completeAfterSeconds) / 2;
     for (const seed of [1, 2, 3, 4, 5]) {
-      const cluster = fakeCluster({ replicas: 4, minReadySeconds: 0, maxSurge: 1, maxUnavailable: 1 }, { seed });
-      const { completeAt } = rollout(cluster, 0.37);
-      expect(Math.abs(completeAt - middle)).toBeLessThanOrEqual(0.1);
-      expect(cluster.plane.peakPods).toBeLessThanOrEqual(plan.peakPods);
+      const run = replayRollout(timedCluster({ replicas: 4, minReadySeconds: 0, maxSurge: 1, maxUnavailable: 1 }, { seed }), 0.37);
+      expect(Math.abs(run.completeAt - middle)).toBeLessThanOrEqual(0.1);
+      expect(run.peakPods).toBeLessThanOrEqual(plan.peakPods);
     }
   });
 });
@@ -116,13 +111,12 @@ describe('the plan never understates what the controllers do', () => {
       (replicas, s, startupTenths, minReady, goneTenths, phase, seed) => {
         const readySeconds = startupTenths / 10;
         const goneSeconds = goneTenths / 10;
-        const cluster = fakeCluster({ replicas, minReadySeconds: minReady, ...s }, { seed, readySeconds, goneSeconds });
-        const { completeAt } = rollout(cluster, phase);
+        const run = replayRollout(timedCluster({ replicas, minReadySeconds: minReady, ...s }, { seed, readySeconds, goneSeconds }), phase);
         const plan = planRollout({ replicas, ...s, startupSeconds: readySeconds, minReadySeconds: minReady, terminatingSeconds: goneSeconds });
-        expect(cluster.plane.peakPods).toBeLessThanOrEqual(plan.peakPods);
-        expect(cluster.plane.peakTerminating).toBeLessThanOrEqual(plan.peakTerminatingPods);
-        expect(completeAt).toBeGreaterThanOrEqual(plan.earliestCompleteAfterSeconds - 1e-6);
-        expect(completeAt).toBeLessThanOrEqual(plan.completeAfterSeconds + 1e-6);
+        expect(run.peakPods).toBeLessThanOrEqual(plan.peakPods);
+        expect(run.peakTerminating).toBeLessThanOrEqual(plan.peakTerminatingPods);
+        expect(run.completeAt).toBeGreaterThanOrEqual(plan.earliestCompleteAfterSeconds - 1e-6);
+        expect(run.completeAt).toBeLessThanOrEqual(plan.completeAfterSeconds + 1e-6);
       }), { numRuns: 150 });
   });
 });

@@ -1,26 +1,27 @@
 // Node placement, the Eviction API with PodDisruptionBudgets, kubectl drain and the
-// autoscaler's scale-down, on the virtual clock with fake pods (deterministic, no processes).
-import { FakeCluster, FakePod, fakeCluster } from './drill-fakes';
+// autoscaler's scale-down, on the virtual clock with timed pods (deterministic, no processes).
 import { desiredHealthy, DisruptionBudgetSpec } from '../src/drill/eviction-api';
 import { NodeDrain } from '../src/drill/node-drain';
+import { TimedCluster, timedCluster } from '../src/drill/timed-cluster';
+import { TimedPod } from '../src/drill/timed-pod';
 
 const budget = (b: Partial<DisruptionBudgetSpec>): DisruptionBudgetSpec => ({ name: 'pdb', unhealthyPodEvictionPolicy: 'IfHealthyBudget', ...b });
-const podsOn = (c: FakeCluster) => c.plane.scheduler.nodes.map(n => c.plane.scheduler.podsOn(n.name).length);
+const podsOn = (c: TimedCluster) => c.plane.scheduler.nodes.map(n => c.plane.scheduler.podsOn(n.name).length);
 
 describe('scheduler: pods on simulated nodes', () => {
   test('default and ScheduleAnyway spread: the node with the fewest pods of the Deployment', () => {
-    expect(podsOn(fakeCluster({ replicas: 10 }, { nodes: 3 }))).toEqual([4, 3, 3]);
-    expect(podsOn(fakeCluster({ replicas: 10 }, { nodes: 4, placement: { spread: { maxSkew: 1, whenUnsatisfiable: 'ScheduleAnyway' } } }))).toEqual([3, 3, 2, 2]);
+    expect(podsOn(timedCluster({ replicas: 10 }, { nodes: 3 }))).toEqual([4, 3, 3]);
+    expect(podsOn(timedCluster({ replicas: 10 }, { nodes: 4, placement: { spread: { maxSkew: 1, whenUnsatisfiable: 'ScheduleAnyway' } } }))).toEqual([3, 3, 2, 2]);
   });
 
   test('required anti-affinity: one pod per node; the rest stay Pending', () => {
-    const c = fakeCluster({ replicas: 4 }, { nodes: 3, placement: { antiAffinity: 'required' } });
+    const c = timedCluster({ replicas: 4 }, { nodes: 3, placement: { antiAffinity: 'required' } });
     expect(podsOn(c)).toEqual([1, 1, 1]);
     expect(c.plane.pods.filter(p => !p.node)).toHaveLength(1);
   });
 
   test('DoNotSchedule spread counts a cordoned node: with maxSkew 1 and an empty cordoned node, no second pod per node', () => {
-    const c = fakeCluster({ replicas: 2 }, { nodes: 3, placement: { spread: { maxSkew: 1, whenUnsatisfiable: 'DoNotSchedule' } } });
+    const c = timedCluster({ replicas: 2 }, { nodes: 3, placement: { spread: { maxSkew: 1, whenUnsatisfiable: 'DoNotSchedule' } } });
     expect(podsOn(c)).toEqual([1, 1, 0]);
     expect(c.plane.scheduler.place()).toBe('node-3');
     c.plane.scheduler.cordon('node-3');
@@ -38,7 +39,7 @@ describe('Eviction API (spec 6.1-6.3)', () => {
   });
 
   test('429 while the budget allows no disruption; 200 again once the replacement is Ready', () => {
-    const c = fakeCluster({ replicas: 4 }, { budgets: [budget({ maxUnavailable: 1 })] });
+    const c = timedCluster({ replicas: 4 }, { budgets: [budget({ maxUnavailable: 1 })] });
     const [a, b] = c.plane.pods;
     expect(c.plane.eviction.evict(a).code).toBe(200);
     // a is terminating, so not healthy: 3 healthy, 3 desired.
@@ -48,9 +49,9 @@ describe('Eviction API (spec 6.1-6.3)', () => {
   });
 
   test('minAvailable = replicas: every eviction refused; several budgets: 500; a terminating pod: 200 without a budget check', () => {
-    const blocked = fakeCluster({ replicas: 3 }, { budgets: [budget({ minAvailable: 3 })] });
+    const blocked = timedCluster({ replicas: 3 }, { budgets: [budget({ minAvailable: 3 })] });
     expect(blocked.plane.pods.map(p => blocked.plane.eviction.evict(p).code)).toEqual([429, 429, 429]);
-    const two = fakeCluster({ replicas: 2 }, { budgets: [budget({ maxUnavailable: 1 }), budget({ name: 'other', maxUnavailable: 1 })] });
+    const two = timedCluster({ replicas: 2 }, { budgets: [budget({ maxUnavailable: 1 }), budget({ name: 'other', maxUnavailable: 1 })] });
     expect(two.plane.eviction.evict(two.plane.pods[0])).toEqual({ code: 500, message: 'this pod has more than one PodDisruptionBudget (pdb, other), which the eviction API does not support' });
     const pod = blocked.plane.pods[0];
     pod.delete(30);
@@ -59,8 +60,8 @@ describe('Eviction API (spec 6.1-6.3)', () => {
 
   test('a pod that is not Ready: AlwaysAllow evicts it; IfHealthyBudget only while the budget is met', () => {
     for (const [policy, code] of [['AlwaysAllow', 200], ['IfHealthyBudget', 429]] as const) {
-      const c = fakeCluster({ replicas: 3 }, { budgets: [budget({ minAvailable: 3, unhealthyPodEvictionPolicy: policy })] });
-      const pod = c.plane.pods[0] as FakePod;
+      const c = timedCluster({ replicas: 3 }, { budgets: [budget({ minAvailable: 3, unhealthyPodEvictionPolicy: policy })] });
+      const pod = c.plane.pods[0] as TimedPod;
       pod.ready = false;
       expect(c.plane.eviction.evict(pod).code).toBe(code);
     }
@@ -69,7 +70,7 @@ describe('Eviction API (spec 6.1-6.3)', () => {
 
 describe('kubectl drain (spec 6.1)', () => {
   test('PDB maxUnavailable 1: the node\'s pods go one at a time, refusals retried every 5 s; replacements land on other nodes', async () => {
-    const c = fakeCluster({ replicas: 10 }, { nodes: 3, budgets: [budget({ maxUnavailable: 1 })], readySeconds: 1, goneSeconds: 6 });
+    const c = timedCluster({ replicas: 10 }, { nodes: 3, budgets: [budget({ maxUnavailable: 1 })], readySeconds: 1, goneSeconds: 6 });
     const start = c.clock.now();
     const drain = new NodeDrain(c.clock, c.plane.scheduler, c.plane.eviction, () => undefined);
     void drain.drain(['node-1']);
@@ -85,7 +86,7 @@ describe('kubectl drain (spec 6.1)', () => {
   });
 
   test('no PDB: every pod of the node evicted at once', async () => {
-    const c = fakeCluster({ replicas: 10 }, { nodes: 3 });
+    const c = timedCluster({ replicas: 10 }, { nodes: 3 });
     const start = c.clock.now();
     const drain = new NodeDrain(c.clock, c.plane.scheduler, c.plane.eviction, () => undefined);
     void drain.drain(['node-1']);
@@ -98,7 +99,7 @@ describe('kubectl drain (spec 6.1)', () => {
 
 describe('autoscaler scale-down (spec 3.3)', () => {
   test('the ReplicaSet controller removes pods from the most crowded node first; nothing replaces them', () => {
-    const c = fakeCluster({ replicas: 10 }, { nodes: 3 });
+    const c = timedCluster({ replicas: 10 }, { nodes: 3 });
     expect(podsOn(c)).toEqual([4, 3, 3]);
     c.plane.deployment.scale(4);
     c.clock.run(c.clock.now() + 30);
@@ -111,8 +112,8 @@ describe('autoscaler scale-down (spec 3.3)', () => {
   });
 
   test('victims: unscheduled, then not ready, then more co-located, then ready for less time', () => {
-    const c = fakeCluster({ replicas: 6 }, { nodes: 3 });
-    const pods = c.plane.pods as FakePod[];
+    const c = timedCluster({ replicas: 6 }, { nodes: 3 });
+    const pods = c.plane.pods as TimedPod[];
     const rsc = c.plane.replicaSetController;
     pods[0].node = undefined;
     pods[1].ready = false;
