@@ -88,7 +88,7 @@ bench.exec('node --expose-gc bench/synth-bench.js');
 bench.exec('node bench/check-bench.js');
 
 const benchDrill = project.addTask('bench:drill', {
-  description: 'Rollout drill: naive cdk8s-plus vs GracefulDeployment under load, plus slow-start, lag and crash scenarios (about 5 minutes)',
+  description: 'Drill: naive cdk8s-plus vs GracefulDeployment under load in rollouts (plus slow-start, lag and crash), node drains and scale-downs, and issue 12\'s controller table (about 7 minutes)',
 });
 benchDrill.spawn(project.compileTask);
 benchDrill.exec('node bench/drill-bench.js');
