@@ -64,11 +64,15 @@ export function placementOf(w: WorkloadView): PlacementRules {
   const selects = (selector: any) => selectorMatches(selector, w.templateLabels);
   const spread = (w.podSpec.topologySpreadConstraints ?? []).find((c: any) => c?.topologyKey === HOSTNAME && selects(c.labelSelector));
   const anti = w.podSpec.affinity?.podAntiAffinity ?? {};
-  const required = (anti.requiredDuringSchedulingIgnoredDuringExecution ?? []).some((t: any) => t?.topologyKey === HOSTNAME && selects(t.labelSelector));
+  const required = (anti.requiredDuringSchedulingIgnoredDuringExecution ?? [])
+    .some((t: any) => t?.topologyKey === HOSTNAME && selects(t.labelSelector));
   const preferred = (anti.preferredDuringSchedulingIgnoredDuringExecution ?? [])
     .some((t: any) => t?.podAffinityTerm?.topologyKey === HOSTNAME && selects(t.podAffinityTerm.labelSelector));
   return {
-    spread: spread ? { maxSkew: Number(spread.maxSkew ?? 1), whenUnsatisfiable: spread.whenUnsatisfiable === 'ScheduleAnyway' ? 'ScheduleAnyway' : 'DoNotSchedule' } : undefined,
+    spread: spread && {
+      maxSkew: Number(spread.maxSkew ?? 1),
+      whenUnsatisfiable: spread.whenUnsatisfiable === 'ScheduleAnyway' ? 'ScheduleAnyway' : 'DoNotSchedule',
+    },
     antiAffinity: required ? 'required' : preferred ? 'preferred' : undefined,
   };
 }
@@ -76,7 +80,8 @@ export function placementOf(w: WorkloadView): PlacementRules {
 /** PodDisruptionBudgets of the namespace whose selector matches the pod template (spec 6). */
 export function budgetsOf(objects: KubeObject[], w: WorkloadView): DisruptionBudgetSpec[] {
   return objects
-    .filter(o => o?.kind === 'PodDisruptionBudget' && (o.metadata?.namespace ?? '') === w.namespace && selectorMatches(o.spec?.selector, w.templateLabels))
+    .filter(o => o?.kind === 'PodDisruptionBudget' && (o.metadata?.namespace ?? '') === w.namespace)
+    .filter(o => selectorMatches(o.spec?.selector, w.templateLabels))
     .map(o => {
       const view = pdbOf(o);
       return {
@@ -117,7 +122,9 @@ export function drillSpecOf(objects: KubeObject[], deploymentName?: string): Dri
   const strategy = obj.spec?.strategy?.type === 'Recreate' ? 'Recreate' : 'RollingUpdate';
   const maxSurge = w.strategy?.maxSurge ?? '25%';
   const maxUnavailable = w.strategy?.maxUnavailable ?? '25%';
-  const { surge, unavailable } = strategy === 'Recreate' ? { surge: 0, unavailable: replicas } : resolveFenceposts(replicas, maxSurge, maxUnavailable);
+  const { surge, unavailable } = strategy === 'Recreate'
+    ? { surge: 0, unavailable: replicas }
+    : resolveFenceposts(replicas, maxSurge, maxUnavailable);
   const hpa = objects.find(o => o?.kind === 'HorizontalPodAutoscaler' && (o.metadata?.namespace ?? '') === w.namespace
     && o.spec?.scaleTargetRef?.kind === 'Deployment' && o.spec?.scaleTargetRef?.name === w.name);
   const env: Record<string, string> = {};

@@ -228,7 +228,8 @@ export class PodSim extends EventEmitter implements ClusterPod {
         this.setReady(true);
         return;
       }
-      this.addProbe(new ProbeWorker(clock, readiness, () => this.runProbe(readiness.handler, readiness.timeoutSeconds), 'readiness', ok => this.setReady(ok)));
+      const check = () => this.runProbe(readiness.handler, readiness.timeoutSeconds);
+      this.addProbe(new ProbeWorker(clock, readiness, check, 'readiness', ok => this.setReady(ok)));
     };
     if (!startup) {
       onStarted();

@@ -147,7 +147,9 @@ function attribute(run: DrillRun, records: RequestRecord[], scenarioAt: number, 
   // A request whose fresh connection was refused before it was written has no socket port:
   // match it to a refused proxy connection of its time, each used once.
   const refused = proxy.connections.filter(c => c.outcome === 'no-endpoint' || c.outcome === 'backend-refused');
-  const claimed = new Set<ProxyConnection>(records.map(r => proxy.connectionFor(r.localPort, r.sentAt)).filter((c): c is ProxyConnection => c !== undefined));
+  const claimed = new Set<ProxyConnection>(records
+    .map(r => proxy.connectionFor(r.localPort, r.sentAt))
+    .filter((c): c is ProxyConnection => c !== undefined));
   const refusedFor = (r: RequestRecord): ProxyConnection | undefined => {
     const match = refused.find(c => !claimed.has(c) && c.acceptedAt >= r.sentAt - 0.05 && c.acceptedAt <= (r.doneAt ?? r.sentAt) + 0.05);
     if (match) claimed.add(match);
@@ -191,7 +193,9 @@ function crashReport(run: DrillRun, crashed: PodSim | undefined, failures: Drill
 }
 
 /** The scenario's own section. */
-function scenarioReport(run: DrillRun, o: ScenarioOutcome | undefined, rel: (t: number) => number): Pick<DrillReport, 'rollout' | 'drain' | 'scaleDown'> {
+function scenarioReport(
+  run: DrillRun, o: ScenarioOutcome | undefined, rel: (t: number) => number,
+): Pick<DrillReport, 'rollout' | 'drain' | 'scaleDown'> {
   const timedOut = o?.doneAt === undefined;
   const after = (t: number | undefined) => (t === undefined ? undefined : rel(t));
   switch (o?.kind) {
@@ -202,7 +206,9 @@ function scenarioReport(run: DrillRun, o: ScenarioOutcome | undefined, rel: (t: 
           lastOldPodGoneAfterSeconds: after(o.doneAt),
           peakPods: run.plane.peakPods,
           peakTerminating: run.plane.peakTerminating,
-          waves: run.plane.replicaSetController.deletions.filter(d => d.revision < run.plane.deployment.current.revision).map(d => ({ at: rel(d.at), pods: d.pods.length })),
+          waves: run.plane.replicaSetController.deletions
+            .filter(d => d.revision < run.plane.deployment.current.revision)
+            .map(d => ({ at: rel(d.at), pods: d.pods.length })),
           timedOut,
         },
       };

@@ -58,7 +58,9 @@ export async function runRollout(run: DrillRun, record: (o: ScenarioOutcome) => 
 export async function runDrain(run: DrillRun, record: (o: ScenarioOutcome) => void): Promise<void> {
   const { scheduler } = run.plane;
   const count = run.options.drainNodes ?? 1;
-  const nodes = [...scheduler.nodes].sort((a, b) => scheduler.podsOn(b.name).length - scheduler.podsOn(a.name).length).slice(0, count).map(n => n.name);
+  const nodes = [...scheduler.nodes]
+    .sort((a, b) => scheduler.podsOn(b.name).length - scheduler.podsOn(a.name).length)
+    .slice(0, count).map(n => n.name);
   const drain = new NodeDrain(run.clock, scheduler, run.plane.eviction, run.log);
   const outcome: { -readonly [K in keyof DrainOutcome]: DrainOutcome[K] } = { kind: 'drain', nodes, attempts: drain.attempts };
   record(outcome);

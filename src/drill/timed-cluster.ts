@@ -33,7 +33,9 @@ export function timedCluster(
   const timings = { readySeconds: options.readySeconds ?? 1, goneSeconds: options.goneSeconds ?? 6, latency };
   const plane = new ControlPlane({
     clock,
-    deployment: { name: 'web', strategy: 'RollingUpdate', maxSurge: '25%', maxUnavailable: '25%', minReadySeconds: 0, graceSeconds: 30, ...deployment },
+    deployment: {
+      name: 'web', strategy: 'RollingUpdate', maxSurge: '25%', maxUnavailable: '25%', minReadySeconds: 0, graceSeconds: 30, ...deployment,
+    },
     reconcileLatency,
     random,
     wallPhase: options.wallPhase ?? 0,

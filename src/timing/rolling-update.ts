@@ -41,7 +41,9 @@ export function newReplicaSetTarget(replicas: number, surge: number, newRs: Repl
  * shows more available pods than its new spec (its controller has not deleted them yet) makes
  * `cleanupUnhealthyReplicas` refuse ("invalid request to scale down"), and the sync is retried.
  */
-export function oldReplicaSetTargets(replicas: number, unavailable: number, newRs: ReplicaSetCounts, old: readonly ReplicaSetCounts[]): number[] | undefined {
+export function oldReplicaSetTargets(
+  replicas: number, unavailable: number, newRs: ReplicaSetCounts, old: readonly ReplicaSetCounts[],
+): number[] | undefined {
   const targets = old.map(rs => rs.replicas);
   if (sum(targets) === 0) {
     return targets;
