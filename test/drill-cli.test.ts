@@ -137,7 +137,8 @@ describe('scenarios through the CLI', () => {
     const json = await cli([file, ...common, '--scenario', 'scale-down', '--scale-to', '2', '--json']);
     expect(json.code).toBe(0);
     const report = JSON.parse(json.out);
-    expect(report).toMatchObject({ scenario: 'scale-down', failed: 0, scaleDown: { from: 3, to: 2, timedOut: false } });
+    const { from, to, timedOut } = report.scaleDown;
+    expect({ scenario: report.scenario, failed: report.failed, from, to, timedOut }).toEqual({ scenario: 'scale-down', failed: 0, from: 3, to: 2, timedOut: false });
     const text = await cli([file, ...common, '--scenario', 'drain']);
     expect(text.code).toBe(0);
     expect(text.out).toMatch(/drain of node-1: 1 pod\(s\) evicted, 0 eviction\(s\) refused by the PodDisruptionBudget \(429, retried every 5s\); drain took [\d.]+s/);

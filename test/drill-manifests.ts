@@ -3,6 +3,7 @@ import * as path from 'path';
 import { Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { GracefulDeployment, GracefulService } from '../src';
+import { DrillReport } from '../src/drill/drill';
 import { KubeObject } from '../src/manifest/kube-object';
 
 const APPS = path.join(__dirname, '..', 'examples', 'drill-apps');
@@ -69,4 +70,12 @@ export function tableManifest(replicas: number, strategy: { maxSurge: number | s
     metadata: { name: 'table' },
     spec: { selector: labels, ports: [{ port: 80, targetPort: 8080 }] },
   }];
+}
+
+/**
+ * No failed request. On failure, jest shows the count and the first three failures: a diff of
+ * thousands of failures would take jest minutes of CPU.
+ */
+export function expectNoFailures(report: DrillReport): void {
+  expect({ failed: report.failed, first: report.failures.slice(0, 3) }).toEqual({ failed: 0, first: [] });
 }
