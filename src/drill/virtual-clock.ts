@@ -30,6 +30,12 @@ export class VirtualClock implements DrillClock {
     return new Promise(resolve => this.after(seconds, resolve));
   }
 
+  /** When the next timer is due, if any. */
+  public nextAt(): number | undefined {
+    this.timers = this.timers.filter(t => !t.cancelled);
+    return this.timers.length === 0 ? undefined : Math.min(...this.timers.map(t => t.at));
+  }
+
   /** Fires every timer due until `until` (or until none is left), then sets the time to `until`. */
   public run(until = Infinity): void {
     for (;;) {
