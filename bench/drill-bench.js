@@ -1,30 +1,37 @@
 #!/usr/bin/env node
-// Proof of "no dropped request", in one run: a 10-replica rollout under constant load with a
-// propagation lag of up to the preStop delay, for the naive cdk8s-plus Deployment and for the
-// GracefulDeployment of the same app; then three scenarios on the GracefulDeployment: a slow
-// starter, a lag just under the preStop delay, and a crashing pod. Real time (scale 1).
+// Proof of "no dropped request", in one run, real time (scale 1):
+// - rollouts of 10 replicas under constant load with a propagation lag of up to the preStop
+//   delay, for the naive cdk8s-plus Deployment and the GracefulDeployment of the same app, then
+//   three scenarios on the GracefulDeployment: a slow starter, a lag just under the preStop
+//   delay, a crashing pod;
+// - a node drain and an autoscaler scale-down, naive vs graceful (>= 10,000 requests each);
+// - issue 12's table: the controllers over timed pods (no processes) next to rolloutPlan and
+//   the measurements on Kubernetes 1.34.
+// BENCH_ONLY=rollout|drain|scale-down|table runs one part; BENCH_RATE changes the rate.
 process.env.GRACEFUL_K8S_QUIET = '1';
 const os = require('os');
 const path = require('path');
 const { Duration, Testing } = require('cdk8s');
 const kplus = require('cdk8s-plus-27');
-const { GracefulDeployment, GracefulService } = require('../lib');
+const { GracefulDeployment, GracefulService, planRollout } = require('../lib');
 const { runDrill } = require('../lib/drill/drill');
+const { replayRollout, timedCluster } = require('../lib/drill/timed-cluster');
 
 const REPLICAS = 10;
 const PRE_STOP = 5;
 const RATE = Number(process.env.BENCH_RATE ?? 560);
+const ONLY = process.env.BENCH_ONLY;
 const app = `node ${path.join(__dirname, '..', 'examples', 'drill-apps', 'graceful-server.js')}`;
 const naiveApp = `node ${path.join(__dirname, '..', 'examples', 'drill-apps', 'naive-server.js')}`;
 
-/** What `cdk8s-plus` gives by default: no readiness, no preStop, 25 %/25 %. */
+/** What `cdk8s-plus` gives by default: no readiness, no preStop, no PDB, 25 %/25 %. */
 function naiveManifest() {
   const chart = Testing.chart();
   new kplus.Deployment(chart, 'web', { replicas: REPLICAS, containers: [{ image: 'ghcr.io/acme/web:1', portNumber: 8080 }] }).exposeViaService();
   return Testing.synth(chart);
 }
 
-/** The same app as a GracefulDeployment, tuned for fast probing. */
+/** The same app as a GracefulDeployment (PDB maxUnavailable 1, hostname spread), tuned for fast probing. */
 function gracefulManifest() {
   const chart = Testing.chart();
   const d = new GracefulDeployment(chart, 'web', {
@@ -42,42 +49,119 @@ function gracefulManifest() {
   return Testing.synth(chart);
 }
 
-const common = { rate: RATE, connections: 16, warmupSeconds: 10, settleSeconds: 10, seed: 7, maxSeconds: 240, log: m => process.stderr.write(`  ${m}\n`) };
-const runs = [
-  ['naive cdk8s-plus Deployment', naiveManifest, { exec: app, lag: { min: 0, max: PRE_STOP } }],
-  ['GracefulDeployment', gracefulManifest, { exec: app, lag: { min: 0, max: PRE_STOP } }],
-  ['naive Deployment + app exiting at once', naiveManifest, { exec: naiveApp, lag: { min: 0, max: PRE_STOP } }],
-  ['Graceful: slow starter (3 s before listening)', gracefulManifest, { exec: app, lag: { min: 0, max: PRE_STOP }, newEnv: { STARTUP_DELAY_MS: '3000' } }],
+const lag = { min: 0, max: PRE_STOP };
+const common = { rate: RATE, connections: 16, warmupSeconds: 4, settleSeconds: 4, seed: 7, maxSeconds: 240, log: m => process.stderr.write(`  ${m}\n`) };
+// A naive drain or scale-down is over in a second; the load runs long enough for 10,000+
+// requests (8 + 1 + 12 s at 560/s), the graceful ones take longer by themselves.
+const disruption = { ...common, exec: app, lag, warmupSeconds: 8, settleSeconds: 12, nodes: 3 };
+const rolloutRuns = [
+  ['naive cdk8s-plus Deployment', naiveManifest, { exec: app, lag }],
+  ['GracefulDeployment', gracefulManifest, { exec: app, lag }],
+  ['naive Deployment + app exiting at once', naiveManifest, { exec: naiveApp, lag }],
+  ['Graceful: slow starter (3 s before listening)', gracefulManifest, { exec: app, lag, newEnv: { STARTUP_DELAY_MS: '3000' } }],
   ['Graceful: lag just under preStop (4.9 s)', gracefulManifest, { exec: app, lag: { min: 4.9, max: 4.9 } }],
-  ['Graceful: a pod crashes mid-rollout', gracefulManifest, { exec: app, lag: { min: 0, max: PRE_STOP }, crashAfterSeconds: 4 }],
+  ['Graceful: a pod crashes mid-rollout', gracefulManifest, { exec: app, lag, crashAfterSeconds: 4 }],
+];
+const disruptionRuns = [
+  ['drain: naive cdk8s-plus Deployment', naiveManifest, { ...disruption, scenario: 'drain' }],
+  ['drain: GracefulDeployment', gracefulManifest, { ...disruption, scenario: 'drain', settleSeconds: 6 }],
+  ['scale-down 10 -> 5: naive cdk8s-plus Deployment', naiveManifest, { ...disruption, scenario: 'scale-down', scaleTo: 5 }],
+  ['scale-down 10 -> 5: GracefulDeployment', gracefulManifest, { ...disruption, scenario: 'scale-down', scaleTo: 5, settleSeconds: 8 }],
 ];
 
-async function main() {
-  const started = Date.now();
+const f = s => (s === undefined ? '-' : s.toFixed(1));
+const classes = r => `${r.failuresByClass.refused} | ${r.failuresByClass.reset} | ${r.failuresByClass.timeout} | ${r.failuresByClass['5xx']}`;
+
+async function runAll(runs) {
   const results = [];
   for (const [name, manifest, options] of runs) {
     process.stderr.write(`${name}\n`);
     results.push([name, await runDrill(manifest(), { ...common, ...options })]);
   }
-  const f = s => (s === undefined ? '-' : s.toFixed(1));
-  console.log(`rollout drill, ${REPLICAS} replicas, ${RATE} req/s keep-alive, lag 0-${PRE_STOP}s unless stated, seed ${common.seed} (node ${process.version}, ${os.cpus().length}× ${os.cpus()[0].model}, ${new Date().toISOString().slice(0, 10)})`);
+  return results;
+}
+
+function printRollouts(results) {
   console.log('| run | requests | failed | refused | reset | timeout | 5xx | complete s | last old pod gone s | peak pods (terminating) |');
   console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const [name, r] of results) {
-    console.log(`| ${name} | ${r.requests} | ${r.failed} | ${r.failuresByClass.refused} | ${r.failuresByClass.reset} | ${r.failuresByClass.timeout} | ${r.failuresByClass['5xx']} | ${f(r.rollout.completeAfterSeconds)} | ${f(r.rollout.lastOldPodGoneAfterSeconds)} | ${r.rollout.peakPods} (${r.rollout.peakTerminating}) |`);
+    console.log(`| ${name} | ${r.requests} | ${r.failed} | ${classes(r)} | ${f(r.rollout.completeAfterSeconds)} | ${f(r.rollout.lastOldPodGoneAfterSeconds)} | ${r.rollout.peakPods} (${r.rollout.peakTerminating}) |`);
   }
   const crash = results[5][1].crash;
   if (crash) {
-    console.log(`crash: ${crash.pod} killed at ${crash.crashedAt.toFixed(2)}s, endpoint left the proxy at ${crash.endpointLeftProxyAt?.toFixed(2)}s; `
+    console.log(`\ncrash: ${crash.pod} killed at ${crash.crashedAt.toFixed(2)}s, endpoint left the proxy at ${crash.endpointLeftProxyAt?.toFixed(2)}s; `
       + `${crash.failuresOnCrashedPod} failure(s) on it (${crash.routedBeforeEndpointLeft} routed to it before its endpoint left the proxy, the rest in flight), ${crash.failuresElsewhere} elsewhere`);
   }
   const naive = results[0][1];
   const graceful = results[1][1];
   const limit = (naive.rollout.lastOldPodGoneAfterSeconds + PRE_STOP) * 1.2;
-  console.log(`rollout wall time (last old pod gone): graceful ${f(graceful.rollout.lastOldPodGoneAfterSeconds)}s, naive ${f(naive.rollout.lastOldPodGoneAfterSeconds)}s; `
+  console.log(`\nrollout wall time (last old pod gone): graceful ${f(graceful.rollout.lastOldPodGoneAfterSeconds)}s, naive ${f(naive.rollout.lastOldPodGoneAfterSeconds)}s; `
     + `goal graceful ≤ (naive + preStop) × 1.2 = ${f(limit)}s: ${graceful.rollout.lastOldPodGoneAfterSeconds <= limit ? 'met' : 'NOT met'}`);
-  console.log(`bench:drill took ${((Date.now() - started) / 1000).toFixed(0)} s`);
-  console.log(`graceful: ${graceful.failed} failed of ${graceful.requests}; naive: ${naive.failed} failed of ${naive.requests}`);
+}
+
+function printDisruptions(results) {
+  console.log('| run | requests | failed | refused | reset | timeout | 5xx | evicted (refused by the PDB) | done after s | peak pods (terminating) |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  for (const [name, r] of results) {
+    const evictions = r.drain ? `${r.drain.podsEvicted} (${r.drain.evictionsRefused})` : '-';
+    const done = r.drain ? r.drain.drainSeconds : r.scaleDown.doneAfterSeconds;
+    console.log(`| ${name} | ${r.requests} | ${r.failed} | ${classes(r)} | ${evictions} | ${f(done)} | ${r.peakPods} (${r.peakTerminating}) |`);
+  }
+}
+
+/** Issue 12's rows: the controllers over timed pods (Ready 1.0 s after binding, gone 6.0 s after the deletion), 20 start phases × 3 seeds. */
+function printTable() {
+  const rows = [
+    ['maxSurge 0, maxUnavailable 2', { maxSurge: 0, maxUnavailable: 2 }, '16 (6) in every run', '14.1-15.0 s'],
+    ['maxSurge 25 %, maxUnavailable 0', { maxSurge: '25%', maxUnavailable: 0 }, '19-20 (9, briefly)', '-'],
+  ];
+  console.log('| replicas 10, minReady 2, Ready 1.0 s, gone 6.0 s | real 1.34 (issue 12) | drill controllers: peak pods (terminating) | drill: complete s | drill: first wave s, then every s | rolloutPlan |');
+  console.log('|---|---|---|---|---|---|');
+  for (const [name, strategy, real, realComplete] of rows) {
+    const runs = [];
+    for (let i = 0; i < 20; i++) for (const seed of [1, 2, 3]) runs.push(replayRollout(timedCluster({ replicas: 10, minReadySeconds: 2, ...strategy }, { seed }), i / 20));
+    const range = values => `${Math.min(...values).toFixed(2)}-${Math.max(...values).toFixed(2)}`;
+    const peaks = [...new Set(runs.map(r => `${r.peakPods} (${r.peakTerminating})`))].sort().join(', ');
+    // With maxSurge 0 the first old pods go at the start; the first wave that waits for new pods is the next.
+    const first = strategy.maxSurge === 0 ? 1 : 0;
+    const gaps = runs.flatMap(r => r.waves.slice(first + 1).map((w, i) => w - r.waves[first + i]));
+    const plan = planRollout({ replicas: 10, ...strategy, startupSeconds: 1, minReadySeconds: 2, terminatingSeconds: 6 });
+    console.log(`| ${name} | ${real}; complete ${realComplete} | ${peaks} | ${range(runs.map(r => r.completeAt))} | ${range(runs.map(r => r.waves[first]))}, then ${range(gaps)} `
+      + `| ${plan.peakPods} (${plan.peakTerminatingPods}); complete ${plan.earliestCompleteAfterSeconds}-${plan.completeAfterSeconds} s |`);
+  }
+  const minReady0 = [1, 2, 3].map(seed => replayRollout(timedCluster({ replicas: 4, maxSurge: 1, maxUnavailable: 1 }, { seed }), 0.5));
+  const plan0 = planRollout({ replicas: 4, maxSurge: 1, maxUnavailable: 1, startupSeconds: 1, minReadySeconds: 0, terminatingSeconds: 6 });
+  console.log(`| replicas 4, 1/1, minReady 0 | agree within 0.1 s | ${minReady0.map(r => `${r.peakPods} (${r.peakTerminating})`).join(', ')} `
+    + `| ${minReady0.map(r => r.completeAt.toFixed(2)).join(', ')} | - | ${plan0.peakPods} (${plan0.peakTerminatingPods}); complete ${plan0.earliestCompleteAfterSeconds}-${plan0.completeAfterSeconds} s |`);
+}
+
+async function main() {
+  const started = Date.now();
+  const rollouts = !ONLY || ONLY === 'rollout' ? await runAll(rolloutRuns) : [];
+  const disruptions = !ONLY || ONLY === 'drain' || ONLY === 'scale-down'
+    ? await runAll(disruptionRuns.filter(([name]) => !ONLY || name.startsWith(ONLY))) : [];
+  console.log(`rollout drill, ${REPLICAS} replicas, ${RATE} req/s keep-alive, lag 0-${PRE_STOP}s unless stated, seed ${common.seed} `
+    + `(node ${process.version}, ${os.cpus().length}× ${os.cpus()[0].model}, ${new Date().toISOString().slice(0, 10)})\n`);
+  if (rollouts.length > 0) printRollouts(rollouts);
+  if (disruptions.length > 0) {
+    console.log('\nnode drain (the node with the most pods, of 3) and autoscaler scale-down, same app, same load and lag\n');
+    printDisruptions(disruptions);
+  }
+  if (!ONLY || ONLY === 'table') {
+    console.log('\nissue 12: controllers over timed pods (no processes) next to rolloutPlan and Kubernetes 1.34\n');
+    printTable();
+  }
+  console.log(`\nbench:drill took ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  const line = (a, b) => `${a.failed} failed of ${a.requests}; naive ${b.failed} failed of ${b.requests}`;
+  if (rollouts.length > 0) {
+    console.log(`graceful: ${rollouts[1][1].failed} failed of ${rollouts[1][1].requests}; naive: ${rollouts[0][1].failed} failed of ${rollouts[0][1].requests}`);
+  }
+  const byName = name => disruptions.find(([n]) => n === name)?.[1];
+  for (const [label, prefix] of [['drain', 'drain'], ['scale-down', 'scale-down 10 -> 5']]) {
+    const graceful = byName(`${prefix}: GracefulDeployment`);
+    const naive = byName(`${prefix}: naive cdk8s-plus Deployment`);
+    if (graceful && naive) console.log(`${label}: graceful ${line(graceful, naive)}`);
+  }
 }
 
 main().catch(e => {

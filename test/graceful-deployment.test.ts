@@ -228,9 +228,15 @@ describe('GracefulDeployment options', () => {
       peakPods: 19,
       peakCpuMillis: 19 * 250,
       peakMemoryBytes: 19 * 256 * 2 ** 20,
-      completeAfterSeconds: 120,
-      lastOldPodGoneAfterSeconds: 155,
+      // A range over the start phase (availability on whole seconds, reconcile latency): 4 waves of
+      // startup 20 s + minReady 10 s, the last old pod gone a grace period (35 s) later.
+      earliestCompleteAfterSeconds: 119.04,
+      completeAfterSeconds: 120.2,
+      earliestLastOldPodGoneAfterSeconds: 154.04,
+      lastOldPodGoneAfterSeconds: 155.2,
     });
+    expect(plan.completeAfterSeconds).toBeGreaterThanOrEqual(plan.waves * (20 + 10));
+    expect(plan.lastOldPodGoneAfterSeconds - plan.completeAfterSeconds).toBeCloseTo(35, 6);
   });
 });
 

@@ -1,13 +1,19 @@
 // What the drill needs from a synthesized manifest: the Deployment's pod template timings,
-// its rollout strategy, and the Service in front of it. Read with the same helpers the rule
-// pack uses (probe defaults, preStop parsing, fenceposts), so the drill and the checker
-// cannot disagree on what a manifest means.
+// its rollout strategy, placement rules, the Service in front of it, the PodDisruptionBudget
+// and autoscaler of its pods. Read with the same helpers the rule pack uses (probe defaults,
+// preStop parsing, fenceposts, selectors), so the drill and the checker cannot disagree on
+// what a manifest means.
 
+import { DisruptionBudgetSpec } from './eviction-api';
+import { PlacementRules } from './scheduler';
+import { scalerOf } from '../manifest/cluster';
+import { DEPLOYMENT_DEFAULTS } from '../manifest/defaults';
+import { pdbOf } from '../manifest/disruption';
 import { KubeObject } from '../manifest/kube-object';
 import { PreStopView } from '../manifest/pre-stop-hook';
 import { ResolvedProbe } from '../manifest/probe';
-import { serviceSelects } from '../manifest/selectors';
-import { workloadOf } from '../manifest/workload';
+import { selectorMatches, serviceSelects } from '../manifest/selectors';
+import { WorkloadView, workloadOf } from '../manifest/workload';
 import { resolveFenceposts } from '../timing/rollout-plan';
 
 /** The container the drill runs as a local process. */
@@ -34,12 +40,58 @@ export interface DrillSpec {
   readonly surge: number;
   /** Resolved maxUnavailable (spec 3.2). */
   readonly unavailable: number;
+  /** maxSurge as in the manifest (default 25 %), resolved again when an autoscaler changes replicas. */
+  readonly maxSurge: number | string;
+  /** maxUnavailable as in the manifest (default 25 %). */
+  readonly maxUnavailable: number | string;
   readonly minReadySeconds: number;
   readonly graceSeconds: number;
   readonly container: DrillContainer;
   /** The Service selecting the pods, if the manifest has one. */
   readonly service?: string;
   readonly publishNotReadyAddresses: boolean;
+  /** Template rules on kubernetes.io/hostname that the scheduler applies. */
+  readonly placement: PlacementRules;
+  /** PodDisruptionBudgets in the namespace that select the pods. */
+  readonly budgets: DisruptionBudgetSpec[];
+  /** The HorizontalPodAutoscaler's minReplicas, when one targets the Deployment. */
+  readonly autoscalerMinReplicas?: number;
+}
+
+const HOSTNAME = 'kubernetes.io/hostname';
+
+/** topologySpreadConstraints and podAntiAffinity on kubernetes.io/hostname that select the pods themselves. */
+export function placementOf(w: WorkloadView): PlacementRules {
+  const selects = (selector: any) => selectorMatches(selector, w.templateLabels);
+  const spread = (w.podSpec.topologySpreadConstraints ?? []).find((c: any) => c?.topologyKey === HOSTNAME && selects(c.labelSelector));
+  const anti = w.podSpec.affinity?.podAntiAffinity ?? {};
+  const required = (anti.requiredDuringSchedulingIgnoredDuringExecution ?? [])
+    .some((t: any) => t?.topologyKey === HOSTNAME && selects(t.labelSelector));
+  const preferred = (anti.preferredDuringSchedulingIgnoredDuringExecution ?? [])
+    .some((t: any) => t?.podAffinityTerm?.topologyKey === HOSTNAME && selects(t.podAffinityTerm.labelSelector));
+  return {
+    spread: spread && {
+      maxSkew: Number(spread.maxSkew ?? 1),
+      whenUnsatisfiable: spread.whenUnsatisfiable === 'ScheduleAnyway' ? 'ScheduleAnyway' : 'DoNotSchedule',
+    },
+    antiAffinity: required ? 'required' : preferred ? 'preferred' : undefined,
+  };
+}
+
+/** PodDisruptionBudgets of the namespace whose selector matches the pod template (spec 6). */
+export function budgetsOf(objects: KubeObject[], w: WorkloadView): DisruptionBudgetSpec[] {
+  return objects
+    .filter(o => o?.kind === 'PodDisruptionBudget' && (o.metadata?.namespace ?? '') === w.namespace)
+    .filter(o => selectorMatches(o.spec?.selector, w.templateLabels))
+    .map(o => {
+      const view = pdbOf(o);
+      return {
+        name: String(o.metadata?.name ?? ''),
+        maxUnavailable: view.maxUnavailable,
+        minAvailable: view.minAvailable,
+        unhealthyPodEvictionPolicy: o.spec?.unhealthyPodEvictionPolicy === 'AlwaysAllow' ? 'AlwaysAllow' : 'IfHealthyBudget',
+      };
+    });
 }
 
 /**
@@ -58,7 +110,7 @@ export function drillSpecOf(objects: KubeObject[], deploymentName?: string): Dri
   }
   const obj = deployments[0];
   const w = workloadOf(obj)!;
-  const replicas = w.replicas ?? 1;
+  const replicas = w.replicas ?? DEPLOYMENT_DEFAULTS.replicas;
   const services = objects.filter(o => o?.kind === 'Service' && (o.metadata?.namespace ?? '') === w.namespace && serviceSelects(o, w.templateLabels));
   const service = services[0];
   // The container behind the Service's targetPort, else the first that serves, else the first.
@@ -69,10 +121,13 @@ export function drillSpecOf(objects: KubeObject[], deploymentName?: string): Dri
     throw new Error(`Deployment '${w.name}' has no container`);
   }
   const strategy = obj.spec?.strategy?.type === 'Recreate' ? 'Recreate' : 'RollingUpdate';
-  const rolling = obj.spec?.strategy?.rollingUpdate ?? {};
+  const maxSurge = w.strategy?.maxSurge ?? DEPLOYMENT_DEFAULTS.maxSurge;
+  const maxUnavailable = w.strategy?.maxUnavailable ?? DEPLOYMENT_DEFAULTS.maxUnavailable;
   const { surge, unavailable } = strategy === 'Recreate'
     ? { surge: 0, unavailable: replicas }
-    : resolveFenceposts(replicas, rolling.maxSurge ?? '25%', rolling.maxUnavailable ?? '25%');
+    : resolveFenceposts(replicas, maxSurge, maxUnavailable);
+  const hpa = objects.find(o => o?.kind === 'HorizontalPodAutoscaler' && (o.metadata?.namespace ?? '') === w.namespace
+    && o.spec?.scaleTargetRef?.kind === 'Deployment' && o.spec?.scaleTargetRef?.name === w.name);
   const env: Record<string, string> = {};
   for (const e of container.json.env ?? []) {
     if (e?.name && typeof e.value === 'string') {
@@ -86,7 +141,9 @@ export function drillSpecOf(objects: KubeObject[], deploymentName?: string): Dri
     strategy,
     surge,
     unavailable,
-    minReadySeconds: obj.spec?.minReadySeconds ?? 0,
+    maxSurge,
+    maxUnavailable,
+    minReadySeconds: w.minReadySeconds,
     graceSeconds: w.graceSeconds,
     container: {
       name: container.name,
@@ -99,5 +156,8 @@ export function drillSpecOf(objects: KubeObject[], deploymentName?: string): Dri
     },
     service: service?.metadata?.name,
     publishNotReadyAddresses: service?.spec?.publishNotReadyAddresses === true,
+    placement: placementOf(w),
+    budgets: budgetsOf(objects, w),
+    autoscalerMinReplicas: hpa ? scalerOf(hpa).minReplicas : undefined,
   };
 }

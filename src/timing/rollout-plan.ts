@@ -1,3 +1,5 @@
+import { DEFAULT_RECONCILE_LATENCY } from './rolling-update';
+import { RolloutModel, RolloutModelResult } from './rollout-model';
 import { DEPLOYMENT_DEFAULTS } from '../manifest/defaults';
 
 /**
@@ -75,6 +77,18 @@ export interface RolloutPlanInput {
   readonly cpuMillisPerPod?: number;
   /** Memory requested by one pod, in bytes. */
   readonly memoryBytesPerPod?: number;
+  /**
+   * Shortest time from an event to the controller sync that reacts to it, seconds.
+   *
+   * @default 0.01 - measured on Kubernetes 1.34 (spec 3.4a)
+   */
+  readonly reconcileLatencyMinSeconds?: number;
+  /**
+   * Longest time from an event to the controller sync that reacts to it, seconds.
+   *
+   * @default 0.05 - measured on Kubernetes 1.34 (spec 3.4a)
+   */
+  readonly reconcileLatencyMaxSeconds?: number;
 }
 
 /**
@@ -85,59 +99,127 @@ export interface RolloutPlan {
   readonly surge: number;
   /** Resolved maxUnavailable. */
   readonly unavailable: number;
-  /** Waves of pods replaced one after the other. */
+  /** Waves of pods replaced one after the other: replicas / (surge + unavailable), rounded up. */
   readonly waves: number;
-  /** Most pods that are not terminating at once: replicas + surge. */
+  /** Most pods the controllers keep that are not terminating: replicas + surge. */
   readonly peakActivePods: number;
-  /** Most pods still terminating at once; Kubernetes does not count them against maxSurge (spec 3.5). */
+  /** Most pods still terminating at once (worst start phase); Kubernetes does not count them against maxSurge (spec 3.5). */
   readonly peakTerminatingPods: number;
-  /** Peak live pods: active + terminating. Plan node capacity and quotas for this. */
+  /** Peak live pods, active + terminating at the same moment (worst start phase). Plan node capacity and quotas for this. */
   readonly peakPods: number;
   /** Peak CPU requests, millicores (0 when unknown). */
   readonly peakCpuMillis: number;
   /** Peak memory requests, bytes (0 when unknown). */
   readonly peakMemoryBytes: number;
-  /** Seconds until the Deployment reports the rollout complete (spec 3.6). */
+  /** Seconds until the Deployment reports the rollout complete (spec 3.6), at the latest. */
   readonly completeAfterSeconds: number;
-  /** Seconds until the last old pod is gone (complete + the last wave's termination). */
+  /** Seconds until the Deployment reports the rollout complete, at the earliest. */
+  readonly earliestCompleteAfterSeconds: number;
+  /** Seconds until the last old pod is gone, at the latest (the last deletion + terminatingSeconds). */
   readonly lastOldPodGoneAfterSeconds: number;
+  /** Seconds until the last old pod is gone, at the earliest. */
+  readonly earliestLastOldPodGoneAfterSeconds: number;
+}
+
+/** Seeded mixes of latencies replayed next to all-shortest and all-longest. */
+const LATENCY_MIXES = 6;
+
+/** A small deterministic generator (Numerical Recipes' LCG), so a plan is the same every time. */
+function lcg(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1664525 + 1013904223) % 4294967296;
+    return state / 4294967296;
+  };
+}
+
+/** Start phases worth replaying: a grid, and each side of every whole second a first Ready time can fall on (spec 3.4a). */
+function startPhases(probe: RolloutModelResult, minReadySeconds: number): number[] {
+  if (minReadySeconds <= 0) {
+    return [0];
+  }
+  const phases = [0, 0.25, 0.5, 0.75];
+  for (const r of probe.firstReadyTimes) {
+    // At this phase the Ready time falls on a whole second: the latest availability. Just
+    // before it, the Ready time is truncated by almost a second: the earliest.
+    const onSecond = (Math.ceil(r) - r) % 1;
+    phases.push(onSecond, (onSecond + 1 - 1e-6) % 1);
+  }
+  return phases;
 }
 
 /**
- * Estimates a RollingUpdate from the controller's rules (spec 3.2–3.5).
+ * Estimates a RollingUpdate by replaying the controllers' rules (spec 3.2-3.5) over counted
+ * pods: the Deployment controller scales the new ReplicaSet up and the old ones down in
+ * separate syncs, a pod is available minReadySeconds after its Ready time truncated to the
+ * whole second (spec 3.4a), and each controller reacts a reconcile latency after its event.
  *
- * Each wave creates up to `surge` new pods and takes up to `unavailable` old ones down at
- * once; old pods are deleted as new ones become available (Ready + minReadySeconds).
- * Deleted pods keep running for up to the grace period while later waves proceed, so they
- * pile up on top of replicas + surge. The figures are upper bounds for planning.
+ * Deleted pods keep running for terminatingSeconds while later waves proceed, so they pile
+ * up on top of replicas + surge. Peaks are the worst case over the start phase (where the
+ * template change falls within a wall-clock second) and the latency range, so a capacity
+ * plan does not understate; durations are the range over both.
  */
 export function planRollout(input: RolloutPlanInput): RolloutPlan {
   const { replicas } = input;
   if (!Number.isInteger(replicas) || replicas < 0) {
     throw new Error(`'replicas' (${replicas}) must be a whole number of zero or more`);
   }
+  const latency = {
+    min: input.reconcileLatencyMinSeconds ?? DEFAULT_RECONCILE_LATENCY.min,
+    max: input.reconcileLatencyMaxSeconds ?? Math.max(DEFAULT_RECONCILE_LATENCY.max, input.reconcileLatencyMinSeconds ?? 0),
+  };
+  if (!(latency.min >= 0) || !(latency.max >= latency.min)) {
+    throw new Error(`'reconcileLatencyMinSeconds' (${latency.min}) and 'reconcileLatencyMaxSeconds' (${latency.max}) must be zero or more, min <= max; omit both for 0.01-0.05`);
+  }
   const { surge, unavailable } = resolveFenceposts(replicas, input.maxSurge, input.maxUnavailable);
   const perWave = Math.max(1, surge + unavailable);
   const waves = replicas === 0 ? 0 : Math.ceil(replicas / perWave);
-  const waveSeconds = Math.max(0, input.startupSeconds) + Math.max(0, input.minReadySeconds);
-  // Waves whose deleted pods are still terminating when a later wave deletes its own.
-  const overlappingWaves = waveSeconds > 0
-    ? Math.min(waves, Math.max(1, Math.ceil(input.terminatingSeconds / waveSeconds)))
-    : waves;
-  const peakTerminatingPods = Math.min(replicas, perWave * overlappingWaves);
-  const peakActivePods = replicas + Math.min(surge, replicas === 0 ? 0 : surge);
-  const peakPods = peakActivePods + peakTerminatingPods;
-  const completeAfterSeconds = waves * waveSeconds;
+  const replay = (hop: () => number, wallOffset: number) => new RolloutModel({
+    replicas,
+    surge,
+    unavailable,
+    startupSeconds: Math.max(0, input.startupSeconds),
+    minReadySeconds: Math.max(0, input.minReadySeconds),
+    terminatingSeconds: Math.max(0, input.terminatingSeconds),
+    wallOffset,
+    hop,
+    // A deletion is up to three hops after its trigger, each slower by up to max - min; and
+    // the kubelet notices a deletion, and the pod object goes after its containers, a hop late each.
+    lingerSeconds: 3 * (latency.max - latency.min) + 2 * latency.max,
+  }).run();
+  // Every hop at the shortest latency, every hop at the longest, and a few seeded mixes: the
+  // order in which syncs meet can change how many pods go at once.
+  const patterns: Array<() => () => number> = [() => () => latency.min, () => () => latency.max];
+  for (let i = 0; i < LATENCY_MIXES; i++) {
+    patterns.push(() => {
+      const random = lcg(i + 1);
+      return () => latency.min + (latency.max - latency.min) * random();
+    });
+  }
+  const runs: RolloutModelResult[] = [];
+  for (const pattern of patterns) {
+    for (const phase of startPhases(replay(pattern(), 0), input.minReadySeconds)) {
+      runs.push(replay(pattern(), phase));
+    }
+  }
+  const max = (pick: (r: RolloutModelResult) => number) => Math.max(...runs.map(pick));
+  const min = (pick: (r: RolloutModelResult) => number) => Math.min(...runs.map(pick));
+  const round = (s: number) => Math.round(s * 1000) / 1000;
+  const peakPods = replicas === 0 ? 0 : max(r => r.peakPods);
   return {
     surge,
     unavailable,
     waves,
-    peakActivePods,
-    peakTerminatingPods,
+    // The controllers' bound on spec.replicas; for a few milliseconds, one ReplicaSet controller
+    // may create pods before the other has deleted its own, which peakPods includes.
+    peakActivePods: replicas === 0 ? 0 : replicas + surge,
+    peakTerminatingPods: replicas === 0 ? 0 : max(r => r.peakTerminatingPods),
     peakPods,
     peakCpuMillis: peakPods * (input.cpuMillisPerPod ?? 0),
     peakMemoryBytes: peakPods * (input.memoryBytesPerPod ?? 0),
-    completeAfterSeconds,
-    lastOldPodGoneAfterSeconds: completeAfterSeconds + (waves > 0 ? input.terminatingSeconds : 0),
+    completeAfterSeconds: replicas === 0 ? 0 : round(max(r => r.completeAt)),
+    earliestCompleteAfterSeconds: replicas === 0 ? 0 : round(min(r => r.completeAt)),
+    lastOldPodGoneAfterSeconds: replicas === 0 ? 0 : round(max(r => r.lastOldPodGoneAt)),
+    earliestLastOldPodGoneAfterSeconds: replicas === 0 ? 0 : round(min(r => r.lastOldPodGoneAt)),
   };
 }

@@ -4,7 +4,7 @@
 // pod as conntrack keeps them (spec 4.3).
 
 import * as net from 'net';
-import { Clock } from './clock';
+import { DrillClock } from './clock';
 
 /** An endpoint as the EndpointSlice controller publishes it. */
 export interface EndpointState {
@@ -39,9 +39,9 @@ export interface ProxyUpdate {
 }
 
 /**
- * Endpoint view with lag plus the TCP proxy.
+ * The endpoint view with its lag, and the TCP proxy that routes by it.
  */
-export class LaggedProxy {
+export class EndpointProxy {
   public readonly connections: ProxyConnection[] = [];
   public readonly updates: ProxyUpdate[] = [];
   private readonly view = new Map<string, { version: number; state: EndpointState }>();
@@ -49,10 +49,12 @@ export class LaggedProxy {
   private readonly byClientPort = new Map<number, ProxyConnection[]>();
   private readonly sockets = new Set<net.Socket>();
   private server?: net.Server;
+  /** The port it listens on, once listening. */
+  public port = 0;
   private nextId = 0;
 
   constructor(
-    private readonly clock: Clock,
+    private readonly clock: DrillClock,
     /** Propagation lag of one change, in manifest seconds. */
     private readonly lag: () => number,
     /** Random choice among endpoints (seeded). */
@@ -64,7 +66,10 @@ export class LaggedProxy {
     this.server = net.createServer(socket => this.accept(socket));
     return new Promise((resolve, reject) => {
       this.server!.once('error', reject);
-      this.server!.listen(port, '127.0.0.1', () => resolve((this.server!.address() as net.AddressInfo).port));
+      this.server!.listen(port, '127.0.0.1', () => {
+        this.port = (this.server!.address() as net.AddressInfo).port;
+        resolve(this.port);
+      });
     });
   }
 

@@ -1,0 +1,82 @@
+// The load generator on Node's http: constant rate, keep-alive sockets retired after
+// --requests-per-connection requests, each request attributed to its socket's local port, and
+// the failure classes the report uses.
+import * as http from 'http';
+import * as net from 'net';
+import { Clock } from '../src/drill/clock';
+import { LoadGenerator, TIMEOUT_CODE } from '../src/drill/load';
+
+function listen(server: net.Server): Promise<number> {
+  return new Promise(resolve => server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)));
+}
+
+function close(server: net.Server): Promise<void> {
+  return new Promise(resolve => server.close(() => resolve()));
+}
+
+async function runLoad(port: number, options: Partial<ConstructorParameters<typeof LoadGenerator>[1]>, ms: number): Promise<LoadGenerator> {
+  const load = new LoadGenerator(new Clock(1), { port, rate: 200, connections: 4, requestsPerConnection: 5, maxRequests: 10_000, timeoutMs: 2000, path: '/', ...options });
+  load.start();
+  await new Promise(r => setTimeout(r, ms));
+  await load.stop();
+  return load;
+}
+
+describe('LoadGenerator (node:http)', () => {
+  test('constant rate over keep-alive sockets, each retired after its requests, every request attributed to its socket', async () => {
+    const remotePorts = new Map<number, number>();
+    const server = http.createServer((req, res) => {
+      const port = req.socket.remotePort!;
+      remotePorts.set(port, (remotePorts.get(port) ?? 0) + 1);
+      res.setHeader('x-pod', 'pod-a');
+      res.end('ok');
+    });
+    server.keepAliveTimeout = 60_000;
+    const port = await listen(server);
+    const load = await runLoad(port, { rate: 200, connections: 4, requestsPerConnection: 5 }, 1000);
+    await close(server);
+    // 200/s for 1 s; a loaded machine may lag a little, never burst past the schedule.
+    expect(load.records.length).toBeGreaterThanOrEqual(150);
+    expect(load.records.length).toBeLessThanOrEqual(202);
+    expect(load.records.every(r => r.status === 200 && r.error === undefined && r.servedBy === 'pod-a')).toBe(true);
+    // The client's local port is the server's remote port: the attribution the report relies on.
+    const byPort = new Map<number, number>();
+    for (const r of load.records) byPort.set(r.localPort!, (byPort.get(r.localPort!) ?? 0) + 1);
+    expect([...byPort.keys()].sort()).toEqual([...remotePorts.keys()].sort());
+    // No socket carried more than 5 requests: the agent replaced them.
+    expect(Math.max(...byPort.values())).toBeLessThanOrEqual(5);
+    expect(byPort.size).toBeGreaterThanOrEqual(Math.floor(load.records.length / 5));
+  });
+
+  test('failure classes: refused (nothing listens), reset (connection dropped), timeout, 5xx', async () => {
+    // Refused: a port nobody listens on.
+    const probe = net.createServer();
+    const closedPort = await listen(probe);
+    await close(probe);
+    const refused = await runLoad(closedPort, { rate: 50 }, 300);
+    expect(refused.records.length).toBeGreaterThan(5);
+    expect(refused.records.every(r => r.error === 'ECONNREFUSED')).toBe(true);
+
+    const resetServer = net.createServer(s => s.resetAndDestroy());
+    const reset = await runLoad(await listen(resetServer), { rate: 50 }, 300);
+    await close(resetServer);
+    expect(reset.records.every(r => r.error === 'ECONNRESET')).toBe(true);
+
+    const slow = http.createServer(() => undefined);
+    const timedOut = await runLoad(await listen(slow), { rate: 20, timeoutMs: 100 }, 300);
+    slow.closeAllConnections();
+    await close(slow);
+    expect(timedOut.records.every(r => r.error === TIMEOUT_CODE)).toBe(true);
+
+    const failing = http.createServer((_, res) => res.writeHead(503).end());
+    const errors = await runLoad(await listen(failing), { rate: 50 }, 300);
+    failing.closeAllConnections();
+    await close(failing);
+    expect(errors.records.every(r => r.status === 503 && r.error === undefined)).toBe(true);
+  });
+
+  test('refuses a rate, bound or connection count of 0', () => {
+    expect(() => new LoadGenerator(new Clock(1), { port: 1, rate: 10, connections: 0, requestsPerConnection: 1, maxRequests: 1, timeoutMs: 1, path: '/' }))
+      .toThrow('load rate (10/s), request bound (1), connections (0) and requests per connection (1) must be above 0');
+  });
+});
