@@ -93,12 +93,13 @@ project.eslint?.addRules({
 
 // Node resolves a package's own name through "exports" (self-reference), so the
 // examples import 'graceful-k8s' exactly as a user's app does.
-// '.' is the jsii API (constructs, value classes, props: what jsii-diff guards). './checks' and
-// './drill' are JS-only entry points for plain functions and constants that jsii cannot type; the
+// '.' is the jsii API (constructs, value classes, props: what jsii-diff guards). './checks',
+// './timing' and './drill' are JS-only entry points for plain functions and constants that jsii cannot type; the
 // release records their export names in api-baseline/js-api.json and `api:check` guards those too.
 project.package.addField('exports', {
   '.': { types: './lib/index.d.ts', default: './lib/index.js' },
   './checks': { types: './lib/checks/index.d.ts', default: './lib/checks/index.js' },
+  './timing': { types: './lib/timing/index.d.ts', default: './lib/timing/index.js' },
   './drill': { types: './lib/drill/drill.d.ts', default: './lib/drill/drill.js' },
   './package.json': './package.json',
   './.jsii': './.jsii',

@@ -13,7 +13,8 @@ const os = require('os');
 const path = require('path');
 const { Duration, Testing } = require('cdk8s');
 const kplus = require('cdk8s-plus-27');
-const { GracefulDeployment, GracefulService, planRollout } = require('../lib');
+const { GracefulDeployment, GracefulService } = require('../lib');
+const { planRollout } = require('../lib/timing');
 const { runDrill } = require('../lib/drill/drill');
 const { replayRollout, timedCluster } = require('../lib/drill/timed-cluster');
 

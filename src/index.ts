@@ -1,23 +1,27 @@
-export * from './timing/shutdown-budget';
-export * from './timing/rollout-plan';
-export * from './timing/stateful-set-rollout';
-export * from './timing/quantity';
+// `graceful-k8s`: the jsii API, the same in every language jsii publishes to. Only constructs,
+// classes, enums and the interfaces they take or return are exported here, so `jsii-diff` sees
+// everything a user of this entry point calls (`npx projen api:check`). The plain functions and
+// constants behind them are JavaScript/TypeScript only, in their own entry points:
+// `graceful-k8s/checks` (the rule engine), `graceful-k8s/timing` (the arithmetic) and
+// `graceful-k8s/drill` (the rollout drill). test/package.test.ts keeps it that way.
 export * from './kubernetes-version';
 export * from './pre-stop';
-export { Finding, RuleInfo, Severity, TimelinePhase } from './checks/rule';
-export * from './checks/registry';
-export * from './checks/engine';
-export * from './checks/suppressions';
 export * from './graceful-options';
 export * from './graceful-deployment';
 export * from './graceful-statefulset';
 export * from './graceful-daemonset';
 export * from './graceful-service';
-export { notesOf, warningsOf } from './checks/warnings';
 export * from './traffic-path';
 export * from './gke-backend-config';
 export * from './keda-scaled-object';
 export * from './rainbow-deployment';
 export * from './checks/graceful-checks';
 export * from './checks/validation-plugin';
-export * from './checks/shutdown-timeline';
+// Interfaces only: what the constructs and GracefulChecks take and return.
+export { ShutdownBudget, ShutdownOptions } from './timing/shutdown-budget';
+export { Fenceposts, RolloutPlan, RolloutPlanInput } from './timing/rollout-plan';
+export { StatefulSetRolloutInput, StatefulSetRolloutPlan } from './timing/stateful-set-rollout';
+export { Finding, RuleInfo, Severity, TimelinePhase } from './checks/rule';
+export { CheckOptions, CheckReport, ObjectExclusion, SkippedObjects } from './checks/engine';
+export { Suppression } from './checks/suppressions';
+export { ContainerTimeline, TimelineEvent } from './checks/shutdown-timeline';

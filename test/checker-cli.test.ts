@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { ruleInfos } from '../src';
+import { ruleInfos } from '../src/checks';
 import { main } from '../src/cli/graceful-check';
 import { loadManifests } from '../src/manifest/load';
 import { lineOfPointer } from '../src/manifest/locate';

@@ -5,7 +5,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { checkManifests } from '../src';
+import { checkManifests } from '../src/checks';
 import { main } from '../src/cli/graceful-check';
 import { expandedNodeCount, loadManifests } from '../src/manifest/load';
 import { preStopOf, shellScriptOf } from '../src/manifest/pre-stop-hook';

@@ -3,9 +3,8 @@ import { ApiObject, Include, Testing, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import * as fc from 'fast-check';
 import { synthError } from './util';
-import {
-  GracefulChecks, GracefulDeployment, GracefulService, KubernetesVersion, PreStop, checkManifests, warningsOf,
-} from '../src';
+import { GracefulChecks, GracefulDeployment, GracefulService, KubernetesVersion, PreStop } from '../src';
+import { checkManifests, warningsOf } from '../src/checks';
 
 const FIXTURES = path.join(__dirname, 'fixtures', 'checker');
 

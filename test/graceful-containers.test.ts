@@ -3,10 +3,8 @@ import { Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import * as fc from 'fast-check';
 import { assertGracefulInvariants, drainSecondsOf, only, preStopSecondsOf, synthError, synthValid } from './util';
-import {
-  GracefulDeployment, GracefulDeploymentProps, GracefulService, KubernetesVersion, PreStop, StopSignal, TrafficPath,
-  checkManifests, shutdownTimeline, formatTimeline,
-} from '../src';
+import { GracefulDeployment, GracefulDeploymentProps, GracefulService, KubernetesVersion, PreStop, StopSignal, TrafficPath } from '../src';
+import { checkManifests, shutdownTimeline, formatTimeline } from '../src/checks';
 
 const api = (extra: Partial<kplus.ContainerProps> = {}): kplus.ContainerProps => ({
   image: 'ghcr.io/acme/orders-api:3.8.0',

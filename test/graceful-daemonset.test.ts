@@ -1,7 +1,8 @@
 import { Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { assertGracefulInvariants, ofKind, only, synthError, synthValid } from './util';
-import { GracefulDaemonSet, GracefulDaemonSetProps, GracefulDaemonSetStrategy, GracefulService, TrafficPath, checkManifests, notesOf } from '../src';
+import { GracefulDaemonSet, GracefulDaemonSetProps, GracefulDaemonSetStrategy, GracefulService, TrafficPath } from '../src';
+import { checkManifests, notesOf } from '../src/checks';
 
 /** An ingress controller serving 8080, probed on its own health port. */
 const edge = (extra: Partial<kplus.ContainerProps> = {}): kplus.ContainerProps => ({

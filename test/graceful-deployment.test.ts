@@ -2,7 +2,8 @@ import { Duration, Size, Testing, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import * as fc from 'fast-check';
 import { assertGracefulInvariants, only, synthError, synthValid } from './util';
-import { GracefulDeployment, GracefulDeploymentProps, KubernetesVersion, PreStop, checkManifests, warningsOf } from '../src';
+import { GracefulDeployment, GracefulDeploymentProps, KubernetesVersion, PreStop } from '../src';
+import { checkManifests, warningsOf } from '../src/checks';
 
 const image = 'ghcr.io/acme/api:1.4.2';
 /** A container that serves and is probed correctly. */

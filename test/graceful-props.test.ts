@@ -3,10 +3,8 @@
 import { ApiObject, Chart, Duration, JsonPatch, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { only, synthError, synthValid } from './util';
-import {
-  GracefulDaemonSet, GracefulDeployment, GracefulDeploymentProps, GracefulService, GracefulStatefulSet, KubernetesVersion, PreStop, TrafficPath,
-  checkManifests, warningsOf,
-} from '../src';
+import { GracefulDaemonSet, GracefulDeployment, GracefulDeploymentProps, GracefulService, GracefulStatefulSet, KubernetesVersion, PreStop, TrafficPath } from '../src';
+import { checkManifests, warningsOf } from '../src/checks';
 
 const image = 'ghcr.io/acme/api:1.4.2';
 const web = (extra: Partial<kplus.ContainerProps> = {}): kplus.ContainerProps => ({

@@ -1,7 +1,8 @@
 import { Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { assertGracefulInvariants, only, synthError, synthValid } from './util';
-import { GracefulDeployment, GracefulService, TrafficPath, checkManifests } from '../src';
+import { GracefulDeployment, GracefulService, TrafficPath } from '../src';
+import { checkManifests } from '../src/checks';
 
 const image = 'ghcr.io/acme/api:1.4.2';
 const probed = (): kplus.ContainerProps => ({

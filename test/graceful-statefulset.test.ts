@@ -1,9 +1,8 @@
 import { Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { assertGracefulInvariants, ofKind, only, synthError, synthValid } from './util';
-import {
-  GracefulChecks, GracefulService, GracefulStatefulSet, GracefulStatefulSetProps, KubernetesVersion, TrafficPath, checkManifests, warningsOf,
-} from '../src';
+import { GracefulChecks, GracefulService, GracefulStatefulSet, GracefulStatefulSetProps, KubernetesVersion, TrafficPath } from '../src';
+import { checkManifests, warningsOf } from '../src/checks';
 
 const redis = (extra: Partial<kplus.ContainerProps> = {}): kplus.ContainerProps => ({
   image: 'redis:7.4.1',

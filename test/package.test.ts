@@ -149,6 +149,20 @@ describe('entry points', () => {
     expect(names.length).toBeGreaterThan(0);
   });
 
+  test('the main entry point is the jsii API alone: every name it exports at run time is a jsii type', () => {
+    const assembly = JSON.parse(read('.jsii'));
+    const jsiiNames = new Set(Object.values(assembly.types).map((t: any) => t.name));
+    const exportsOf = (file: string) => Object.keys(require(path.join(ROOT, 'lib', file))); // eslint-disable-line @typescript-eslint/no-require-imports
+    const names = exportsOf('index.js');
+    // A plain function or constant here would be invisible to jsii-diff and to other languages.
+    expect(names.filter(n => !jsiiNames.has(n))).toEqual([]);
+    // The functions behind the constructs stay reachable from JavaScript, in their entry points.
+    const timing = exportsOf('timing/index.js');
+    const checks = exportsOf('checks/index.js');
+    expect(timing).toEqual(expect.arrayContaining(['computeShutdownBudget', 'killTimeline', 'planRollout', 'resolveFenceposts', 'parseQuantity']));
+    expect(checks).toEqual(expect.arrayContaining(['checkManifests', 'checkTexts', 'RULES', 'warningsOf', 'notesOf']));
+  });
+
   test('a deep import outside "exports" is refused, so only the entry points are public', () => {
     expect(() => execFileSync(process.execPath, ['-e', 'require("graceful-k8s/lib/timing/quantity")'], { cwd: ROOT, stdio: 'pipe' })).toThrow(/ERR_PACKAGE_PATH_NOT_EXPORTED/);
   });

@@ -5,10 +5,9 @@ import * as kplus from 'cdk8s-plus-27';
 import * as fc from 'fast-check';
 import { synthRainbow, validateKedaSchema } from './rainbow-util';
 import { assertGracefulInvariants, ofKind, only } from './util';
-import {
-  RainbowDeployment, RainbowDeploymentProps, RainbowRelease, RainbowScaleToZero, ReleaseState, TrafficPath, checkManifests, warningsOf,
-} from '../src';
+import { RainbowDeployment, RainbowDeploymentProps, RainbowRelease, RainbowScaleToZero, ReleaseState, TrafficPath } from '../src';
 import { versionSlug } from '../src/_rainbow-names';
+import { checkManifests, warningsOf } from '../src/checks';
 import { templateHashOf } from '../src/checks/rules/rainbow';
 import { ClusterModel } from '../src/manifest/cluster';
 import { selectorMatches } from '../src/manifest/selectors';

@@ -1,7 +1,8 @@
 // KedaScaledObject: a typed keda.sh/v1alpha1 ScaledObject, valid against KEDA's published schema.
 import { Duration, Testing } from 'cdk8s';
 import { validateKedaSchema } from './rainbow-util';
-import { KedaScaledObject, KedaScaledObjectProps, checkManifests } from '../src';
+import { KedaScaledObject, KedaScaledObjectProps } from '../src';
+import { checkManifests } from '../src/checks';
 
 const trigger = { type: 'prometheus', metadata: { serverAddress: 'http://prometheus:9090', query: 'sum(open_connections{release="v1"})', threshold: '1' } };
 

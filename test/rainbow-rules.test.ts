@@ -6,7 +6,8 @@ import * as path from 'path';
 import { Include, Testing, Yaml } from 'cdk8s';
 import * as yaml from 'js-yaml';
 import { validateAllSchemas } from './rainbow-util';
-import { GracefulChecks, checkManifests, formatFinding } from '../src';
+import { GracefulChecks } from '../src';
+import { checkManifests, formatFinding } from '../src/checks';
 import { templateHashOf } from '../src/checks/rules/rainbow';
 
 /** A hand-written rainbow: chat 1.4.0 draining (KEDA), chat 1.5.0 active (HPA), a Service on 1.5.0. */

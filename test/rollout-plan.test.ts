@@ -1,5 +1,5 @@
 import * as fc from 'fast-check';
-import { parseQuantity, planRollout, resolveFenceposts } from '../src';
+import { parseQuantity, planRollout, resolveFenceposts } from '../src/timing';
 
 describe('resolveFenceposts (spec 3.2)', () => {
   test.each([

@@ -1,5 +1,5 @@
 // The traffic path model: what routes client traffic to which container, through what.
-import { checkManifests } from '../src';
+import { checkManifests } from '../src/checks';
 import { ClusterModel } from '../src/manifest/cluster';
 import { trafficOf } from '../src/manifest/routing';
 

@@ -2,7 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { CheckReport, Severity, checkManifests, formatFinding, ruleInfos } from '../src';
+import { CheckReport, Severity } from '../src';
+import { checkManifests, formatFinding, ruleInfos } from '../src/checks';
 import { readmeWithGeneratedTables } from '../src/checks/generated-docs';
 import { preStopOf, scriptSwallowsSigterm, shellScriptOf } from '../src/manifest/pre-stop-hook';
 

@@ -1,6 +1,6 @@
 import { Duration } from 'cdk8s';
 import * as fc from 'fast-check';
-import { computeShutdownBudget, graceShortfallSeconds, killTimeline, preStopChargedSeconds } from '../src';
+import { computeShutdownBudget, graceShortfallSeconds, killTimeline, preStopChargedSeconds } from '../src/timing';
 
 describe('computeShutdownBudget', () => {
   test('defaults: preStop 15 s, drain 15 s, margin 5 s, grace 35 s', () => {

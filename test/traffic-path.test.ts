@@ -3,7 +3,8 @@
 import { ApiObject, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { assertGracefulInvariants, ofKind, only, synthError, synthValid } from './util';
-import { GkeBackendConfig, GracefulDeployment, GracefulService, TrafficPath, checkManifests, notesOf } from '../src';
+import { GkeBackendConfig, GracefulDeployment, GracefulService, TrafficPath } from '../src';
+import { checkManifests, notesOf } from '../src/checks';
 
 const image = 'ghcr.io/acme/api:1.4.2';
 const probed = (): kplus.ContainerProps => ({ image, portNumber: 8080, readiness: kplus.Probe.fromHttpGet('/ready') });

@@ -2,7 +2,7 @@
 // non-compliant case each (native sidecar ordering, stop signals, per-container drains).
 import { Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { checkManifests } from '../src';
+import { checkManifests } from '../src/checks';
 import { imageRepository } from '../src/checks/rules/signals';
 import { podShutdownTimes } from '../src/timing/pod-shutdown';
 

@@ -140,10 +140,17 @@ function isExcluded(obj: KubeObject, exclude: ObjectExclusion[]): boolean {
 }
 
 /** Sorts the input into objects to check, objects used as relations, and what is skipped (with why). */
+let knownKinds: Map<string, string> | undefined;
+/** Every kind the rules read, by its lower-case spelling (to name a miscased kind). Built once. */
+function knownKindsByLowerCase(): Map<string, string> {
+  knownKinds ??= new Map([...CHECKED_KINDS, ...RELATION_KINDS].map(k => [k.toLowerCase(), k]));
+  return knownKinds;
+}
+
 function triage(objects: KubeObject[], problems: string[]): { valid: KubeObject[]; skipped: Map<string, number> } {
   const skipped = new Map<string, number>();
   const skip = (reason: string) => skipped.set(reason, (skipped.get(reason) ?? 0) + 1);
-  const known = new Map([...CHECKED_KINDS, ...RELATION_KINDS].map(k => [k.toLowerCase(), k]));
+  const known = knownKindsByLowerCase();
   const valid: KubeObject[] = [];
   for (const o of objects) {
     if (!isRecord(o)) {
@@ -192,7 +199,17 @@ function workloadContext(w: WorkloadView, model: ClusterModel): WorkloadContext 
 }
 
 /** The rules to run, by the kind they look at. */
+let allRulesByKind: Map<string, Rule[]> | undefined;
 function rulesByKind(options: CheckOptions): Map<string, Rule[]> {
+  // Every rule enabled is the common case (each GracefulDeployment validates at synth): built once.
+  if (options.disabledRules === undefined && options.enabledRules === undefined) {
+    allRulesByKind ??= selectRulesByKind(options);
+    return allRulesByKind;
+  }
+  return selectRulesByKind(options);
+}
+
+function selectRulesByKind(options: CheckOptions): Map<string, Rule[]> {
   const disabled = options.disabledRules ?? [];
   const byKind = new Map<string, Rule[]>();
   for (const rule of RULES) {

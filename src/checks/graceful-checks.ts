@@ -1,9 +1,10 @@
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { CheckReport, checkManifests, errorMessages, formatFinding } from './engine';
-import { Finding, Severity } from './rule';
+import { ruleInfos } from './registry';
+import { Finding, RuleInfo, Severity } from './rule';
 import { addSuppressions } from './suppressions';
-import { reportWarnings } from './warnings';
+import { notesOf, reportWarnings, warningsOf } from './warnings';
 import { GracefulDaemonSet } from '../graceful-daemonset';
 import { GracefulDeployment } from '../graceful-deployment';
 import { GracefulStatefulSet } from '../graceful-statefulset';
@@ -61,6 +62,29 @@ export class GracefulChecks {
   public static suppress(construct: IConstruct, suppressions: RuleSuppression[]): void {
     const apiObject = ApiObject.of(construct);
     addSuppressions(apiObject, `suppression on '${construct.node.path}'`, Object.fromEntries(suppressions.map(s => [s.id, s.reason])));
+  }
+
+  /**
+   * Every rule of the pack: id, severity, title, rationale, fix and phase on the shutdown timeline.
+   */
+  public static rules(): RuleInfo[] {
+    return ruleInfos();
+  }
+
+  /**
+   * The warnings recorded on a construct at synth (what was printed once), e.g. a grace period
+   * above 600 s. Empty when there are none.
+   */
+  public static warningsOf(construct: IConstruct): string[] {
+    return warningsOf(construct);
+  }
+
+  /**
+   * The notes recorded on a construct: advice that is not a finding, e.g. the namespace label the
+   * ALB preset needs for pod readiness gates.
+   */
+  public static notesOf(construct: IConstruct): string[] {
+    return notesOf(construct);
   }
 
   private constructor(private readonly scope: IConstruct, private readonly props: GracefulChecksProps) {
