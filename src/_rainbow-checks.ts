@@ -1,10 +1,8 @@
 // Checks of a RainbowDeployment's props, known before anything is built, and its warnings.
 
 import { Duration } from 'cdk8s';
-import { IConstruct } from 'constructs';
 import { DNS_1035_LABEL, MAX_RAINBOW_NAME_LENGTH, releaseId } from './_rainbow-names';
 import { RAINBOW_APP_LABEL, RELEASE_LABEL } from './checks/rules/rainbow';
-import { WARNING_METADATA } from './checks/warnings';
 import { RainbowDeploymentProps, RainbowRelease, ReleaseState } from './rainbow-deployment';
 
 /** Problems known from the props alone, all at once. */
@@ -91,17 +89,3 @@ function releaseProblems(r: RainbowRelease, props: RainbowDeploymentProps): stri
   return problems;
 }
 
-// Validation can run more than once per synth; print each warning once.
-const printed = new Set<string>();
-
-/** A warning on the construct (`warningsOf`), printed once at synth without failing it. */
-export function recordWarning(construct: IConstruct, text: string): void {
-  if (!construct.node.metadata.some(m => m.type === WARNING_METADATA && m.data === text)) {
-    construct.node.addMetadata(WARNING_METADATA, text);
-  }
-  const line = `[${construct.node.path}] ${text}`;
-  if (!printed.has(line) && process.env.GRACEFUL_K8S_QUIET !== '1') {
-    printed.add(line);
-    process.stderr.write(`graceful-k8s warning: ${line}\n`);
-  }
-}

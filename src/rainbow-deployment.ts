@@ -1,13 +1,14 @@
 import { ApiObject, Chart, Duration, JsonPatch, Names } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { rainbowProblems, recordWarning } from './_rainbow-checks';
+import { rainbowProblems } from './_rainbow-checks';
 import { releaseId, versionFromImage } from './_rainbow-names';
 import { checkManifests, errorMessages } from './checks/engine';
 import {
   DRAINING_SINCE_ANNOTATION, DRAIN_FOR_ANNOTATION, RAINBOW_APP_LABEL, RAINBOW_RULES, RELEASE_LABEL, RELEASE_STATE_LABEL, RELEASE_VERSION_ANNOTATION,
   RETIRE_AFTER_ANNOTATION, TEMPLATE_HASH_ANNOTATION, templateHashOf,
 } from './checks/rules/rainbow';
+import { recordWarning } from './checks/warnings';
 import { GracefulDeployment, GracefulDeploymentProps } from './graceful-deployment';
 import { GracefulIngressOptions, GracefulService } from './graceful-service';
 import { KedaScaledObject, KedaTrigger } from './keda-scaled-object';

@@ -9,25 +9,25 @@ export const WARNING_METADATA = 'graceful-k8s:warning';
 const printed = new Set<string>();
 
 /**
- * Records warning findings on the construct (node metadata, as cdk8s has no annotations
- * API) and prints each once to stderr, so they are visible at `cdk8s synth` without failing it.
+ * Records a text on the construct under a metadata type (node metadata, as cdk8s has no
+ * annotations API) and prints it once to stderr, so it is visible at `cdk8s synth` without
+ * failing it.
  */
+function record(construct: IConstruct, type: string, label: string, text: string): void {
+  if (!construct.node.metadata.some(m => m.type === type && m.data === text)) {
+    construct.node.addMetadata(type, text);
+  }
+  const line = `[${construct.node.path}] ${text}`;
+  if (!printed.has(line) && process.env.GRACEFUL_K8S_QUIET !== '1') {
+    printed.add(line);
+    process.stderr.write(`graceful-k8s ${label}: ${line}\n`);
+  }
+}
+
+/** Records the warning findings on the construct and prints each once. */
 export function reportWarnings(construct: IConstruct, findings: Finding[]): void {
-  const recorded = new Set(construct.node.metadata.filter(m => m.type === WARNING_METADATA).map(m => String(m.data)));
   for (const f of findings) {
-    if (f.severity !== Severity.WARNING) {
-      continue;
-    }
-    const text = formatFinding(f);
-    if (!recorded.has(text)) {
-      construct.node.addMetadata(WARNING_METADATA, text);
-      recorded.add(text);
-    }
-    const line = `[${construct.node.path}] ${text}`;
-    if (!printed.has(line) && process.env.GRACEFUL_K8S_QUIET !== '1') {
-      printed.add(line);
-      process.stderr.write(`graceful-k8s warning: ${line}\n`);
-    }
+    if (f.severity === Severity.WARNING) record(construct, WARNING_METADATA, 'warning', formatFinding(f));
   }
 }
 
@@ -44,14 +44,7 @@ export const NOTE_METADATA = 'graceful-k8s:note';
  * label, a cluster setting). Printed once at synth, never failing it.
  */
 export function recordNote(construct: IConstruct, text: string): void {
-  if (!construct.node.metadata.some(m => m.type === NOTE_METADATA && m.data === text)) {
-    construct.node.addMetadata(NOTE_METADATA, text);
-    const line = `[${construct.node.path}] ${text}`;
-    if (!printed.has(line) && process.env.GRACEFUL_K8S_QUIET !== '1') {
-      printed.add(line);
-      process.stderr.write(`graceful-k8s note: ${line}\n`);
-    }
-  }
+  record(construct, NOTE_METADATA, 'note', text);
 }
 
 /** Notes recorded on a construct. */
@@ -63,12 +56,5 @@ export function notesOf(construct: IConstruct): string[] {
  * Records a warning of the construct's own (not a rule finding) on it, printed once at synth.
  */
 export function recordWarning(construct: IConstruct, text: string): void {
-  if (!construct.node.metadata.some(m => m.type === WARNING_METADATA && m.data === text)) {
-    construct.node.addMetadata(WARNING_METADATA, text);
-    const line = `[${construct.node.path}] ${text}`;
-    if (!printed.has(line) && process.env.GRACEFUL_K8S_QUIET !== '1') {
-      printed.add(line);
-      process.stderr.write(`graceful-k8s warning: ${line}\n`);
-    }
-  }
+  record(construct, WARNING_METADATA, 'warning', text);
 }
