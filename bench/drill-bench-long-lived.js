@@ -9,7 +9,9 @@
 const path = require('path');
 const { Duration, Testing } = require('cdk8s');
 const kplus = require('cdk8s-plus-27');
-const { GracefulDeployment, GracefulService, RainbowDeployment, RainbowRelease, ReleaseState, TrafficPath } = require('../lib');
+const {
+  GracefulDeployment, GracefulService, RainbowDeployment, RainbowRelease, RainbowScaleToZero, ReleaseState, TrafficPath,
+} = require('../lib');
 const { runDrill } = require('../lib/drill/drill');
 
 const apps = path.join(__dirname, '..', 'examples', 'drill-apps');
@@ -81,4 +83,92 @@ function albLine(results) {
   return `alb: default budget ${base.failed} failed of ${base.requests}; alb preset ${preset.failed} failed of ${preset.requests}`;
 }
 
-module.exports = { runAlb, printAlb, albLine };
+// The same chat clients through both: 60 WebSockets to /chat, chats lasting 10-30 s (a new
+// one starts when one ends), a cut client reconnecting after 1 s, on top of 100 req/s of HTTP.
+const CHATS = 60;
+const WS_SCALE = 0.5;
+const chatContainer = {
+  portNumber: 8080,
+  readiness: kplus.Probe.fromHttpGet('/ready', { periodSeconds: Duration.seconds(1) }),
+  startup: kplus.Probe.fromTcpSocket({ periodSeconds: Duration.seconds(1), failureThreshold: 60 }),
+};
+const chatShutdown = { preStopDelay: Duration.seconds(5), drainTimeout: Duration.seconds(5) };
+
+/** The chat server as a GracefulDeployment: a release is a rolling update. */
+function rollingChat() {
+  const chart = Testing.chart();
+  const d = new GracefulDeployment(chart, 'chat', {
+    replicas: 4, minReady: Duration.seconds(2), shutdown: chatShutdown, containers: [{ image: 'ghcr.io/acme/chat:1.4.0', ...chatContainer }],
+  });
+  new GracefulService(chart, 'service', { workload: d });
+  return Testing.synth(chart);
+}
+
+/** The chat server as a RainbowDeployment at the commit that makes 1.5.0 active (1.4.0 drains; KEDA scales it to zero when idle). */
+function rainbowChat() {
+  const chart = Testing.chart();
+  new RainbowDeployment(chart, 'chat', {
+    metadata: { name: 'chat' },
+    autoscaling: { minReplicas: 4, maxReplicas: 4 },
+    minReady: Duration.seconds(2),
+    container: chatContainer,
+    shutdown: chatShutdown,
+    drainFor: Duration.minutes(5),
+    scaleToZero: RainbowScaleToZero.prometheus({
+      serverAddress: 'http://prometheus-operated.monitoring.svc:9090',
+      query: 'sum(chat_open_connections{release="{{release}}"})',
+      cooldown: Duration.seconds(5),
+    }),
+    releases: [
+      RainbowRelease.fromImage('ghcr.io/acme/chat:1.4.0', ReleaseState.DRAINING),
+      RainbowRelease.fromImage('ghcr.io/acme/chat:1.5.0', ReleaseState.ACTIVE),
+    ],
+  });
+  return Testing.synth(chart);
+}
+
+async function runWebsockets(common) {
+  const options = {
+    ...common,
+    exec: chatApp,
+    env: { HEARTBEAT_MS: '500', DRAIN_TIMEOUT_MS: String(5000 * WS_SCALE) },
+    rate: 100,
+    lag: { min: 0, max: 1 },
+    timeScale: WS_SCALE,
+    warmupSeconds: 4,
+    settleSeconds: 3,
+    maxSeconds: 120,
+    longLived: { connections: CHATS, kind: 'websocket', path: '/chat', sessionSeconds: 20, reconnectSeconds: 1 },
+  };
+  const results = [];
+  for (const [name, manifest, scenario] of [['rolling update (GracefulDeployment)', rollingChat, 'rollout'], ['rainbow release change (RainbowDeployment)', rainbowChat, 'rainbow']]) {
+    process.stderr.write(`websockets: ${name}\n`);
+    results.push([name, await runDrill(manifest(), { ...options, scenario })]);
+  }
+  return results;
+}
+
+function printWebsockets(results) {
+  console.log(`\nWebSocket chats (${CHATS} clients, chats of 10-30 s, reconnect after 1 s) next to 100 req/s, lag 0-1 s, time scale ${WS_SCALE}\n`);
+  console.log('| run | requests | failed | refused | reset | timeout | 5xx | chats opened | cut (clients) | failed attempts | reconnects by release | after the switch: new / old release |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const [name, r] of results) {
+    const l = r.longLived;
+    const routing = r.rainbow?.routing;
+    const byRelease = Object.entries(l.reconnectsByRelease).map(([k, v]) => `${k}: ${v}`).join(', ') || '-';
+    console.log(`| ${name} | ${r.requests} | ${r.failed} | ${classes(r)} | ${l.opened} | ${l.cut} (${l.clientsCut}) | ${l.failedAttempts} | ${byRelease} `
+      + `| ${routing ? `${routing.afterSwitch.onNew} / ${routing.afterSwitch.onOld}` : '-'} |`);
+  }
+  const rb = results[1][1].rainbow;
+  if (rb) {
+    console.log(`\nrainbow: switch ${rb.from} -> ${rb.to} at ${f(rb.switchAt)} s, seen by the proxy at ${f(rb.switchSeenAt)} s; ${rb.from} idle at ${f(rb.idleAt)} s, `
+      + `scaled to zero at ${f(rb.scaledToZeroAt)} s (${rb.scaledBecause}), last pod gone at ${f(rb.lastOldPodGoneAt)} s`);
+  }
+}
+
+function websocketsLine(results) {
+  const [[, rolling], [, rainbow]] = results;
+  return `websockets: rolling cut ${rolling.longLived.clientsCut} of ${rolling.longLived.clients}; rainbow cut ${rainbow.longLived.clientsCut} of ${rainbow.longLived.clients}`;
+}
+
+module.exports = { runAlb, printAlb, albLine, runWebsockets, printWebsockets, websocketsLine };

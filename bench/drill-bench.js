@@ -144,6 +144,7 @@ async function main() {
   const disruptions = !ONLY || ONLY === 'drain' || ONLY === 'scale-down'
     ? await runAll(disruptionRuns.filter(([name]) => !ONLY || name.startsWith(ONLY))) : [];
   const alb = !ONLY || ONLY === 'alb' ? await longLived.runAlb(common) : undefined;
+  const websockets = !ONLY || ONLY === 'websockets' ? await longLived.runWebsockets(common) : undefined;
   console.log(`rollout drill, ${REPLICAS} replicas, ${RATE} req/s keep-alive, lag 0-${PRE_STOP}s unless stated, seed ${common.seed} `
     + `(node ${process.version}, ${os.cpus().length}× ${os.cpus()[0].model}, ${new Date().toISOString().slice(0, 10)})\n`);
   if (rollouts.length > 0) printRollouts(rollouts);
@@ -156,6 +157,7 @@ async function main() {
     printTable();
   }
   if (alb) longLived.printAlb(alb);
+  if (websockets) longLived.printWebsockets(websockets);
   console.log(`\nbench:drill took ${((Date.now() - started) / 1000).toFixed(0)} s`);
   const line = (a, b) => `${a.failed} failed of ${a.requests}; naive ${b.failed} failed of ${b.requests}`;
   if (rollouts.length > 0) {
@@ -168,6 +170,7 @@ async function main() {
     if (graceful && naive) console.log(`${label}: graceful ${line(graceful, naive)}`);
   }
   if (alb) console.log(longLived.albLine(alb));
+  if (websockets) console.log(longLived.websocketsLine(websockets));
 }
 
 main().catch(e => {
