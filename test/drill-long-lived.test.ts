@@ -85,6 +85,7 @@ describe('long-lived pieces', () => {
     const frame = maskedFrame(0x8, Buffer.from([0x03, 0xe8]));
     expect([frame[0], frame[1]]).toEqual([0x88, 0x82]);
     const mask = frame.subarray(2, 6);
+    // eslint-disable-next-line no-bitwise -- unmasking is an XOR
     expect([...frame.subarray(6)].map((b, i) => b ^ mask[i % 4])).toEqual([0x03, 0xe8]);
   });
 
