@@ -7,7 +7,9 @@
 // - a node drain and an autoscaler scale-down, naive vs graceful (>= 10,000 requests each);
 // - issue 12's table: the controllers over timed pods (no processes) next to rolloutPlan and
 //   the measurements on Kubernetes 1.34.
-// BENCH_ONLY=rollout|drain|scale-down|table runs one part; BENCH_RATE changes the rate.
+// - behind an AWS ALB's lag, and WebSocket chats through a rollout and a rainbow release change
+//   (bench/drill-bench-long-lived.js).
+// BENCH_ONLY=rollout|drain|scale-down|table|alb|websockets runs one part; BENCH_RATE changes the rate.
 process.env.GRACEFUL_K8S_QUIET = '1';
 const os = require('os');
 const path = require('path');
@@ -17,6 +19,7 @@ const { GracefulDeployment, GracefulService } = require('../lib');
 const { planRollout } = require('../lib/timing');
 const { runDrill } = require('../lib/drill/drill');
 const { replayRollout, timedCluster } = require('../lib/drill/timed-cluster');
+const longLived = require('./drill-bench-long-lived');
 
 const REPLICAS = 10;
 const PRE_STOP = 5;
@@ -141,6 +144,8 @@ async function main() {
   const rollouts = !ONLY || ONLY === 'rollout' ? await runAll(rolloutRuns) : [];
   const disruptions = !ONLY || ONLY === 'drain' || ONLY === 'scale-down'
     ? await runAll(disruptionRuns.filter(([name]) => !ONLY || name.startsWith(ONLY))) : [];
+  const alb = !ONLY || ONLY === 'alb' ? await longLived.runAlb(common) : undefined;
+  const websockets = !ONLY || ONLY === 'websockets' ? await longLived.runWebsockets(common) : undefined;
   console.log(`rollout drill, ${REPLICAS} replicas, ${RATE} req/s keep-alive, lag 0-${PRE_STOP}s unless stated, seed ${common.seed} `
     + `(node ${process.version}, ${os.cpus().length}× ${os.cpus()[0].model}, ${new Date().toISOString().slice(0, 10)})\n`);
   if (rollouts.length > 0) printRollouts(rollouts);
@@ -152,6 +157,8 @@ async function main() {
     console.log('\nissue 12: controllers over timed pods (no processes) next to rolloutPlan and Kubernetes 1.34\n');
     printTable();
   }
+  if (alb) longLived.printAlb(alb);
+  if (websockets) longLived.printWebsockets(websockets);
   console.log(`\nbench:drill took ${((Date.now() - started) / 1000).toFixed(0)} s`);
   const line = (a, b) => `${a.failed} failed of ${a.requests}; naive ${b.failed} failed of ${b.requests}`;
   if (rollouts.length > 0) {
@@ -163,6 +170,8 @@ async function main() {
     const naive = byName(`${prefix}: naive cdk8s-plus Deployment`);
     if (graceful && naive) console.log(`${label}: graceful ${line(graceful, naive)}`);
   }
+  if (alb) console.log(longLived.albLine(alb));
+  if (websockets) console.log(longLived.websocketsLine(websockets));
 }
 
 main().catch(e => {

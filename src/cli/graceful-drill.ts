@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { packageVersion, wantsVersion } from './version';
-import { DRILL_DEFAULTS, DrillOptions, DrillReport, formatDrillReport, runDrill, Scenario } from '../drill/drill';
+import { DRILL_DEFAULTS, DrillOptions, DrillReport, formatDrillReport, LongLivedKind, LongLivedOptions, runDrill, Scenario } from '../drill/drill';
 import { loadManifests } from '../manifest/load';
 
 const D = DRILL_DEFAULTS;
@@ -21,10 +21,13 @@ scenarios (--scenario):
   drain         kubectl drain of the node(s) with the most pods: evictions through the
                 PodDisruptionBudget, retried every 5 s on 429; the ReplicaSet replaces them
   scale-down    the autoscaler lowers replicas (to --scale-to); nothing replaces the victims
+  rainbow       a RainbowDeployment's release change: the Service switches from the draining
+                (or active) release to the active (or staged) one; the old release keeps its
+                connections and is scaled to zero once they are gone or at its drain-for
 
 options:
   --exec <command>            command that starts one pod's app (required)
-  --scenario <name>           rollout, drain or scale-down (default ${D.scenario})
+  --scenario <name>           rollout, drain, scale-down or rainbow (default ${D.scenario})
   --port-env <name>           env var carrying the port (default ${D.portEnv})
   --deployment <name>         which Deployment, when the manifest has several
   --nodes <n>                 simulated nodes the pods are placed on (default ${D.nodes})
@@ -49,6 +52,11 @@ options:
   --crash-after <s>           kill one serving pod this long after the scenario starts
   --restart-backoff <s>       container restart delay after a crash (default ${D.restartBackoffSeconds})
   --replica-limit <n>         run more replicas than ${D.replicaLimit} local processes (at most 500)
+  --long-lived <n>            hold n long-lived connections open next to the load; report the cut ones
+  --long-lived-kind <kind>    websocket (an HTTP upgrade) or sse (an event stream) (default websocket)
+  --long-lived-path <path>    their path (default /chat for websocket, /events for sse)
+  --long-lived-session <s>    a chat lasts from half to 1.5 times this, then a new one starts (default: the whole run)
+  --long-lived-reconnect <s>  a cut client reconnects after this (default 1)
   --timeline                  print every pod's timeline
   --json                      print the report as JSON
   --version                   print the version, then exit
@@ -56,10 +64,16 @@ options:
 
 SIGINT or SIGTERM stops the drill, kills every process it started and prints what was
 measured so far (a second signal exits at once).
-exit code: 0 no request failed, 1 some failed or the scenario did not finish, 2 usage or
-setup error, 130/143 stopped by SIGINT/SIGTERM`;
+exit code: 0 no request failed, 1 some failed, a long-lived connection was cut or the
+scenario did not finish, 2 usage or setup error, 130/143 stopped by SIGINT/SIGTERM`;
 
-const STRING_FLAGS = ['exec', 'scenario', 'port-env', 'deployment', 'lag', 'reconcile-latency', 'path'];
+const STRING_FLAGS = ['exec', 'scenario', 'port-env', 'deployment', 'lag', 'reconcile-latency', 'path', 'long-lived-kind', 'long-lived-path'];
+/** Numeric flags of the long-lived connections and the option each sets. */
+const LONG_LIVED_FLAGS: Record<string, keyof LongLivedOptions> = {
+  'long-lived': 'connections',
+  'long-lived-session': 'sessionSeconds',
+  'long-lived-reconnect': 'reconnectSeconds',
+};
 /** Numeric flags and the option each sets. */
 const NUMBER_FLAGS: Record<string, keyof DrillOptions> = {
   'seed': 'seed',
@@ -110,14 +124,13 @@ function parse(argv: string[]): { values: Record<string, any>; positionals: stri
     'json': { type: 'boolean' },
     'help': { type: 'boolean', short: 'h' },
   };
-  for (const f of [...STRING_FLAGS, ...Object.keys(NUMBER_FLAGS)]) options[f] = { type: 'string' };
+  for (const f of [...STRING_FLAGS, ...Object.keys(NUMBER_FLAGS), ...Object.keys(LONG_LIVED_FLAGS)]) options[f] = { type: 'string' };
   return parseArgs({ args: argv, allowPositionals: true, options });
 }
 
-/** The drill's options from the flags; throws on a malformed value (ranges are checked by the drill). */
-function optionsOf(values: Record<string, any>, log: ((m: string) => void) | undefined, signal?: AbortSignal): DrillOptions {
+function numbersOf(values: Record<string, any>, flags: Record<string, string>): Record<string, number> {
   const numbers: Record<string, number> = {};
-  for (const [flag, option] of Object.entries(NUMBER_FLAGS)) {
+  for (const [flag, option] of Object.entries(flags)) {
     const text = values[flag];
     if (text === undefined) continue;
     const n = Number(text);
@@ -126,6 +139,29 @@ function optionsOf(values: Record<string, any>, log: ((m: string) => void) | und
     }
     numbers[option] = n;
   }
+  return numbers;
+}
+
+/** The long-lived connections: `--long-lived <n>` turns them on; the other flags need it. */
+function longLivedOf(values: Record<string, any>): LongLivedOptions | undefined {
+  const numbers = numbersOf(values, LONG_LIVED_FLAGS);
+  const others = ['long-lived-kind', 'long-lived-path', 'long-lived-session', 'long-lived-reconnect'].filter(f => values[f] !== undefined);
+  if (numbers.connections === undefined) {
+    if (others.length > 0) throw new Error(`'--${others[0]}' needs '--long-lived <n>', the number of connections to hold open; e.g. --long-lived 50`);
+    return undefined;
+  }
+  return {
+    connections: numbers.connections,
+    kind: values['long-lived-kind'] as LongLivedKind | undefined,
+    path: values['long-lived-path'],
+    sessionSeconds: numbers.sessionSeconds,
+    reconnectSeconds: numbers.reconnectSeconds,
+  };
+}
+
+/** The drill's options from the flags; throws on a malformed value (ranges are checked by the drill). */
+function optionsOf(values: Record<string, any>, log: ((m: string) => void) | undefined, signal?: AbortSignal): DrillOptions {
+  const numbers = numbersOf(values, NUMBER_FLAGS);
   return {
     exec: values.exec,
     scenario: values.scenario as Scenario | undefined,
@@ -136,6 +172,7 @@ function optionsOf(values: Record<string, any>, log: ((m: string) => void) | und
     reconcileLatency: range(values['reconcile-latency'], 'reconcile-latency'),
     env: keyValues(values.env, 'env'),
     newEnv: keyValues(values['new-env'], 'new-env'),
+    longLived: longLivedOf(values),
     ...numbers,
     log,
     signal,
@@ -159,8 +196,9 @@ function readManifest(file: string): any[] {
 function exitCode(report: DrillReport): number {
   if (report.stopped === 'SIGINT') return 130;
   if (report.stopped === 'SIGTERM') return 143;
-  const section = report.rollout ?? report.drain ?? report.scaleDown;
-  return report.failed > 0 || report.stopped !== undefined || section?.timedOut ? 1 : 0;
+  const section = report.rollout ?? report.drain ?? report.scaleDown ?? report.rainbow;
+  const cut = report.longLived?.cut ?? 0;
+  return report.failed > 0 || cut > 0 || report.stopped !== undefined || section?.timedOut ? 1 : 0;
 }
 
 /**

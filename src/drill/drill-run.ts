@@ -7,6 +7,7 @@ import { ControlPlane } from './control-plane';
 import { DrillSpec, drillSpecOf } from './drill-spec';
 import { EndpointProxy } from './endpoint-proxy';
 import { LoadGenerator } from './load';
+import { LongLivedClients } from './long-lived';
 import { DRILL_DEFAULTS, DrillOptions, optionProblems, specProblems } from './options';
 import { PodSim } from './pod';
 import { tcpConnect } from './probes';
@@ -32,6 +33,19 @@ export class DrillRun {
   public readonly wallPhase: number;
   public readonly log: (message: string) => void;
   public load?: LoadGenerator;
+  /** The long-lived connections, with `longLived`. */
+  public longLived?: LongLivedClients;
+  /** When the long-lived clients were stopped. */
+  public longLivedStoppedAt?: number;
+  /**
+   * Whether the Service selects a pod: its endpoint is in the slice. A rainbow release change
+   * switches the selector (every pod is published again).
+   */
+  public selects: (pod: PodSim) => boolean;
+  /** The primary Deployment's release name, when it is one release of several. */
+  public primaryRelease?: string;
+  /** Planes of further Deployments (a rainbow deployment's other release), with their pods' release name. */
+  private readonly releases: Array<{ plane: ControlPlane; release: string }> = [];
   /** Drill clock time the scenario started. */
   public scenarioAt?: number;
   public stopReason?: string;
@@ -58,11 +72,32 @@ export class DrillRun {
     const lagRandom = seededRandom(this.seed);
     this.proxy = new EndpointProxy(this.clock, () => uniform(lagRandom, this.lag), seededRandom(this.seed + 1));
     this.plane = this.controlPlane();
+    this.selects = () => true;
   }
 
   /** Every pod ever created. */
   public get pods(): PodSim[] {
-    return this.plane.pods as PodSim[];
+    return [this.plane, ...this.releases.map(r => r.plane)].flatMap(p => p.pods as PodSim[]);
+  }
+
+  /** The release a pod belongs to: a further Deployment's release, else its revision. */
+  public releaseOf(pod: string): string | undefined {
+    const other = this.releases.find(r => r.plane.pods.some(p => p.name === pod));
+    if (other) return other.release;
+    const own = this.plane.pods.find(p => p.name === pod);
+    return own && (this.primaryRelease ?? `revision ${own.revision}`);
+  }
+
+  /** Runs a further Deployment's pods next to the primary one's (not created yet: call `deployment.create()`). */
+  public addRelease(spec: DrillSpec, release: string, env: Record<string, string>): ControlPlane {
+    const plane = this.controlPlane(spec, env);
+    this.releases.push({ plane, release });
+    return plane;
+  }
+
+  /** Publishes every pod's endpoint again (the Service's selector changed). */
+  public republish(): void {
+    this.pods.forEach(p => this.publish(p));
   }
 
   /** Stops the drill: every wait throws Interrupted; `close` then tears everything down. */
@@ -129,6 +164,17 @@ export class DrillRun {
       path: o.path ?? DRILL_DEFAULTS.path,
     });
     this.load.start();
+    if (o.longLived) {
+      const random = seededRandom(this.seed + 5);
+      this.longLived = new LongLivedClients({
+        clock: this.clock,
+        port: this.proxy.port,
+        random,
+        podOf: (port, at) => this.proxy.connectionFor(port, at)?.pod,
+        timeoutMs: o.timeoutMs ?? DRILL_DEFAULTS.timeoutMs,
+      }, o.longLived);
+      this.longLived.start();
+    }
     await this.sleep(o.warmupSeconds ?? DRILL_DEFAULTS.warmupSeconds);
   }
 
@@ -147,19 +193,28 @@ export class DrillRun {
   /** Load after the scenario, then the load stops. */
   public async finish(): Promise<void> {
     await this.sleep(this.options.settleSeconds ?? DRILL_DEFAULTS.settleSeconds);
+    this.stopLongLived();
     await this.load?.stop();
   }
 
   /** Kills every process, closes the proxy and the load; safe to call twice. */
   public async close(): Promise<void> {
+    this.stopLongLived();
     this.plane.stop();
+    this.releases.forEach(r => r.plane.stop());
     this.pods.forEach(p => p.destroy());
     this.reaper.close();
     if (this.load && !this.load.stopped) await this.load.stop({ abort: true });
     await this.proxy.close();
   }
 
-  private controlPlane(): ControlPlane {
+  private stopLongLived(): void {
+    if (!this.longLived || this.longLivedStoppedAt !== undefined) return;
+    this.longLivedStoppedAt = this.clock.now();
+    this.longLived.stop();
+  }
+
+  private controlPlane(spec: DrillSpec = this.spec, releaseEnv: Record<string, string> = {}): ControlPlane {
     const o = this.options;
     const kubeletRandom = seededRandom(this.seed + 4);
     const runtime = {
@@ -172,7 +227,6 @@ export class DrillRun {
       restartBackoffSeconds: o.restartBackoffSeconds ?? DRILL_DEFAULTS.restartBackoffSeconds,
       kubeletLatency: () => uniform(kubeletRandom, this.reconcileLatency),
     };
-    const spec = this.spec;
     return new ControlPlane({
       clock: this.clock,
       deployment: { ...spec, name: spec.deployment },
@@ -184,6 +238,7 @@ export class DrillRun {
       budgets: spec.budgets,
       newPod: (name, uid, revision) => {
         const pod = new PodSim(name, uid, revision, spec.container, runtime, {
+          ...releaseEnv,
           DRILL_REVISION: String(revision),
           ...(revision > 1 ? o.newEnv ?? {} : {}),
         });
@@ -202,7 +257,7 @@ export class DrillRun {
       serving: pod.ready,
       terminating: pod.terminating,
       ready: this.spec.publishNotReadyAddresses || (pod.ready && !pod.terminating),
-      present: !pod.gone,
+      present: !pod.gone && this.selects(pod),
     });
   }
 

@@ -5,12 +5,17 @@
 
 import { DrillRun, Interrupted } from './drill-run';
 import { DRILL_DEFAULTS, DrillOptions } from './options';
+import { RainbowOutcome, runRainbow } from './rainbow-scenario';
+import { rainbowSpecOf } from './rainbow-spec';
 import { buildReport, DrillReport } from './report';
 import { runDrain, runRollout, runScaleDown, ScenarioOutcome } from './scenarios';
 import { KubeObject } from '../manifest/kube-object';
 
 export { DrillOptions, Scenario, SCENARIOS, DRILL_DEFAULTS } from './options';
 export { DrillReport, DrillFailure, FailureClass, Phase, PodReport, CrashReport, RolloutReport, DrainReport, ScaleDownReport } from './report';
+export { LongLivedOptions, LongLivedKind, LONG_LIVED_KINDS } from './long-lived';
+export { LongLivedReport, LongLivedCut } from './long-lived-report';
+export { RainbowReport } from './rainbow-report';
 export { formatDrillReport } from './report-text';
 
 const SCENARIO_RUNNERS = { 'rollout': runRollout, 'drain': runDrain, 'scale-down': runScaleDown };
@@ -22,7 +27,12 @@ const SCENARIO_RUNNERS = { 'rollout': runRollout, 'drain': runDrain, 'scale-down
  * is gone when it returns.
  */
 export async function runDrill(objects: KubeObject[], options: DrillOptions): Promise<DrillReport> {
-  const run = new DrillRun(objects, options);
+  // The rainbow scenario drills the release the Service selects first; the other joins later.
+  const rainbow = options.scenario === 'rainbow' ? rainbowSpecOf(objects, options.deployment) : undefined;
+  const run = new DrillRun(rainbow?.objects ?? objects, rainbow
+    ? { ...options, deployment: rainbow.from.deployment, env: { RELEASE: rainbow.from.release, ...options.env } }
+    : options);
+  if (rainbow) run.primaryRelease = rainbow.from.release;
   // The hard bound: stop a second before it (at the latest halfway), so the teardown and the
   // report fit inside it.
   const maxSeconds = options.maxSeconds ?? DRILL_DEFAULTS.maxSeconds;
@@ -30,11 +40,13 @@ export async function runDrill(objects: KubeObject[], options: DrillOptions): Pr
   const onAbort = () => run.stop(String(options.signal?.reason ?? 'interrupted'));
   if (options.signal?.aborted) onAbort();
   options.signal?.addEventListener('abort', onAbort);
-  let outcome: ScenarioOutcome | undefined;
+  let outcome: ScenarioOutcome | RainbowOutcome | undefined;
   try {
     await run.start();
     run.beginScenario();
-    await SCENARIO_RUNNERS[options.scenario ?? 'rollout'](run, o => { outcome = o; });
+    const record = (o: ScenarioOutcome | RainbowOutcome) => { outcome = o; };
+    if (rainbow) await runRainbow(run, rainbow, record);
+    else await SCENARIO_RUNNERS[(options.scenario ?? 'rollout') as keyof typeof SCENARIO_RUNNERS](run, record);
     await run.finish();
   } catch (e) {
     if (!(e instanceof Interrupted)) throw e;

@@ -1,11 +1,12 @@
 // How to run a drill, its defaults, and the limits every option is checked against before any
 // process starts. Messages name the CLI flag (the library's options mirror the flags).
 
+import { LONG_LIVED_KINDS, LongLivedOptions } from './long-lived';
 import { DEFAULT_RECONCILE_LATENCY, ReconcileLatency } from '../timing/rolling-update';
 
 /** What the drill does to the pods once load is running. */
-export type Scenario = 'rollout' | 'drain' | 'scale-down';
-export const SCENARIOS: Scenario[] = ['rollout', 'drain', 'scale-down'];
+export type Scenario = 'rollout' | 'drain' | 'scale-down' | 'rainbow';
+export const SCENARIOS: Scenario[] = ['rollout', 'drain', 'scale-down', 'rainbow'];
 
 /** How to run a drill. Times are manifest seconds unless they say otherwise. */
 export interface DrillOptions {
@@ -63,6 +64,8 @@ export interface DrillOptions {
   readonly scaleTo?: number;
   /** Most replicas the drill runs without being told to (each is a local process). @default 30 */
   readonly replicaLimit?: number;
+  /** Long-lived connections (WebSocket or SSE) held open through the proxy next to the HTTP load. */
+  readonly longLived?: LongLivedOptions;
   /** Stops the drill; the report says what was measured until then. */
   readonly signal?: AbortSignal;
   /** Progress messages. */
@@ -169,7 +172,8 @@ export function optionProblems(o: DrillOptions): string[] {
       fix: `the drill runs at most ${MAX_REPLICA_LIMIT} replicas`,
     },
   ];
-  const problems = limits.map(check).filter((p): p is string => p !== undefined);
+  const problems = [...limits, ...longLivedLimits(o.longLived)].map(check).filter((p): p is string => p !== undefined);
+  problems.push(...longLivedProblems(o.longLived));
   if (o.scenario === 'drain' && nodes < 2) {
     problems.push(`'--nodes' (${nodes}) must be at least 2 for the drain scenario, so the evicted pods have somewhere to go; e.g. --nodes 3`);
   }
@@ -185,6 +189,33 @@ export function optionProblems(o: DrillOptions): string[] {
   }
   if (typeof o.exec !== 'string' || o.exec.trim() === '') {
     problems.push('\'--exec\' must be the command that starts the app, e.g. --exec "node server.js"');
+  }
+  return problems;
+}
+
+function longLivedLimits(l: LongLivedOptions | undefined): Limit[] {
+  if (!l) return [];
+  return [
+    {
+      flag: '--long-lived',
+      value: l.connections,
+      min: 1,
+      max: 5000,
+      integer: true,
+      fix: 'give the number of WebSocket or event-stream connections to hold open, e.g. 50 (omit the flag for none)',
+    },
+    { flag: '--long-lived-reconnect', value: l.reconnectSeconds, min: 0, max: 600, fix: 'give the seconds a cut client waits, e.g. 1' },
+    { flag: '--long-lived-session', value: l.sessionSeconds, min: 0, above: true, max: 86_400, fix: 'give how long a chat lasts on average, e.g. 30' },
+  ];
+}
+
+function longLivedProblems(l: LongLivedOptions | undefined): string[] {
+  const problems: string[] = [];
+  if (l?.kind !== undefined && !LONG_LIVED_KINDS.includes(l.kind)) {
+    problems.push(`'--long-lived-kind' (${l.kind}) must be one of ${LONG_LIVED_KINDS.join(', ')}; e.g. --long-lived-kind websocket`);
+  }
+  if (l?.path !== undefined && (typeof l.path !== 'string' || !l.path.startsWith('/'))) {
+    problems.push(`'--long-lived-path' (${l.path}) must be a path starting with '/'; e.g. --long-lived-path /chat`);
   }
   return problems;
 }

@@ -23,6 +23,34 @@ function scenarioLines(r: DrillReport): string[] {
     const s = r.scaleDown;
     out.push(`scale-down ${s.from} -> ${s.to}: removed ${s.victims.join(', ') || 'none'}; last one gone after ${f1(s.doneAfterSeconds)}s${s.timedOut ? ' (DID NOT FINISH)' : ''}`);
   }
+  if (r.rainbow) out.push(...rainbowLines(r));
+  return out;
+}
+
+function rainbowLines(r: DrillReport): string[] {
+  const rb = r.rainbow!;
+  const out = [`rainbow: Service switched ${rb.from} -> ${rb.to} at ${f1(rb.switchAt)}s, the proxy had it all at ${f1(rb.switchSeenAt)}s; `
+    + `${rb.from} idle at ${f1(rb.idleAt)}s, scaled to zero at ${f1(rb.scaledToZeroAt)}s (${rb.scaledBecause ?? '-'}; cooldown ${rb.cooldownSeconds ?? 0}s, `
+    + `drain-for ${rb.drainForSeconds ?? '-'}s), last pod gone at ${f1(rb.lastOldPodGoneAt)}s${rb.timedOut ? ' (DID NOT FINISH)' : ''}`];
+  if (rb.routing) {
+    const { afterSwitch: a, duringLag: d } = rb.routing;
+    out.push(`  connections opened after the proxy learned of the switch: ${a.total}, on ${rb.to} ${a.onNew}, on ${rb.from} ${a.onOld}; `
+      + `during the lag: ${d.total} (on ${rb.to} ${d.onNew}, on ${rb.from} ${d.onOld})`);
+  }
+  return out;
+}
+
+function longLivedLines(r: DrillReport): string[] {
+  const l = r.longLived;
+  if (!l) return [];
+  const byRelease = (m: Record<string, number>) => Object.entries(m).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+  const out = [`long-lived (${l.kind} ${l.path}): ${l.clients} client(s), ${l.opened} connection(s) opened; cut ${l.cut} `
+    + `(${l.clientsCut} client(s); before ${l.cutsByPhase.before}, during ${l.cutsByPhase.during}, after ${l.cutsByPhase.after}); `
+    + `${l.failedAttempts} failed attempt(s); reconnects ${l.reconnects} (${byRelease(l.reconnectsByRelease)}); `
+    + `new chats: ${byRelease(l.newSessionsByRelease)}; open at the end ${l.openAtEnd}`];
+  for (const c of l.cuts.slice(0, 5)) {
+    out.push(`  cut t=${c.at.toFixed(2)}s ${c.phase.padEnd(6)} pod ${c.pod ?? '?'} (${c.release ?? '?'}) ${c.detail ?? ''}`);
+  }
   return out;
 }
 
@@ -40,6 +68,7 @@ export function formatDrillReport(r: DrillReport, options: { timeline?: boolean 
     + ` (refused ${r.failuresByClass.refused}, reset ${r.failuresByClass.reset}, timeout ${r.failuresByClass.timeout}, 5xx ${r.failuresByClass['5xx']};`
     + ` before ${r.failuresByPhase.before}, during ${r.scenario} ${r.failuresByPhase.during}, after ${r.failuresByPhase.after})`);
   out.push(...scenarioLines(r));
+  out.push(...longLivedLines(r));
   if (r.crash) {
     out.push(`crash: ${r.crash.pod} at ${r.crash.crashedAt.toFixed(2)}s, endpoint left the proxy at ${r.crash.endpointLeftProxyAt?.toFixed(2) ?? '-'}s; `
       + `${r.crash.failuresOnCrashedPod} failure(s) on the crashed pod (${r.crash.routedBeforeEndpointLeft} routed to it before its endpoint left the proxy, `

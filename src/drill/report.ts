@@ -6,9 +6,12 @@ import { DrillRun } from './drill-run';
 import { DrillSpec } from './drill-spec';
 import { ProxyConnection } from './endpoint-proxy';
 import { RequestRecord, TIMEOUT_CODE } from './load';
+import { LongLivedReport, longLivedReport } from './long-lived-report';
 import { EvictionAttempt } from './node-drain';
 import { Scenario } from './options';
 import { PodSim } from './pod';
+import { rainbowReport, RainbowReport } from './rainbow-report';
+import { RainbowOutcome } from './rainbow-scenario';
 import { ScenarioOutcome } from './scenarios';
 import { DEFAULT_PDB_MIN_AVAILABLE } from '../manifest/defaults';
 
@@ -119,6 +122,10 @@ export interface DrillReport {
   readonly rollout?: RolloutReport;
   readonly drain?: DrainReport;
   readonly scaleDown?: ScaleDownReport;
+  /** The rainbow scenario: the release change and the old release's drain. */
+  readonly rainbow?: RainbowReport;
+  /** The long-lived connections, with `longLived`. */
+  readonly longLived?: LongLivedReport;
   readonly pods: PodReport[];
   readonly failures: DrillFailure[];
   readonly crash?: CrashReport;
@@ -195,8 +202,8 @@ function crashReport(run: DrillRun, crashed: PodSim | undefined, failures: Drill
 
 /** The scenario's own section. */
 function scenarioReport(
-  run: DrillRun, o: ScenarioOutcome | undefined, rel: (t: number) => number,
-): Pick<DrillReport, 'rollout' | 'drain' | 'scaleDown'> {
+  run: DrillRun, o: ScenarioOutcome | RainbowOutcome | undefined, rel: (t: number) => number,
+): Pick<DrillReport, 'rollout' | 'drain' | 'scaleDown' | 'rainbow'> {
   const timedOut = o?.doneAt === undefined;
   const after = (t: number | undefined) => (t === undefined ? undefined : rel(t));
   switch (o?.kind) {
@@ -227,6 +234,8 @@ function scenarioReport(
       };
     case 'scale-down':
       return { scaleDown: { from: o.from, to: o.to, victims: o.victims, doneAfterSeconds: after(o.doneAt), timedOut } };
+    case 'rainbow':
+      return { rainbow: rainbowReport(run, o, rel) };
     default:
       return {};
   }
@@ -243,7 +252,7 @@ function describeBudget(spec: DrillSpec): string | undefined {
   return `${b.name}: ${b.maxUnavailable !== undefined ? `maxUnavailable ${b.maxUnavailable}` : `minAvailable ${b.minAvailable ?? DEFAULT_PDB_MIN_AVAILABLE}`}`;
 }
 
-export function buildReport(run: DrillRun, outcome: ScenarioOutcome | undefined): DrillReport {
+export function buildReport(run: DrillRun, outcome: ScenarioOutcome | RainbowOutcome | undefined): DrillReport {
   const { spec, plane } = run;
   const scenarioAt = run.scenarioAt ?? run.clock.now();
   const rel = (t: number) => Math.round((t - scenarioAt) * 1000) / 1000;
@@ -274,6 +283,15 @@ export function buildReport(run: DrillRun, outcome: ScenarioOutcome | undefined)
     peakTerminating: plane.peakTerminating,
     nodes: plane.scheduler.nodes.map(n => ({ name: n.name, cordoned: n.cordoned, pods: run.podsPerNode.get(n.name) ?? 0 })),
     ...scenarioReport(run, outcome, rel),
+    longLived: run.longLived && longLivedReport(run.longLived.connections, {
+      kind: run.longLived.kind,
+      path: run.longLived.path,
+      clients: run.longLived.options.connections,
+      scenarioAt,
+      doneAt: outcome?.doneAt,
+      stoppedAt: run.longLivedStoppedAt,
+      releaseOf: pod => run.releaseOf(pod),
+    }),
     pods: run.pods.map(p => ({
       name: p.name,
       revision: p.revision,
