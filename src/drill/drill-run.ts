@@ -7,7 +7,7 @@ import { ControlPlane } from './control-plane';
 import { DrillSpec, drillSpecOf } from './drill-spec';
 import { EndpointProxy } from './endpoint-proxy';
 import { LoadGenerator } from './load';
-import { DRILL_DEFAULTS, DrillOptions, optionProblems, specProblems } from './options';
+import { DRILL_DEFAULTS, DrillOptions, containerProblems, optionProblems, specProblems } from './options';
 import { PodSim } from './pod';
 import { tcpConnect } from './probes';
 import { ProcessReaper } from './process-reaper';
@@ -45,6 +45,7 @@ export class DrillRun {
     const problems = optionProblems(options);
     this.spec = drillSpecOf(objects, options.deployment);
     problems.push(...specProblems(options, this.spec.replicas));
+    problems.push(...containerProblems(options, this.spec.containers, this.spec.container.name, this.spec.deployment));
     if (problems.length > 0) {
       throw new Error(problems.join('\n'));
     }
@@ -171,6 +172,10 @@ export class DrillRun {
       env: o.env ?? {},
       restartBackoffSeconds: o.restartBackoffSeconds ?? DRILL_DEFAULTS.restartBackoffSeconds,
       kubeletLatency: () => uniform(kubeletRandom, this.reconcileLatency),
+      // The other containers given a command, in manifest order (native sidecars' order decides their stop order).
+      others: this.spec.containers
+        .filter(c => c.name !== this.spec.container.name && o.execContainers?.[c.name] !== undefined)
+        .map(c => ({ container: c, exec: o.execContainers![c.name] })),
     };
     const spec = this.spec;
     return new ControlPlane({
