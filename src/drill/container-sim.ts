@@ -184,7 +184,7 @@ export class ContainerSim extends EventEmitter {
   /**
    * Sleeps on the drill clock and signals this container's process. An exec hook runs inside
    * the container, so it ends when the container does: a server that finished its graceful
-   * stop during the trailing sleep ends the hook (the kubelet records FailedPreStopHook).
+   * stop during the trailing sleep ends the hook (the kubelet records FailedPreStopHook, spec 1.7a).
    */
   private async replayHook(steps: HookStep[]): Promise<boolean | 'exited'> {
     const proc = this.process;

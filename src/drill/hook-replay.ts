@@ -2,7 +2,7 @@
 // cannot run on this machine (there is no nginx binary, and it would not find the pod's
 // process), so it is delivered as the signal it sends. `nginx -s quit` is SIGQUIT to nginx's
 // master process, its graceful stop; `nginx -s stop` is SIGTERM, its fast stop. The sleeps
-// around it run on the drill clock, as a plain `sleep N` hook does.
+// around it run on the drill clock, as a plain `sleep N` hook does (nginx's signals: spec 1.8a).
 
 import { shellScriptOf, sleepSecondsOf } from '../manifest/pre-stop-hook';
 
@@ -14,8 +14,8 @@ export type HookStep =
 /** Server control commands and the signal each sends to the server's main process (PID 1 of the container). */
 const SERVER_SIGNALS: ReadonlyArray<readonly [RegExp, NodeJS.Signals]> = [
   // nginx(8) "-s signal": quit = SIGQUIT (graceful shutdown), stop = SIGTERM (fast shutdown).
-  [/^(?:\S*\/)?(?:nginx|openresty)\s+(?:-\S+\s+)*-s\s+quit$/, 'SIGQUIT'],
-  [/^(?:\S*\/)?(?:nginx|openresty)\s+(?:-\S+\s+)*-s\s+stop$/, 'SIGTERM'],
+  [/^(?:\S*\/)?(?:nginx|openresty)\s+(?:-[^s\s]\S*\s+(?:[^-\s]\S*\s+)?)*-s\s+quit$/, 'SIGQUIT'],
+  [/^(?:\S*\/)?(?:nginx|openresty)\s+(?:-[^s\s]\S*\s+(?:[^-\s]\S*\s+)?)*-s\s+stop$/, 'SIGTERM'],
 ];
 
 /** The signal a server control command sends, or undefined for any other command. */

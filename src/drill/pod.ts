@@ -111,7 +111,7 @@ export class PodSim extends EventEmitter implements ClusterPod {
       this.containers.forEach((c, i) => c.port = ports[i]);
       this.port = this.main.port;
       this.running = true;
-      // Native sidecars first, in initContainers order, then the app containers (spec 1.9).
+      // Native sidecars first, in initContainers order, then the app containers (spec 1.9a).
       // The kubelet moves on once a sidecar is running (its startup probe is not modelled).
       const order = [...this.containers.filter(c => c.sidecar), ...this.containers.filter(c => !c.sidecar)];
       order.forEach(c => this.startContainer(c));

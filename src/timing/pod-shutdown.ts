@@ -70,7 +70,7 @@ export interface PodContainerRef {
 
 /**
  * Which containers must have exited before each container gets its stop signal (spec 1.4 step 3,
- * spec 1.9): none for app containers (they stop in parallel); for a native sidecar, every app
+ * spec 1.9, 1.9a): none for app containers (they stop in parallel); for a native sidecar, every app
  * container and every native sidecar declared after it, so sidecars stop in reverse order.
  * Mirrors the kubelet's `newTerminationOrdering` (`pkg/kubelet/kuberuntime/kuberuntime_termination_order.go`);
  * a container that is not running is not waited for.
@@ -87,7 +87,7 @@ export function stopPrerequisites(containers: PodContainerRef[]): Map<string, st
 
 /**
  * When one container gets SIGTERM and SIGKILL, in seconds from the start of its kill sequence
- * (kubelet `killContainer`, spec 1.4, 1.5, 1.9): the preStop's whole seconds are charged to the
+ * (kubelet `killContainer`, spec 1.4, 1.5, 1.9a): the preStop's whole seconds are charged to the
  * grace; a native sidecar then waits for its turn (at most the grace that is left), and the
  * whole seconds of that wait are charged too; what remains is raised to 2 s.
  *
