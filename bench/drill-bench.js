@@ -7,7 +7,9 @@
 // - a node drain and an autoscaler scale-down, naive vs graceful (>= 10,000 requests each);
 // - issue 12's table: the controllers over timed pods (no processes) next to rolloutPlan and
 //   the measurements on Kubernetes 1.34.
-// BENCH_ONLY=rollout|drain|scale-down|table runs one part; BENCH_RATE changes the rate.
+// - pods with several containers: a classic vs a native sidecar, nginx's SIGTERM vs its quit
+//   preStop (bench/drill-bench-containers.js).
+// BENCH_ONLY=rollout|drain|scale-down|table|sidecar|nginx runs one part; BENCH_RATE changes the rate.
 process.env.GRACEFUL_K8S_QUIET = '1';
 const os = require('os');
 const path = require('path');
@@ -16,6 +18,7 @@ const kplus = require('cdk8s-plus-27');
 const { GracefulDeployment, GracefulService, planRollout } = require('../lib');
 const { runDrill } = require('../lib/drill/drill');
 const { replayRollout, timedCluster } = require('../lib/drill/timed-cluster');
+const containerParts = require('./drill-bench-containers');
 
 const REPLICAS = 10;
 const PRE_STOP = 5;
@@ -140,6 +143,7 @@ async function main() {
   const rollouts = !ONLY || ONLY === 'rollout' ? await runAll(rolloutRuns) : [];
   const disruptions = !ONLY || ONLY === 'drain' || ONLY === 'scale-down'
     ? await runAll(disruptionRuns.filter(([name]) => !ONLY || name.startsWith(ONLY))) : [];
+  const containers = !ONLY || ['sidecar', 'nginx'].includes(ONLY) ? await containerParts.runContainerParts(ONLY, common) : {};
   console.log(`rollout drill, ${REPLICAS} replicas, ${RATE} req/s keep-alive, lag 0-${PRE_STOP}s unless stated, seed ${common.seed} `
     + `(node ${process.version}, ${os.cpus().length}× ${os.cpus()[0].model}, ${new Date().toISOString().slice(0, 10)})\n`);
   if (rollouts.length > 0) printRollouts(rollouts);
@@ -151,6 +155,7 @@ async function main() {
     console.log('\nissue 12: controllers over timed pods (no processes) next to rolloutPlan and Kubernetes 1.34\n');
     printTable();
   }
+  containerParts.printContainerTable(containers);
   console.log(`\nbench:drill took ${((Date.now() - started) / 1000).toFixed(0)} s`);
   const line = (a, b) => `${a.failed} failed of ${a.requests}; naive ${b.failed} failed of ${b.requests}`;
   if (rollouts.length > 0) {
@@ -162,6 +167,7 @@ async function main() {
     const naive = byName(`${prefix}: naive cdk8s-plus Deployment`);
     if (graceful && naive) console.log(`${label}: graceful ${line(graceful, naive)}`);
   }
+  containerParts.printContainerLines(containers);
 }
 
 main().catch(e => {
