@@ -8,8 +8,10 @@
 // - issue 12's table: the controllers over timed pods (no processes) next to rolloutPlan and
 //   the measurements on Kubernetes 1.34.
 // - behind an AWS ALB's lag, and WebSocket chats through a rollout and a rainbow release change
-//   (bench/drill-bench-long-lived.js).
-// BENCH_ONLY=rollout|drain|scale-down|table|alb|websockets runs one part; BENCH_RATE changes the rate.
+//   (bench/drill-bench-long-lived.js);
+// - pods with several containers: a classic vs a native sidecar, nginx's SIGTERM vs its quit
+//   preStop (bench/drill-bench-containers.js).
+// BENCH_ONLY=rollout|drain|scale-down|table|alb|websockets|sidecar|nginx runs one part; BENCH_RATE changes the rate.
 process.env.GRACEFUL_K8S_QUIET = '1';
 const os = require('os');
 const path = require('path');
@@ -20,6 +22,7 @@ const { planRollout } = require('../lib/timing');
 const { runDrill } = require('../lib/drill/drill');
 const { replayRollout, timedCluster } = require('../lib/drill/timed-cluster');
 const longLived = require('./drill-bench-long-lived');
+const containerParts = require('./drill-bench-containers');
 
 const REPLICAS = 10;
 const PRE_STOP = 5;
@@ -146,6 +149,7 @@ async function main() {
     ? await runAll(disruptionRuns.filter(([name]) => !ONLY || name.startsWith(ONLY))) : [];
   const alb = !ONLY || ONLY === 'alb' ? await longLived.runAlb(common) : undefined;
   const websockets = !ONLY || ONLY === 'websockets' ? await longLived.runWebsockets(common) : undefined;
+  const containers = !ONLY || ['sidecar', 'nginx'].includes(ONLY) ? await containerParts.runContainerParts(ONLY, common) : {};
   console.log(`rollout drill, ${REPLICAS} replicas, ${RATE} req/s keep-alive, lag 0-${PRE_STOP}s unless stated, seed ${common.seed} `
     + `(node ${process.version}, ${os.cpus().length}× ${os.cpus()[0].model}, ${new Date().toISOString().slice(0, 10)})\n`);
   if (rollouts.length > 0) printRollouts(rollouts);
@@ -159,6 +163,7 @@ async function main() {
   }
   if (alb) longLived.printAlb(alb);
   if (websockets) longLived.printWebsockets(websockets);
+  containerParts.printContainerTable(containers);
   console.log(`\nbench:drill took ${((Date.now() - started) / 1000).toFixed(0)} s`);
   const line = (a, b) => `${a.failed} failed of ${a.requests}; naive ${b.failed} failed of ${b.requests}`;
   if (rollouts.length > 0) {
@@ -172,6 +177,7 @@ async function main() {
   }
   if (alb) console.log(longLived.albLine(alb));
   if (websockets) console.log(longLived.websocketsLine(websockets));
+  containerParts.printContainerLines(containers);
 }
 
 main().catch(e => {

@@ -27,6 +27,10 @@ scenarios (--scenario):
 
 options:
   --exec <command>            command that starts one pod's app (required)
+  --exec-container <name>=<command>  also run the pod's container <name> (a sidecar) with this
+                              command (repeatable); each container gets its own $PORT, the
+                              others' ports as <NAME>_PORT, the app the sidecar's as $UPSTREAM_PORT;
+                              native sidecars start first and get SIGTERM after the app exited
   --scenario <name>           rollout, drain, scale-down or rainbow (default ${D.scenario})
   --port-env <name>           env var carrying the port (default ${D.portEnv})
   --deployment <name>         which Deployment, when the manifest has several
@@ -61,6 +65,10 @@ options:
   --json                      print the report as JSON
   --version                   print the version, then exit
   -h, --help                  print this help
+
+preStop hooks: a plain sleep runs on the drill clock; \`nginx -s quit\` (or \`-s stop\`) in an
+exec hook, e.g. PreStop.sleepThen(['nginx','-s','quit']), is sent as SIGQUIT (SIGTERM) to the
+container's process, since nginx's binary cannot run here; other exec hooks run on this machine.
 
 SIGINT or SIGTERM stops the drill, kills every process it started and prints what was
 measured so far (a second signal exits at once).
@@ -100,7 +108,8 @@ function keyValues(list: string[] | undefined, flag: string): Record<string, str
   for (const kv of list ?? []) {
     const i = kv.indexOf('=');
     if (i <= 0) {
-      throw new Error(`'--${flag}' takes KEY=VALUE (got '${kv}'); e.g. --${flag} LOG_LEVEL=debug`);
+      const example = flag === 'exec-container' ? 'db-proxy="node db-proxy.js"' : 'LOG_LEVEL=debug';
+      throw new Error(`'--${flag}' takes ${flag === 'exec-container' ? 'NAME=COMMAND' : 'KEY=VALUE'} (got '${kv}'); e.g. --${flag} ${example}`);
     }
     out[kv.slice(0, i)] = kv.slice(i + 1);
   }
@@ -120,6 +129,7 @@ function parse(argv: string[]): { values: Record<string, any>; positionals: stri
   const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = {
     'env': { type: 'string', multiple: true },
     'new-env': { type: 'string', multiple: true },
+    'exec-container': { type: 'string', multiple: true },
     'timeline': { type: 'boolean' },
     'json': { type: 'boolean' },
     'help': { type: 'boolean', short: 'h' },
@@ -173,6 +183,7 @@ function optionsOf(values: Record<string, any>, log: ((m: string) => void) | und
     env: keyValues(values.env, 'env'),
     newEnv: keyValues(values['new-env'], 'new-env'),
     longLived: longLivedOf(values),
+    execContainers: values['exec-container'] ? keyValues(values['exec-container'], 'exec-container') : undefined,
     ...numbers,
     log,
     signal,

@@ -8,7 +8,7 @@ import { DrillSpec, drillSpecOf } from './drill-spec';
 import { EndpointProxy } from './endpoint-proxy';
 import { LoadGenerator } from './load';
 import { LongLivedClients } from './long-lived';
-import { DRILL_DEFAULTS, DrillOptions, optionProblems, specProblems } from './options';
+import { DRILL_DEFAULTS, DrillOptions, containerProblems, optionProblems, specProblems } from './options';
 import { PodSim } from './pod';
 import { tcpConnect } from './probes';
 import { ProcessReaper } from './process-reaper';
@@ -59,6 +59,7 @@ export class DrillRun {
     const problems = optionProblems(options);
     this.spec = drillSpecOf(objects, options.deployment);
     problems.push(...specProblems(options, this.spec.replicas));
+    problems.push(...containerProblems(options, this.spec.containers, this.spec.container.name, this.spec.deployment));
     if (problems.length > 0) {
       throw new Error(problems.join('\n'));
     }
@@ -226,6 +227,10 @@ export class DrillRun {
       env: o.env ?? {},
       restartBackoffSeconds: o.restartBackoffSeconds ?? DRILL_DEFAULTS.restartBackoffSeconds,
       kubeletLatency: () => uniform(kubeletRandom, this.reconcileLatency),
+      // The other containers given a command, in manifest order (native sidecars' order decides their stop order).
+      others: spec.containers
+        .filter(c => c.name !== spec.container.name && o.execContainers?.[c.name] !== undefined)
+        .map(c => ({ container: c, exec: o.execContainers![c.name] })),
     };
     return new ControlPlane({
       clock: this.clock,

@@ -13,12 +13,14 @@ import { KubeObject } from '../manifest/kube-object';
 import { PreStopView } from '../manifest/pre-stop-hook';
 import { ResolvedProbe } from '../manifest/probe';
 import { selectorMatches, serviceSelects } from '../manifest/selectors';
-import { WorkloadView, workloadOf } from '../manifest/workload';
+import { ContainerView, WorkloadView, workloadOf } from '../manifest/workload';
 import { resolveFenceposts } from '../timing/rollout-plan';
 
-/** The container the drill runs as a local process. */
+/** A container the drill can run as a local process. */
 export interface DrillContainer {
   readonly name: string;
+  /** A native sidecar: an init container with `restartPolicy: Always` (spec 1.9). */
+  readonly sidecar?: boolean;
   /** Declared container ports (numbers and names); all map to the process's one local port. */
   readonly ports: Array<{ name?: string; containerPort: number }>;
   readonly readiness?: ResolvedProbe;
@@ -46,7 +48,13 @@ export interface DrillSpec {
   readonly maxUnavailable: number | string;
   readonly minReadySeconds: number;
   readonly graceSeconds: number;
+  /** The container behind the Service's port, run with `--exec`. */
   readonly container: DrillContainer;
+  /**
+   * Every container that runs for the pod's life: `containers`, then native sidecars in
+   * `initContainers` order; the serving one among them. Those given a command are run.
+   */
+  readonly containers: DrillContainer[];
   /** The Service selecting the pods, if the manifest has one. */
   readonly service?: string;
   readonly publishNotReadyAddresses: boolean;
@@ -59,6 +67,26 @@ export interface DrillSpec {
 }
 
 const HOSTNAME = 'kubernetes.io/hostname';
+
+/** What the drill needs of one container. */
+function drillContainerOf(c: ContainerView): DrillContainer {
+  const env: Record<string, string> = {};
+  for (const e of c.json.env ?? []) {
+    if (e?.name && typeof e.value === 'string') {
+      env[e.name] = e.value;
+    }
+  }
+  return {
+    name: c.name,
+    sidecar: c.role === 'native-sidecar' || undefined,
+    ports: c.ports.map(p => ({ name: p.name, containerPort: p.containerPort })),
+    readiness: c.readiness,
+    startup: c.startup,
+    preStop: c.preStop,
+    preStopHook: c.json.lifecycle?.preStop,
+    env,
+  };
+}
 
 /** topologySpreadConstraints and podAntiAffinity on kubernetes.io/hostname that select the pods themselves. */
 export function placementOf(w: WorkloadView): PlacementRules {
@@ -128,12 +156,6 @@ export function drillSpecOf(objects: KubeObject[], deploymentName?: string): Dri
     : resolveFenceposts(replicas, maxSurge, maxUnavailable);
   const hpa = objects.find(o => o?.kind === 'HorizontalPodAutoscaler' && (o.metadata?.namespace ?? '') === w.namespace
     && o.spec?.scaleTargetRef?.kind === 'Deployment' && o.spec?.scaleTargetRef?.name === w.name);
-  const env: Record<string, string> = {};
-  for (const e of container.json.env ?? []) {
-    if (e?.name && typeof e.value === 'string') {
-      env[e.name] = e.value;
-    }
-  }
   return {
     deployment: w.name,
     namespace: w.namespace,
@@ -145,15 +167,8 @@ export function drillSpecOf(objects: KubeObject[], deploymentName?: string): Dri
     maxUnavailable,
     minReadySeconds: w.minReadySeconds,
     graceSeconds: w.graceSeconds,
-    container: {
-      name: container.name,
-      ports: container.ports.map(p => ({ name: p.name, containerPort: p.containerPort })),
-      readiness: container.readiness,
-      startup: container.startup,
-      preStop: container.preStop,
-      preStopHook: container.json.lifecycle?.preStop,
-      env,
-    },
+    container: drillContainerOf(container),
+    containers: w.running.map(drillContainerOf),
     service: service?.metadata?.name,
     publishNotReadyAddresses: service?.spec?.publishNotReadyAddresses === true,
     placement: placementOf(w),

@@ -162,7 +162,9 @@ export class EndpointProxy {
         record.outcome = !connected && e.code === 'ECONNREFUSED' ? 'backend-refused' : 'backend-reset';
         record.closedAt = this.clock.now();
       }
-      client.resetAndDestroy();
+      // A reset after end() mixes a TCP shutdown with a close-reset, which libuv does not allow
+      // (uv_tcp_close_reset): the handle never closes and Node spins at exit. Then just close.
+      if (client.writableEnded) client.destroy(); else client.resetAndDestroy();
     });
     backend.on('end', () => {
       client.end();

@@ -12,6 +12,14 @@ export const SCENARIOS: Scenario[] = ['rollout', 'drain', 'scale-down', 'rainbow
 export interface DrillOptions {
   /** Shell command that starts the app; it must listen on 127.0.0.1 at the port in `portEnv`. */
   readonly exec: string;
+  /**
+   * Commands of the pod's other containers (sidecars), by container name; `exec` stays the
+   * command of the container behind the Service. Each gets its own port in `portEnv`; every
+   * container of the pod finds the others at `<NAME>_PORT` (`db-proxy` → `DB_PROXY_PORT`), and the
+   * serving container finds the first of them (native sidecars first) at `UPSTREAM_PORT`.
+   * Containers without a command are not run.
+   */
+  readonly execContainers?: Record<string, string>;
   /** @default 'PORT' */
   readonly portEnv?: string;
   /** @default process.cwd() */
@@ -216,6 +224,32 @@ function longLivedProblems(l: LongLivedOptions | undefined): string[] {
   }
   if (l?.path !== undefined && (typeof l.path !== 'string' || !l.path.startsWith('/'))) {
     problems.push(`'--long-lived-path' (${l.path}) must be a path starting with '/'; e.g. --long-lived-path /chat`);
+  }
+  return problems;
+}
+
+/** A container of the pod as `containerProblems` needs it. */
+export interface NamedContainer {
+  readonly name: string;
+  readonly sidecar?: boolean;
+}
+
+/**
+ * Problems with `--exec-container` that need the manifest: a name that is no container of the
+ * pod, the serving container (it runs `--exec`), an empty command.
+ */
+export function containerProblems(o: DrillOptions, containers: NamedContainer[], serving: string, deployment: string): string[] {
+  const problems: string[] = [];
+  const names = containers.map(c => `${c.name}${c.sidecar ? ' (native sidecar)' : ''}`).join(', ');
+  for (const [name, command] of Object.entries(o.execContainers ?? {})) {
+    const flag = `'--exec-container' (${name}=${command ?? ''})`;
+    if (!containers.some(c => c.name === name)) {
+      problems.push(`${flag} names no container of Deployment '${deployment}'; its containers are ${names}; use one of those names, e.g. --exec-container ${containers.find(c => c.name !== serving)?.name ?? 'proxy'}="node proxy.js"`);
+    } else if (name === serving) {
+      problems.push(`${flag} names '${serving}', the container behind the Service, which runs the --exec command; drop it, or give its command with --exec`);
+    } else if (typeof command !== 'string' || command.trim() === '') {
+      problems.push(`${flag} has no command; give the command that starts container '${name}', e.g. --exec-container ${name}="node ${name}.js"`);
+    }
   }
   return problems;
 }

@@ -1,15 +1,17 @@
 // A pod and its kubelet, with the user's app as a local process: probes with the manifest's
 // timings and Kubernetes' defaults, and the kill sequence on deletion (spec 1.3-1.7, 2.1-2.5).
+// Other containers of the pod that have a command to run (sidecars) run beside it, each with
+// its own port, started and stopped in the kubelet's order (spec 1.4, 1.9).
 
 import { EventEmitter } from 'events';
-import { AppExit, AppProcess } from './app-process';
 import { ClockTimer, DrillClock } from './clock';
 import { ClusterPod } from './cluster-pod';
+import { ContainerExit, ContainerSim } from './container-sim';
 import { DrillContainer } from './drill-spec';
 import { ProbeWorker } from './probe-worker';
 import { freePort, httpGetStatus, runCommand, tcpConnect } from './probes';
 import { ProcessReaper } from './process-reaper';
-import { killTimeline } from '../timing/shutdown-budget';
+import { stopPrerequisites } from '../timing/pod-shutdown';
 
 /** How pods are run locally. */
 export interface PodRuntime {
@@ -26,6 +28,13 @@ export interface PodRuntime {
   readonly restartBackoffSeconds: number;
   /** The kubelet's latency: noticing a deletion, and removing the pod object after its containers exit. */
   readonly kubeletLatency: () => number;
+  /** The pod's other containers the drill runs (sidecars), each with its command. */
+  readonly others?: ReadonlyArray<{ readonly container: DrillContainer; readonly exec: string }>;
+}
+
+/** The env var that carries a container's port to the other containers of its pod: `db-proxy` → `DB_PROXY_PORT`. */
+export function portEnvOf(containerName: string): string {
+  return `${containerName.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_PORT`;
 }
 
 /** Something that happened to a pod, in manifest seconds. */
@@ -39,9 +48,11 @@ export type ExitCause = 'app' | 'startup-probe' | 'injected-crash' | 'kill-seque
 
 export class PodSim extends EventEmitter implements ClusterPod {
   public readonly events: PodEvent[] = [];
-  public readonly exits: Array<AppExit & { readonly at: number; readonly cause: ExitCause }> = [];
+  /** Exits of every container's process (the serving container's and the sidecars'). */
+  public readonly exits: ContainerExit[] = [];
   public readonly createdAt: number;
   public node?: string;
+  /** The serving container's port (the one behind the Service). */
   public port = 0;
   /** Phase Running: the container has started (it stays Running across restarts). */
   public running = false;
@@ -53,59 +64,75 @@ export class PodSim extends EventEmitter implements ClusterPod {
   public deletedAt?: number;
   public gone = false;
   public restarts = 0;
-  public sigtermAt?: number;
-  public sigkillAt?: number;
   public crashedAt?: number;
-  private app?: AppProcess;
+  /** The container behind the Service's port, run with `--exec`. */
+  public readonly main: ContainerSim;
+  /** Every container the drill runs: the serving one first, then the others in manifest order. */
+  public readonly containers: ContainerSim[];
   private probes: ProbeWorker[] = [];
   private timers: ClockTimer[] = [];
-  private nextExitCause?: ExitCause;
 
   constructor(
     public readonly name: string,
     public readonly uid: string,
     public readonly revision: number,
-    private readonly container: DrillContainer,
+    container: DrillContainer,
     private readonly runtime: PodRuntime,
     private readonly podEnv: Record<string, string>,
   ) {
     super();
     this.createdAt = runtime.clock.now();
+    this.main = this.containerSim(container, runtime.exec, '');
+    this.containers = [this.main, ...(runtime.others ?? []).map(o => this.containerSim(o.container, o.exec, `${o.container.name}: `))];
     this.log('created');
   }
 
   /** Last lines the app wrote to stderr, for error messages. */
   public get stderr(): string {
-    return this.app?.stderr ?? '';
+    return this.main.stderr;
   }
 
-  /** The scheduler bound the pod: the kubelet starts its container. */
+  /** When the serving container got SIGTERM. */
+  public get sigtermAt(): number | undefined {
+    return this.main.sigtermAt;
+  }
+
+  /** When the serving container got SIGKILL. */
+  public get sigkillAt(): number | undefined {
+    return this.main.sigkillAt;
+  }
+
+  /** The scheduler bound the pod: the kubelet starts its containers. */
   public bind(node: string): void {
     this.node = node;
     this.log(`scheduled on ${node}`);
-    freePort().then(port => {
+    Promise.all(this.containers.map(() => freePort())).then(ports => {
       if (this.terminating || this.gone) return;
-      this.port = port;
+      this.containers.forEach((c, i) => c.port = ports[i]);
+      this.port = this.main.port;
       this.running = true;
-      this.spawnContainer();
+      // Native sidecars first, in initContainers order, then the app containers (spec 1.9a).
+      // The kubelet moves on once a sidecar is running (its startup probe is not modelled).
+      const order = [...this.containers.filter(c => c.sidecar), ...this.containers.filter(c => !c.sidecar)];
+      order.forEach(c => this.startContainer(c));
       this.emit('change');
     }, e => this.log(`no free port: ${e}`));
   }
 
-  /** Kills the process as a crash would (the kubelet then restarts it). */
+  /** Kills the serving container's process as a crash would (the kubelet then restarts it). */
   public crash(): void {
-    if (this.app?.alive && !this.terminating) {
+    if (this.main.alive && !this.terminating) {
       this.crashedAt = this.runtime.clock.now();
       this.log('crash (SIGKILL injected by the drill)');
-      this.nextExitCause = 'injected-crash';
-      this.app.kill();
+      this.main.kill('injected-crash');
     }
   }
 
   /**
    * Deletion (spec 1.3-1.5): terminating at once (the endpoint controller sees it); the kubelet,
-   * a moment later, runs the preStop hook, then sends SIGTERM with the grace that remains (whole
-   * seconds of the hook charged, at least 2 s), then SIGKILL.
+   * a moment later, runs every container's kill sequence in parallel: preStop, then SIGTERM with
+   * the grace that remains (whole seconds of the hook charged, at least 2 s), then SIGKILL; a
+   * native sidecar gets SIGTERM only once the app containers have exited (spec 1.9).
    */
   public delete(graceSeconds: number): void {
     if (this.terminating || this.gone) return;
@@ -113,13 +140,13 @@ export class PodSim extends EventEmitter implements ClusterPod {
     this.deletedAt = this.runtime.clock.now();
     this.log(`deleted (grace ${graceSeconds}s)`);
     this.emit('change');
-    if (!this.app?.alive) {
+    if (!this.containers.some(c => c.alive)) {
       // Not started (Pending) or between restarts: nothing to stop.
       this.stopProbes();
       this.finish();
       return;
     }
-    this.timers.push(this.runtime.clock.after(this.runtime.kubeletLatency(), () => void this.killSequence(graceSeconds)));
+    this.timers.push(this.runtime.clock.after(this.runtime.kubeletLatency(), () => this.killSequence(graceSeconds)));
   }
 
   /** Stops everything at the end of a drill. */
@@ -128,66 +155,56 @@ export class PodSim extends EventEmitter implements ClusterPod {
     this.timers.forEach(t => t.cancel());
     this.gone = true;
     this.removeAllListeners();
-    this.app?.removeAllListeners();
-    this.app?.kill();
+    this.containers.forEach(c => c.destroy());
   }
 
-  private async killSequence(graceSeconds: number): Promise<void> {
-    const { clock } = this.runtime;
-    const app = this.app;
-    let hookSeconds = 0;
-    const hook = this.container.preStop;
-    if (hook.kind !== 'none') {
-      const started = clock.now();
-      this.log(`preStop ${hook.kind} starts`);
-      const outcome = await Promise.race([this.runPreStop(), clock.sleep(graceSeconds).then(() => 'grace' as const)]);
-      // Microseconds: 5 s minus float noise must not be charged as 4 whole seconds (spec 1.5).
-      hookSeconds = Math.round((clock.now() - started) * 1e6) / 1e6;
-      this.log(`preStop ${outcome === 'grace' ? 'overran the grace period' : outcome ? 'ended' : 'failed at once'} after ${hookSeconds.toFixed(1)}s`);
+  private killSequence(graceSeconds: number): void {
+    if (this.gone) return;
+    const live = this.containers.filter(c => c.alive);
+    // Exited (or never started) containers are not waited for, as the kubelet's termination ordering.
+    const prerequisites = stopPrerequisites(live.map(c => ({ name: c.name, sidecar: c.sidecar })));
+    const exited = new Map(live.map(c => [c.name, c.exited()]));
+    for (const c of live) {
+      const turn = () => Promise.all((prerequisites.get(c.name) ?? []).map(n => exited.get(n)));
+      void c.stop(graceSeconds, turn);
     }
-    if (this.gone || app !== this.app || !app?.alive) return;
-    const { sigtermAt, sigkillAt } = killTimeline(graceSeconds, hookSeconds);
-    this.sigtermAt = clock.now();
-    this.log('SIGTERM');
-    this.nextExitCause = 'kill-sequence';
-    app.signal('SIGTERM');
-    this.timers.push(clock.after(sigkillAt - sigtermAt, () => {
-      if (!this.gone && app.alive) {
-        this.sigkillAt = clock.now();
-        this.log('SIGKILL (grace period over)');
-        app.kill();
-      }
-    }));
   }
 
-  private spawnContainer(): void {
+  private containerSim(container: DrillContainer, exec: string, prefix: string): ContainerSim {
+    const sim: ContainerSim = new ContainerSim(container, exec, this.runtime, (): NodeJS.ProcessEnv => this.envOf(sim), what => this.log(`${prefix}${what}`));
+    sim.on('exit', (exit: ContainerExit) => this.onExit(sim, exit));
+    return sim;
+  }
+
+  private startContainer(c: ContainerSim): void {
+    c.start();
+    this.log(`${c === this.main ? 'container' : `${c.name}: ${c.sidecar ? 'native sidecar' : 'container'}`} started on 127.0.0.1:${c.port} (pid ${c.pid ?? '?'})`);
+    if (c === this.main) this.startProbes();
+  }
+
+  private onExit(c: ContainerSim, exit: ContainerExit): void {
     const { clock } = this.runtime;
-    const app = new AppProcess(this.runtime.reaper, this.runtime.exec, { cwd: this.runtime.cwd, env: this.appEnv() });
-    this.app = app;
-    this.nextExitCause = undefined;
-    this.log(`container started on 127.0.0.1:${this.port} (pid ${app.pid ?? '?'})`);
-    app.on('error', (e: Error) => this.log(`cannot start: ${e.message}`));
-    app.once('exit', (exit: AppExit) => {
-      if (app !== this.app) return;
-      const cause = this.nextExitCause ?? 'app';
-      this.exits.push({ ...exit, at: clock.now(), cause });
+    this.exits.push(exit);
+    const prefix = c === this.main ? '' : `${c.name}: `;
+    this.log(`${prefix}container exited (${exit.signal ?? `code ${exit.code}`})`);
+    let wasReady = false;
+    if (c === this.main) {
       this.stopProbes();
-      const wasReady = this.ready;
+      wasReady = this.ready;
       this.ready = false;
       this.started = false;
-      this.log(`container exited (${exit.signal ?? `code ${exit.code}`})`);
-      if (this.terminating) {
-        this.finish();
-        return;
-      }
-      // A crash: not ready at once; restart after the back-off (restartPolicy Always).
-      if (wasReady) this.emit('change');
-      this.restarts++;
-      this.timers.push(clock.after(this.runtime.restartBackoffSeconds, () => {
-        if (!this.terminating && !this.gone) this.spawnContainer();
-      }));
-    });
-    this.startProbes();
+    }
+    if (this.terminating) {
+      if (!this.containers.some(other => other.alive)) this.finish();
+      return;
+    }
+    // A crash: not ready at once; restart after the back-off (restartPolicy Always, also for sidecars).
+    if (wasReady) this.emit('change');
+    c.restarts++;
+    if (c === this.main) this.restarts++;
+    this.timers.push(clock.after(this.runtime.restartBackoffSeconds, () => {
+      if (!this.terminating && !this.gone) this.startContainer(c);
+    }));
   }
 
   /** The containers have exited; the kubelet removes the pod object a moment later. */
@@ -201,13 +218,23 @@ export class PodSim extends EventEmitter implements ClusterPod {
     }));
   }
 
-  private appEnv(): NodeJS.ProcessEnv {
+  /**
+   * A container's env: its own port in `portEnv`; every container the drill runs in the pod
+   * reachable at `<NAME>_PORT` (the containers of a pod share localhost; here they share the
+   * machine, so each gets a port of its own); the serving container's `UPSTREAM_PORT` is the
+   * first other container's (native sidecars first).
+   */
+  private envOf(c: ContainerSim): NodeJS.ProcessEnv {
+    const ports = Object.fromEntries(this.containers.map(o => [portEnvOf(o.name), String(o.port)]));
+    const upstream = [...this.containers.filter(o => o.sidecar), ...this.containers.filter(o => !o.sidecar)].find(o => o !== this.main);
     return {
       ...process.env,
-      ...this.container.env,
+      ...c.spec.env,
       ...this.runtime.env,
       ...this.podEnv,
-      [this.runtime.portEnv]: String(this.port),
+      ...(this.containers.length > 1 ? ports : {}),
+      ...(c === this.main && upstream ? { UPSTREAM_PORT: String(upstream.port) } : {}),
+      [this.runtime.portEnv]: String(c.port),
       POD_NAME: this.name,
     };
   }
@@ -218,7 +245,7 @@ export class PodSim extends EventEmitter implements ClusterPod {
 
   /** Startup probe first; readiness once started (spec 2.2, 2.5). Liveness is not modelled. */
   private startProbes(): void {
-    const { startup, readiness } = this.container;
+    const { startup, readiness } = this.main.spec;
     const { clock } = this.runtime;
     const onStarted = () => {
       this.started = true;
@@ -242,8 +269,7 @@ export class PodSim extends EventEmitter implements ClusterPod {
       } else {
         // failureThreshold consecutive startup failures: the kubelet kills the container.
         this.log('startup probe failed: container killed');
-        this.nextExitCause = 'startup-probe';
-        this.app?.kill();
+        this.main.kill('startup-probe');
       }
     });
     this.addProbe(worker);
@@ -267,7 +293,7 @@ export class PodSim extends EventEmitter implements ClusterPod {
     this.emit('change');
   }
 
-  /** Every declared port, by number or name, maps to the process's one local port. */
+  /** Every declared port of the serving container, by number or name, maps to its process's one local port. */
   private runProbe(handler: any, timeoutSeconds: number): Promise<boolean> {
     const timeoutMs = this.runtime.clock.ms(timeoutSeconds);
     if (handler.httpGet) {
@@ -278,36 +304,8 @@ export class PodSim extends EventEmitter implements ClusterPod {
       return tcpConnect(this.port, timeoutMs);
     }
     if (handler.exec) {
-      return runCommand(this.runtime.reaper, (handler.exec.command ?? []).map(String), this.appEnv(), this.runtime.cwd, timeoutMs);
+      return runCommand(this.runtime.reaper, (handler.exec.command ?? []).map(String), this.envOf(this.main), this.runtime.cwd, timeoutMs);
     }
     return Promise.resolve(false);
-  }
-
-  /** Runs the preStop hook; resolves true when it succeeded, false when it failed. */
-  private async runPreStop(): Promise<boolean> {
-    const { clock } = this.runtime;
-    const hook = this.container.preStop;
-    const raw = this.container.preStopHook ?? {};
-    switch (hook.kind) {
-      case 'sleep':
-        // The kubelet's own sleep action: a timer.
-        await clock.sleep(hook.seconds ?? 0);
-        return true;
-      case 'exec':
-        // A plain `sleep N` is timed on the drill's clock, so time scaling applies to it;
-        // any other command runs for real.
-        if (hook.plainSleep && hook.seconds !== undefined) {
-          await clock.sleep(hook.seconds);
-          return true;
-        }
-        return runCommand(this.runtime.reaper, hook.command ?? [], this.appEnv(), this.runtime.cwd, clock.ms(3600));
-      case 'httpGet': {
-        const status = await httpGetStatus(this.port, raw.httpGet?.path ?? '/', clock.ms(3600));
-        return status >= 200 && status < 400;
-      }
-      default:
-        // tcpSocket is not a supported hook and fails at once (spec 1.6).
-        return false;
-    }
   }
 }

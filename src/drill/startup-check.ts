@@ -27,6 +27,14 @@ export function startupProblem(pods: PodSim[], c: StartupContext): string | unde
   const fix = `check that '${c.exec}' keeps running and listens on 127.0.0.1 at the port in $${c.portEnv}`;
   for (const pod of pods) {
     const exit = pod.exits.find(e => e.cause === 'app');
+    if (exit && exit.container !== pod.main.name) {
+      // A sidecar run with --exec-container.
+      const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+      const sidecar = pod.containers.find(other => other.name === exit.container);
+      const text = sidecar?.stderr.trim();
+      return `container ${exit.container} of pod ${pod.name} ${how} ${(exit.at - pod.createdAt).toFixed(1)}s after it started, before the pod became Ready; `
+        + `check that its --exec-container command '${sidecar?.command}' keeps running${text ? `; it wrote: ${text.slice(-500)}` : ''}`;
+    }
     if (exit) {
       const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
       return `the app of pod ${pod.name} ${how} ${(exit.at - pod.createdAt).toFixed(1)}s after it started, before it became Ready; ${fix}${wrote(pod)}`;

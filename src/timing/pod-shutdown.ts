@@ -59,3 +59,55 @@ export function podShutdownTimes(apps: ContainerShutdownNeed[], sidecars: Contai
 export function podShutdownSeconds(apps: ContainerShutdownNeed[], sidecars: ContainerShutdownNeed[] = []): number {
   return Math.max(0, ...podShutdownTimes(apps, sidecars).map(t => t.doneAtSeconds));
 }
+
+/** A container that runs for the pod's life, as the kubelet orders its stop. */
+export interface PodContainerRef {
+  /** Container name. */
+  readonly name: string;
+  /** Whether it is a native sidecar (an init container with `restartPolicy: Always`). */
+  readonly sidecar: boolean;
+}
+
+/**
+ * Which containers must have exited before each container gets its stop signal (spec 1.4 step 3,
+ * spec 1.9, 1.9a): none for app containers (they stop in parallel); for a native sidecar, every app
+ * container and every native sidecar declared after it, so sidecars stop in reverse order.
+ * Mirrors the kubelet's `newTerminationOrdering` (`pkg/kubelet/kuberuntime/kuberuntime_termination_order.go`);
+ * a container that is not running is not waited for.
+ *
+ * @param containers the running containers: app containers, then native sidecars in `initContainers` order
+ */
+export function stopPrerequisites(containers: PodContainerRef[]): Map<string, string[]> {
+  const apps = containers.filter(c => !c.sidecar).map(c => c.name);
+  const sidecars = containers.filter(c => c.sidecar).map(c => c.name);
+  const out = new Map<string, string[]>(apps.map(name => [name, []]));
+  sidecars.forEach((name, i) => out.set(name, [...apps, ...sidecars.slice(i + 1).reverse()]));
+  return out;
+}
+
+/**
+ * When one container gets SIGTERM and SIGKILL, in seconds from the start of its kill sequence
+ * (kubelet `killContainer`, spec 1.4, 1.5, 1.9a): the preStop's whole seconds are charged to the
+ * grace; a native sidecar then waits for its turn (at most the grace that is left), and the
+ * whole seconds of that wait are charged too; what remains is raised to 2 s.
+ *
+ * @param graceSeconds the pod's grace period
+ * @param preStopElapsedSeconds how long the hook ran (0 without one)
+ * @param turnWaitSeconds how long the container waited for its turn after the hook (0 for app containers)
+ */
+export function containerKillTimeline(
+  graceSeconds: number, preStopElapsedSeconds: number, turnWaitSeconds = 0,
+): { sigtermAt: number; sigkillAt: number } {
+  const hookRan = Math.min(preStopElapsedSeconds, graceSeconds);
+  let remaining = graceSeconds - Math.floor(hookRan);
+  const waited = Math.min(turnWaitSeconds, turnTimeoutSeconds(graceSeconds, preStopElapsedSeconds));
+  remaining -= Math.floor(waited);
+  // minimumGracePeriodInSeconds (spec 1.4 step 4).
+  remaining = Math.max(remaining, 2);
+  return { sigtermAt: hookRan + waited, sigkillAt: hookRan + waited + remaining };
+}
+
+/** The longest a native sidecar waits for its turn after its preStop: the grace that is left (0: no wait). */
+export function turnTimeoutSeconds(graceSeconds: number, preStopElapsedSeconds: number): number {
+  return Math.max(0, graceSeconds - Math.floor(Math.min(preStopElapsedSeconds, graceSeconds)));
+}
