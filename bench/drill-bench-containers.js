@@ -14,7 +14,7 @@
 const path = require('path');
 const { Duration, Testing } = require('cdk8s');
 const kplus = require('cdk8s-plus-27');
-const { GracefulDeployment, GracefulService, KubernetesVersion, PreStop, addSuppressions } = require('../lib');
+const { GracefulDeployment, GracefulService, KubernetesVersion, PreStop, GracefulChecks } = require('../lib');
 const { runDrill } = require('../lib/drill/drill');
 
 const APPS = path.join(__dirname, '..', 'examples', 'drill-apps');
@@ -40,7 +40,7 @@ function sidecarManifest(native) {
       : { containers: [api, proxy] }),
   });
   // GS028 refuses a database proxy among `containers`: the classic variant is what it warns about.
-  if (!native) addSuppressions(d.apiObject, 'bench', { GS028: 'the classic sidecar the bench compares against' });
+  if (!native) GracefulChecks.suppress(d, [{ id: 'GS028', reason: 'the classic sidecar the bench compares against' }]);
   new GracefulService(chart, 'service', { workload: d });
   return Testing.synth(chart);
 }
@@ -56,7 +56,7 @@ function nginxManifest(quit) {
     ...(quit ? { containerPreStop: { nginx: PreStop.sleepThen(['nginx', '-s', 'quit']) } } : {}),
   });
   // GS038 refuses nginx without its graceful stop: the SIGTERM variant is what it warns about.
-  if (!quit) addSuppressions(d.apiObject, 'bench', { GS038: 'the SIGTERM variant the bench compares against' });
+  if (!quit) GracefulChecks.suppress(d, [{ id: 'GS038', reason: 'the SIGTERM variant the bench compares against' }]);
   new GracefulService(chart, 'service', { workload: d });
   return Testing.synth(chart);
 }

@@ -7,7 +7,7 @@ import * as path from 'path';
 import { Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { expectNoFailures } from './drill-manifests';
-import { GracefulDeployment, GracefulService, KubernetesVersion, PreStop, addSuppressions } from '../src';
+import { GracefulDeployment, GracefulService, KubernetesVersion, PreStop, GracefulChecks } from '../src';
 import { DrillReport, runDrill } from '../src/drill/drill';
 import { drillSpecOf } from '../src/drill/drill-spec';
 import { replayableHook, serverSignalOf } from '../src/drill/hook-replay';
@@ -43,7 +43,7 @@ function sidecarManifest(native: boolean): KubeObject[] {
       : { containers: [api, proxy] }),
   });
   // The rule pack refuses a database proxy among `containers` (GS028): that is the point here.
-  if (!native) addSuppressions(d.apiObject, 'drill test', { GS028: 'the classic sidecar the drill compares against' });
+  if (!native) GracefulChecks.suppress(d, [{ id: 'GS028', reason: 'the classic sidecar the drill compares against' }]);
   new GracefulService(chart, 'svc', { workload: d });
   return Testing.synth(chart);
 }
@@ -59,7 +59,7 @@ function nginxManifest(quit: boolean): KubeObject[] {
     ...(quit ? { containerPreStop: { nginx: PreStop.sleepThen(['nginx', '-s', 'quit']) } } : {}),
   });
   // GS038 refuses nginx without its graceful stop: the naive variant is what it warns about.
-  if (!quit) addSuppressions(d.apiObject, 'drill test', { GS038: 'the SIGTERM variant the drill compares against' });
+  if (!quit) GracefulChecks.suppress(d, [{ id: 'GS038', reason: 'the SIGTERM variant the drill compares against' }]);
   new GracefulService(chart, 'svc', { workload: d });
   return Testing.synth(chart);
 }
