@@ -131,7 +131,7 @@ async function runWebsockets(common) {
   const options = {
     ...common,
     exec: chatApp,
-    env: { HEARTBEAT_MS: '500', DRAIN_TIMEOUT_MS: String(5000 * WS_SCALE) },
+    env: { HEARTBEAT_MS: '500', DRAIN_TIMEOUT_MS: String(5000 * WS_SCALE), CLOSE_DELAY_MS: String(1000 * WS_SCALE) },
     rate: 100,
     lag: { min: 0, max: 1 },
     timeScale: WS_SCALE,

@@ -5,13 +5,13 @@ import * as path from 'path';
 import { Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { GracefulDeployment, GracefulService } from '../src';
+import { chatDrillOptions, CHAT_APP } from './drill-manifests';
 import { main } from '../src/cli/graceful-drill';
 import { runDrill } from '../src/drill/drill';
 import { closeCode, LongLivedConnection, longLivedPath, maskedFrame } from '../src/drill/long-lived';
 import { longLivedReport } from '../src/drill/long-lived-report';
 import { optionProblems } from '../src/drill/options';
 
-const CHAT_APP = `node ${path.join(__dirname, '..', 'examples', 'drill-apps', 'websocket-chat-server.js')}`;
 const SCALE = 0.2;
 
 /** The chat server as a GracefulDeployment (preStop 3 s, readiness every second) behind its Service. */
@@ -32,16 +32,7 @@ function chatManifest(replicas: number) {
   return Testing.synth(chart);
 }
 
-const common = {
-  exec: CHAT_APP,
-  env: { HEARTBEAT_MS: '200', DRAIN_TIMEOUT_MS: String(5000 * SCALE) },
-  timeScale: SCALE,
-  lag: { min: 0, max: 1 },
-  rate: 50,
-  warmupSeconds: 2,
-  settleSeconds: 2,
-  maxSeconds: 50,
-};
+const common = chatDrillOptions(SCALE, 50);
 
 describe('long-lived connections through a rolling update', () => {
   test('WebSocket: every chat on an old pod is cut at its SIGTERM (close 1001) and reconnects to a ready pod', async () => {

@@ -9,6 +9,21 @@ import { KubeObject } from '../src/manifest/kube-object';
 const APPS = path.join(__dirname, '..', 'examples', 'drill-apps');
 export const GRACEFUL_APP = `node ${path.join(APPS, 'graceful-server.js')}`;
 export const NAIVE_APP = `node ${path.join(APPS, 'naive-server.js')}`;
+export const CHAT_APP = `node ${path.join(APPS, 'websocket-chat-server.js')}`;
+
+/** Drill options for the chat server at a short time scale: quick heartbeats, a scaled drain, light load. */
+export function chatDrillOptions(scale: number, maxSeconds: number) {
+  return {
+    exec: CHAT_APP,
+    env: { HEARTBEAT_MS: '200', DRAIN_TIMEOUT_MS: String(5000 * scale), CLOSE_DELAY_MS: String(1000 * scale) },
+    timeScale: scale,
+    lag: { min: 0, max: 1 },
+    rate: 50,
+    warmupSeconds: 2,
+    settleSeconds: 2,
+    maxSeconds,
+  };
+}
 
 /** A GracefulDeployment (preStop, readiness every second, minReady 2 s, PDB maxUnavailable 1, hostname spread) and its Service. */
 export function gracefulManifest(replicas: number, preStopSeconds = 5): KubeObject[] {

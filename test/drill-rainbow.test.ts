@@ -6,12 +6,12 @@ import * as path from 'path';
 import { Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { RainbowDeployment, RainbowRelease, RainbowScaleToZero, ReleaseState } from '../src';
+import { chatDrillOptions, CHAT_APP } from './drill-manifests';
 import { runDrill } from '../src/drill/drill';
 import { LongLivedConnection } from '../src/drill/long-lived';
 import { switchRouting } from '../src/drill/rainbow-scenario';
 import { rainbowSpecOf, withReleaseReplicas } from '../src/drill/rainbow-spec';
 
-const CHAT_APP = `node ${path.join(__dirname, '..', 'examples', 'drill-apps', 'websocket-chat-server.js')}`;
 const SCALE = 0.2;
 
 function chat(releases: RainbowRelease[], options: { drainFor?: Duration; cooldown?: Duration } = {}) {
@@ -42,17 +42,7 @@ const switched = (o: { drainFor?: Duration; cooldown?: Duration } = {}) => chat(
   RainbowRelease.fromImage('ghcr.io/acme/chat:1.5.0', ReleaseState.ACTIVE),
 ], o);
 
-const common = {
-  exec: CHAT_APP,
-  scenario: 'rainbow' as const,
-  env: { HEARTBEAT_MS: '200', DRAIN_TIMEOUT_MS: String(5000 * SCALE) },
-  timeScale: SCALE,
-  lag: { min: 0, max: 1 },
-  rate: 50,
-  warmupSeconds: 2,
-  settleSeconds: 2,
-  maxSeconds: 55,
-};
+const common = { ...chatDrillOptions(SCALE, 55), scenario: 'rainbow' as const };
 
 describe('--scenario rainbow', () => {
   test('chats end on the old release, none is cut; new chats after the switch go to the new release only; idle, it is scaled to zero', async () => {

@@ -11,8 +11,13 @@
 // at the drain deadline. In a rainbow deployment SIGTERM comes only when the release is idle or
 // a node drains: connections are not cut by releases.
 //
+// Plain HTTP requests on kept-alive connections get `Connection: close` after SIGTERM, and the
+// listener closes (with the idle connections) CLOSE_DELAY_MS later, so that a client is never
+// caught writing to a connection the server is closing.
+//
 // Env: PORT (required), RELEASE (shown to clients, default 'dev'), POD_NAME,
-// HEARTBEAT_MS (event stream heartbeat, default 1000), DRAIN_TIMEOUT_MS (default 10000).
+// HEARTBEAT_MS (event stream heartbeat, default 1000), DRAIN_TIMEOUT_MS (default 10000),
+// CLOSE_DELAY_MS (default 1000).
 const crypto = require('crypto');
 const http = require('http');
 
@@ -20,6 +25,8 @@ const port = Number(process.env.PORT);
 const release = process.env.RELEASE ?? 'dev';
 const heartbeatMs = Number(process.env.HEARTBEAT_MS ?? 1000);
 const drainTimeoutMs = Number(process.env.DRAIN_TIMEOUT_MS ?? 10000);
+const closeDelayMs = Number(process.env.CLOSE_DELAY_MS ?? 1000);
+let httpClosed = false;
 const WEBSOCKET_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 const sockets = new Set();
 const streams = new Set();
@@ -80,6 +87,7 @@ function readFrames(socket, buffer) {
 }
 
 const server = http.createServer((req, res) => {
+  if (shuttingDown) res.setHeader('Connection', 'close');
   if (req.url === '/ready') {
     res.writeHead(shuttingDown ? 503 : 200).end();
   } else if (req.url === '/healthz') {
@@ -118,12 +126,17 @@ server.on('upgrade', (req, socket) => {
 });
 
 function exitWhenIdle() {
-  if (shuttingDown && sockets.size === 0 && streams.size === 0) process.exit(0);
+  if (shuttingDown && httpClosed && sockets.size === 0 && streams.size === 0) process.exit(0);
 }
 
 process.on('SIGTERM', () => {
   shuttingDown = true;
-  server.close();
+  // close() also ends the idle kept-alive connections; its callback comes when the last
+  // connection (requests in flight included) is gone.
+  setTimeout(() => server.close(() => {
+    httpClosed = true;
+    exitWhenIdle();
+  }), closeDelayMs);
   for (const s of sockets) s.end(closeFrame(1001, 'going away'));
   for (const res of streams) res.end('event: reconnect\ndata: going away\n\n');
   exitWhenIdle();
