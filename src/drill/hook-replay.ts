@@ -4,7 +4,7 @@
 // master process, its graceful stop; `nginx -s stop` is SIGTERM, its fast stop. The sleeps
 // around it run on the drill clock, as a plain `sleep N` hook does (nginx's signals: spec 1.8a).
 
-import { shellScriptOf, sleepSecondsOf } from '../manifest/pre-stop-hook';
+import { execStatements, shellScriptOf, sleepSecondsOf } from '../manifest/pre-stop-hook';
 
 /** One statement of a replayed hook. */
 export type HookStep =
@@ -35,11 +35,9 @@ export function replayableHook(command: string[]): HookStep[] | undefined {
     // Pipes, `||`, background jobs, substitutions, quoting: not a plain sequence.
     return undefined;
   }
-  const statements = script !== undefined
-    ? script.split(/&&|;|\n/).map(s => s.trim()).filter(s => s.length > 0).map(s => s.replace(/^exec\s+/, '').split(/\s+/))
-    : [command];
+  // Statements as the checker reads them (the same splitting, comment lines skipped).
   const steps: HookStep[] = [];
-  for (const words of statements) {
+  for (const words of execStatements(command)) {
     const seconds = sleepSecondsOf(words);
     const signal = serverSignalOf(words.join(' '));
     if (seconds !== undefined && Number.isFinite(seconds)) {

@@ -74,7 +74,7 @@ function statementsOf(script: string): string[][] {
 }
 
 /** What an exec command does, as statements: `sleep 5 && nginx -s quit` → two. */
-function execStatements(command: string[]): string[][] {
+export function execStatements(command: string[]): string[][] {
   const script = shellScriptOf(command, []);
   return script !== undefined ? statementsOf(script) : [command];
 }
