@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { expectNoFailures } from './drill-manifests';
+import { expectAtLeastSecondsApart, expectNoFailures } from './drill-manifests';
 import { GracefulDeployment, GracefulService, KubernetesVersion, PreStop, GracefulChecks } from '../src';
 import { DrillReport, runDrill } from '../src/drill/drill';
 import { drillSpecOf } from '../src/drill/drill-spec';
@@ -216,7 +216,7 @@ describe('nginx signal semantics (short timings)', () => {
     for (const old of report.pods.filter(p => p.revision === 1)) {
       const deleted = old.events.find(e => e.what.startsWith('deleted'))!.at;
       const quit = old.events.find(e => /^preStop 'nginx -s quit': SIGQUIT/.test(e.what))!.at;
-      expect(quit - deleted).toBeGreaterThanOrEqual(5);
+      expectAtLeastSecondsApart(quit, deleted, 5);
       // nginx exits after its graceful stop, before the trailing sleep ends: no SIGTERM at all.
       expect(old.events.some(e => e.what === 'SIGTERM')).toBe(false);
     }

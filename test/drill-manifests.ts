@@ -94,3 +94,13 @@ export function tableManifest(replicas: number, strategy: { maxSurge: number | s
 export function expectNoFailures(report: DrillReport): void {
   expect({ failed: report.failed, first: report.failures.slice(0, 3) }).toEqual({ failed: 0, first: [] });
 }
+
+/**
+ * Asserts `later - earlier >= seconds` for two times of one drill report. The report gives times
+ * relative to the run's start, and a difference of two such floats can fall an ulp short of the
+ * bound the clock kept exactly (5.999999999999999 for 6); a nanosecond of slack absorbs that and
+ * nothing a real regression would produce.
+ */
+export function expectAtLeastSecondsApart(later: number, earlier: number, seconds: number): void {
+  expect(later - earlier).toBeGreaterThanOrEqual(seconds - 1e-9);
+}

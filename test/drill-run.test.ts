@@ -1,6 +1,6 @@
 // The drill with real processes at a short time scale: what it reads from a manifest, the kill
 // sequence, failures of a naive Deployment, a crash, and the overlapping terminations of issue 12.
-import { GRACEFUL_APP, NAIVE_APP, expectNoFailures, gracefulManifest, naiveManifest, tableManifest } from './drill-manifests';
+import { GRACEFUL_APP, NAIVE_APP, expectAtLeastSecondsApart, expectNoFailures, gracefulManifest, naiveManifest, tableManifest } from './drill-manifests';
 import { runDrill } from '../src/drill/drill';
 import { drillSpecOf } from '../src/drill/drill-spec';
 import { planRollout } from '../src/timing/rollout-plan';
@@ -67,7 +67,7 @@ describe('drill runs (short timings)', () => {
     for (const old of report.pods.filter(p => p.revision === 1)) {
       const deleted = old.events.find(e => e.what.startsWith('deleted'))!.at;
       const sigterm = old.events.find(e => e.what === 'SIGTERM')!.at;
-      expect(sigterm - deleted).toBeGreaterThanOrEqual(5);
+      expectAtLeastSecondsApart(sigterm, deleted, 5);
       expect(sigterm - deleted).toBeLessThan(6);
     }
   }, 90_000);
@@ -100,7 +100,7 @@ describe('drill runs (short timings)', () => {
     });
     expect(report.crash).toBeDefined();
     expect(report.crash!.failuresElsewhere).toBe(0);
-    expect(report.crash!.endpointLeftProxyAt! - report.crash!.crashedAt).toBeGreaterThanOrEqual(2);
+    expectAtLeastSecondsApart(report.crash!.endpointLeftProxyAt!, report.crash!.crashedAt, 2);
     // Sent at the latest as the proxy learned of it (1 manifest s, 200 ms real, of event-loop delay allowed).
     const late = report.failures.filter(f => f.pod !== report.crash!.pod || f.sentAt > report.crash!.endpointLeftProxyAt! + 1);
     expect(late.slice(0, 3)).toEqual([]);
