@@ -1,5 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import * as fc from 'fast-check';
+import { dump as dumpYaml } from 'js-yaml';
 import { ruleInfos } from '../src/checks';
 import { main } from '../src/cli/graceful-check';
 import { loadManifests } from '../src/manifest/load';
@@ -128,5 +130,66 @@ describe('manifest loader', () => {
     expect(lineOfPointer(doc, '/spec/template/spec/containers/1/name')).toBe(8);
     // Missing field: its nearest ancestor.
     expect(lineOfPointer(doc, '/spec/template/spec/containers/1/lifecycle')).toBe(8);
+  });
+  test('locates through comments, quoted keys, escaped pointer segments, nested dashes and List items', () => {
+    const text = [
+      'kind: List', // 1
+      'items:', // 2
+      '- kind: ConfigMap', // 3
+      '  metadata:', // 4
+      '    # a comment at the keys\' column', // 5
+      '    annotations:', // 6
+      '      "example.com/a~b": x', // 7
+      '      \'quoted\': y', // 8
+      '  data:', // 9
+      '    matrix:', // 10
+      '    - - 1', // 11
+      '      - 2', // 12
+      '    - - 3', // 13
+    ].join('\n');
+    const [doc] = loadManifests(text, 'l.yaml').objects;
+    expect(doc.listPointer).toBe('/items/0');
+    expect(lineOfPointer(doc, '')).toBe(3);
+    expect(lineOfPointer(doc, '/metadata/annotations/example.com~1a~0b')).toBe(7);
+    expect(lineOfPointer(doc, '/metadata/annotations/quoted')).toBe(8);
+    expect(lineOfPointer(doc, '/data/matrix/1')).toBe(13);
+    // A list nested on its parent's dash line is not followed: the nearest ancestor's line.
+    expect(lineOfPointer(doc, '/data/matrix/0/1')).toBe(11);
+  });
+
+  test('property: every key of a block-style document is found on its own line', () => {
+    const key = fc.stringMatching(/^[a-z][a-zA-Z0-9./-]{0,8}$/);
+    const value = fc.letrec(tie => ({
+      node: fc.oneof({ depthSize: 'small', withCrossShrink: true }, fc.integer(), fc.string({ maxLength: 6 }), tie('map'), tie('list')),
+      map: fc.dictionary(key, tie('node'), { minKeys: 1, maxKeys: 4 }),
+      list: fc.array(tie('map'), { minLength: 1, maxLength: 3 }),
+    }));
+    // Pointers to every key of every mapping, with the key they end in.
+    const keyPointers = (node: unknown, at: string): Array<[string, string]> => {
+      if (Array.isArray(node)) return node.flatMap((v, i) => keyPointers(v, `${at}/${i}`));
+      if (node === null || typeof node !== 'object') return [];
+      return Object.entries(node).flatMap(([k, v]) => {
+        const pointer = `${at}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+        return [[pointer, k] as [string, string], ...keyPointers(v, pointer)];
+      });
+    };
+    fc.assert(fc.property(value.map, fc.boolean(), fc.constantFrom(2, 4), (object, noArrayIndent, indent) => {
+      const text = dumpYaml(object, { noArrayIndent, indent, lineWidth: -1 });
+      const [doc] = loadManifests(text, 'p.yaml').objects;
+      expect(doc.object).toEqual(object);
+      const lines = text.split('\n');
+      for (const [pointer, k] of keyPointers(object, '')) {
+        const line = lines[lineOfPointer(doc, pointer) - 1];
+        expect({ pointer, line: line.replace(/^[\s-]*/, '').split(':')[0].replace(/^['"]|['"]$/g, '') }).toEqual({ pointer, line: k });
+      }
+    }), { numRuns: 200 });
+  });
+
+  test('reads an unquoted date as the string Kubernetes sees, and honours merge keys', () => {
+    const text = 'kind: ConfigMap\nmetadata:\n  name: dated\n  annotations:\n    released: 2024-05-01\n'
+      + 'base: &base {a: 1}\ndata:\n  <<: *base\n  b: "2"\n';
+    const [doc] = loadManifests(text, 'c.yaml').objects;
+    expect(doc.object.metadata.annotations.released).toBe('2024-05-01');
+    expect(doc.object.data).toEqual({ a: 1, b: '2' });
   });
 });

@@ -95,7 +95,22 @@ export function checkTexts(texts: SourceText[], options: CheckTextsOptions = {})
       objectLine = lineOfPointer(source, '');
       objectLines.set(source, objectLine);
     }
-    return { ...finding, file: source.file, line: lineOfPointer(source, finding.pointer), objectLine };
+    // Spelled out, not spread: a spread copies through a slow generic path, 68,000 times at 150,000 objects.
+    return {
+      ruleId: finding.ruleId,
+      severity: finding.severity,
+      title: finding.title,
+      kind: finding.kind,
+      name: finding.name,
+      namespace: finding.namespace,
+      container: finding.container,
+      message: finding.message,
+      fix: finding.fix,
+      pointer: finding.pointer,
+      file: source.file,
+      line: lineOfPointer(source, finding.pointer),
+      objectLine,
+    };
   });
   const timelines = options.timelines ? sources.flatMap(s => shutdownTimeline(s.object, report.findings, model)) : [];
   const routes = options.routes ? model.workloads.filter(w => w.longRunning).map(w => workloadRoutes(w, model)) : [];

@@ -3,7 +3,11 @@
 // and does not lose the other documents. Line numbers of findings are found afterwards
 // (locate.ts), only for the findings there are: no slow position-tracking parse.
 
-import { load as loadYaml, loadAll as loadAllYaml } from 'js-yaml';
+import * as jsYaml from 'js-yaml';
+import { CORE_SCHEMA, LoadOptions, Type, load as loadYaml, loadAll as loadAllYaml } from 'js-yaml';
+
+// js-yaml exports its built-in types as `types`; @types/js-yaml does not declare it.
+const yamlTypes = (jsYaml as unknown as { types: Record<'merge' | 'timestamp' | 'binary' | 'omap' | 'pairs' | 'set', Type> }).types;
 
 /** One parsed object with where it came from. */
 export interface SourcedObject {
@@ -68,6 +72,22 @@ export function expandedNodeCount(root: unknown, limit = MAX_EXPANDED_NODES): nu
   return 1;
 }
 
+/**
+ * The YAML schema manifests are read with: js-yaml's default less the implicit timestamp.
+ *
+ * Kubernetes reads a manifest as JSON (kubectl turns YAML into JSON first), so an unquoted
+ * `2024-05-01` in an annotation or a ConfigMap reaches the API server as the string it looks
+ * like, never as a date; reading it as a string is the faithful choice. It is also the cheaper
+ * one: the timestamp type tests every plain scalar against two regular expressions, about a
+ * sixth of the parse of a large manifest (docs/benchmarks.md). Merge keys (`<<`) stay, as
+ * kubectl honours them, and `!!timestamp`, `!!binary`, `!!set` and friends still read when a
+ * document tags a value explicitly.
+ */
+export const MANIFEST_SCHEMA = CORE_SCHEMA.extend({
+  implicit: [yamlTypes.merge],
+  explicit: [yamlTypes.timestamp, yamlTypes.binary, yamlTypes.omap, yamlTypes.pairs, yamlTypes.set],
+});
+
 // A document separator (`---`, optionally followed by content) or end marker (`...`).
 const BOUNDARY = /^(?:---(?=[ \t]|\r?$)|\.\.\.[ \t]*\r?$)[^\n]*$/gm;
 
@@ -105,6 +125,10 @@ function countNewlines(text: string, from: number, to: number): number {
   return n;
 }
 
+function yamlOptions(file: string): LoadOptions {
+  return { filename: file, schema: MANIFEST_SCHEMA };
+}
+
 /**
  * Parses every document of a manifest text.
  */
@@ -126,13 +150,13 @@ export function loadManifests(text: string, file: string): { objects: SourcedObj
   // that an error names its line and spares the others.
   let values: unknown[] | undefined;
   try {
-    values = loadAllYaml(text, undefined, { filename: file }).filter(v => v !== null && v !== undefined);
+    values = loadAllYaml(text, undefined, yamlOptions(file)).filter(v => v !== null && v !== undefined);
   } catch {
     values = undefined;
   }
   documents.forEach((doc, i) => {
     try {
-      const value = values && values.length === documents.length ? values[i] : loadYaml(doc.text, { filename: file });
+      const value = values && values.length === documents.length ? values[i] : loadYaml(doc.text, yamlOptions(file));
       // Only a document with an alias can expand beyond its text.
       if (doc.text.includes('*')) {
         const nodes = expandedNodeCount(value);

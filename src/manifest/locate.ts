@@ -3,27 +3,23 @@
 
 import { SourcedObject } from './load';
 
-// Documents are split into lines only when a finding needs a line number, once each.
-const splitLines = new Map<string, string[]>();
-function linesOf(text: string): string[] {
-  let lines = splitLines.get(text);
-  if (!lines) {
-    if (splitLines.size > 64) {
-      splitLines.clear();
-    }
-    lines = text.split(/\r?\n/);
-    splitLines.set(text, lines);
-  }
-  return lines;
-}
-
-function indentOf(line: string): number {
-  return line.length - line.trimStart().length;
-}
-
-function isContent(line: string): boolean {
-  const t = line.trim();
-  return t !== '' && !t.startsWith('#');
+/**
+ * What the scan needs of each line of a document, read once per document: a document with
+ * findings usually has several, and each would otherwise trim and match the same lines again.
+ */
+interface LineIndex {
+  /** Column of the first character, or -1 for a blank or comment line. */
+  readonly indent: Int32Array;
+  /** 1 when the line is a list item (`- ...` or a lone `-`). */
+  readonly dash: Uint8Array;
+  /** 1 when the line starts with `- ` (an item whose first key is on the dash line). */
+  readonly dashWithContent: Uint8Array;
+  /** The key on the line after any list dashes, unquoted, if there is one. */
+  readonly key: Array<string | undefined>;
+  /** Column of that key. */
+  readonly keyColumn: Int32Array;
+  /** Index of the first content line, or -1. */
+  readonly firstContent: number;
 }
 
 /** Strips quotes from a YAML key. */
@@ -35,6 +31,101 @@ function keyOf(text: string): string | undefined {
   return m[2] ?? m[3] ?? m[1];
 }
 
+function indexLines(text: string): LineIndex {
+  const lines = text.split(/\r?\n/);
+  const n = lines.length;
+  const index = {
+    indent: new Int32Array(n),
+    dash: new Uint8Array(n),
+    dashWithContent: new Uint8Array(n),
+    key: new Array<string | undefined>(n),
+    keyColumn: new Int32Array(n),
+    firstContent: -1,
+  };
+  for (let i = 0; i < n; i++) {
+    let rest = lines[i].trimStart();
+    if (rest === '' || rest.startsWith('#')) {
+      index.indent[i] = -1;
+      continue;
+    }
+    if (index.firstContent < 0) index.firstContent = i;
+    let column = lines[i].length - rest.length;
+    index.indent[i] = column;
+    index.dashWithContent[i] = rest.startsWith('- ') ? 1 : 0;
+    index.dash[i] = index.dashWithContent[i] || rest.trim() === '-' ? 1 : 0;
+    while (rest.startsWith('- ')) {
+      const after = rest.slice(2);
+      const item = after.trimStart();
+      column += 2 + (after.length - item.length);
+      rest = item;
+    }
+    index.key[i] = keyOf(rest);
+    index.keyColumn[i] = column;
+  }
+  return index;
+}
+
+// Documents are indexed only when a finding needs a line number, once each (findings come
+// object by object, so a small cache holds every document still being located).
+const indexed = new Map<string, LineIndex>();
+function lineIndexOf(text: string): LineIndex {
+  let index = indexed.get(text);
+  if (!index) {
+    if (indexed.size > 64) {
+      indexed.clear();
+    }
+    index = indexLines(text);
+    indexed.set(text, index);
+  }
+  return index;
+}
+
+/** The line of the `wanted`-th item of the list under the node at (pos, column), or -1. */
+function itemLine(ix: LineIndex, pos: number, column: number, wanted: number): number {
+  let dashColumn = -1;
+  let count = -1;
+  for (let i = pos + 1; i < ix.indent.length; i++) {
+    const ind = ix.indent[i];
+    if (ind < 0) continue;
+    const isDash = ix.dash[i] === 1;
+    if (ind < column || (ind === column && !isDash) || (dashColumn >= 0 && ind < dashColumn)) break;
+    if (isDash && (dashColumn < 0 || ind === dashColumn)) {
+      dashColumn = ind;
+      count++;
+      if (count === wanted) return i;
+    }
+  }
+  return -1;
+}
+
+/**
+ * The line of key `seg` in the mapping that is the node at (pos, column), or -1. The
+ * mapping's keys sit at one column: after the dash when the node is a list item written
+ * `- key: ...`, else at the indentation of the node's first line below it. Only lines at that
+ * column are keys of this mapping; deeper lines belong to its values, shallower ones end it.
+ */
+function keyLine(ix: LineIndex, pos: number, column: number, seg: string, inItem: boolean): number {
+  const n = ix.indent.length;
+  let from = pos + 1;
+  let keyColumn: number;
+  if (inItem && ix.dashWithContent[pos] === 1) {
+    keyColumn = ix.keyColumn[pos];
+    if (ix.key[pos] === seg) return pos;
+  } else {
+    while (from < n && ix.indent[from] < 0) from++;
+    if (from >= n || ix.indent[from] <= column) return -1;
+    keyColumn = ix.indent[from];
+  }
+  for (let i = from; i < n; i++) {
+    const ind = ix.indent[i];
+    if (ind < 0 || ind > keyColumn) continue;
+    if (ind < keyColumn) break;
+    // A dash at the key column is an item of the previous key's list (written without indent).
+    if (ix.dash[i] === 0 && ix.key[i] === seg) return i;
+  }
+  return -1;
+}
+
 /**
  * The 1-based line of a JSON pointer in a block-style YAML document, or of its deepest
  * ancestor that could be found (the document's first line at worst).
@@ -43,61 +134,26 @@ export function lineOfPointer(source: SourcedObject, pointer: string): number {
   if (source.text === undefined) {
     return source.line;
   }
-  const lines = linesOf(source.text);
-  const segments = `${source.listPointer ?? ''}${pointer}`.split('/').slice(1).map(s => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const ix = lineIndexOf(source.text);
+  const full = `${source.listPointer ?? ''}${pointer}`;
   // Current node: the line holding its key (or list dash), and the column of that key.
   let pos = -1;
   let column = -1;
-  let best = lines.findIndex(isContent);
-  for (const seg of segments) {
-    let found = -1;
-    let foundColumn = -1;
-    if (/^\d+$/.test(seg)) {
-      const wanted = Number(seg);
-      let dashColumn = -1;
-      let count = -1;
-      for (let i = pos + 1; i < lines.length; i++) {
-        if (!isContent(lines[i])) continue;
-        const ind = indentOf(lines[i]);
-        const isDash = lines[i].trimStart().startsWith('- ') || lines[i].trim() === '-';
-        if (ind < column || (ind === column && !isDash) || (dashColumn >= 0 && ind < dashColumn)) break;
-        if (isDash && (dashColumn < 0 || ind === dashColumn)) {
-          dashColumn = ind;
-          count++;
-          if (count === wanted) {
-            found = i;
-            foundColumn = ind;
-            break;
-          }
-        }
+  let best = ix.firstContent;
+  let inItem = false;
+  if (full !== '') {
+    for (const raw of full.split('/').slice(1)) {
+      const seg = raw.includes('~') ? raw.replace(/~1/g, '/').replace(/~0/g, '~') : raw;
+      const isItem = /^\d+$/.test(seg);
+      const found = isItem ? itemLine(ix, pos, column, Number(seg)) : keyLine(ix, pos, column, seg, inItem);
+      if (found < 0) {
+        break;
       }
-    } else {
-      for (let i = Math.max(pos, 0); i < lines.length; i++) {
-        if (!isContent(lines[i])) continue;
-        let text = lines[i].trimStart();
-        let keyColumn = indentOf(lines[i]);
-        if (i === pos) {
-          // The node is a list item: its first key sits on the dash line.
-          if (!text.startsWith('- ')) continue;
-        }
-        if (i > pos && keyColumn <= column) break;
-        while (text.startsWith('- ')) {
-          keyColumn += 2 + (text.slice(2).length - text.slice(2).trimStart().length);
-          text = text.slice(2).trimStart();
-        }
-        if (keyOf(text) === seg && keyColumn > column) {
-          found = i;
-          foundColumn = keyColumn;
-          break;
-        }
-      }
+      pos = found;
+      column = isItem ? ix.indent[found] : ix.keyColumn[found];
+      inItem = isItem;
+      best = found;
     }
-    if (found < 0) {
-      break;
-    }
-    pos = found;
-    column = foundColumn;
-    best = found;
   }
   return source.line + Math.max(best, 0);
 }
