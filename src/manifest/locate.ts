@@ -3,80 +3,86 @@
 
 import { SourcedObject } from './load';
 
+/** A YAML key at a given offset of a line (sticky), quoted or plain. */
+const KEY = /("([^"]*)"|'([^']*)'|[^:#\s][^:#]*?)\s*:(?:\s|$)/y;
+
 /**
  * What the scan needs of each line of a document, read once per document: a document with
  * findings usually has several, and each would otherwise trim and match the same lines again.
+ * Keys are read only on the lines the scan asks about.
  */
-interface LineIndex {
+class LineIndex {
   /** Column of the first character, or -1 for a blank or comment line. */
-  readonly indent: Int32Array;
+  public readonly indent: Int32Array;
   /** 1 when the line is a list item (`- ...` or a lone `-`). */
-  readonly dash: Uint8Array;
+  public readonly dash: Uint8Array;
   /** 1 when the line starts with `- ` (an item whose first key is on the dash line). */
-  readonly dashWithContent: Uint8Array;
-  /** The key on the line after any list dashes, unquoted, if there is one. */
-  readonly key: Array<string | undefined>;
-  /** Column of that key. */
-  readonly keyColumn: Int32Array;
+  public readonly dashWithContent: Uint8Array;
+  /** Column of the line's content after any list dashes (where its key would be). */
+  public readonly keyColumn: Int32Array;
   /** Index of the first content line, or -1. */
-  readonly firstContent: number;
-}
+  public readonly firstContent: number = -1;
+  private readonly keys: Array<string | null | undefined>;
 
-/** Strips quotes from a YAML key. */
-function keyOf(text: string): string | undefined {
-  const m = /^("([^"]*)"|'([^']*)'|[^:#\s][^:#]*?)\s*:(?:\s|$)/.exec(text);
-  if (!m) {
-    return undefined;
-  }
-  return m[2] ?? m[3] ?? m[1];
-}
-
-function indexLines(text: string): LineIndex {
-  const lines = text.split(/\r?\n/);
-  const n = lines.length;
-  const index = {
-    indent: new Int32Array(n),
-    dash: new Uint8Array(n),
-    dashWithContent: new Uint8Array(n),
-    key: new Array<string | undefined>(n),
-    keyColumn: new Int32Array(n),
-    firstContent: -1,
-  };
-  for (let i = 0; i < n; i++) {
-    let rest = lines[i].trimStart();
-    if (rest === '' || rest.startsWith('#')) {
-      index.indent[i] = -1;
-      continue;
+  constructor(private readonly lines: string[]) {
+    const n = lines.length;
+    this.indent = new Int32Array(n);
+    this.dash = new Uint8Array(n);
+    this.dashWithContent = new Uint8Array(n);
+    this.keyColumn = new Int32Array(n);
+    this.keys = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const line = lines[i];
+      let column = 0;
+      while (column < line.length && (line[column] === ' ' || line[column] === '\t')) column++;
+      if (column === line.length || line[column] === '#' || line.trim() === '') {
+        this.indent[i] = -1;
+        continue;
+      }
+      if (this.firstContent < 0) this.firstContent = i;
+      this.indent[i] = column;
+      this.dashWithContent[i] = line.startsWith('- ', column) ? 1 : 0;
+      this.dash[i] = this.dashWithContent[i] === 1 || (line.trimEnd().length === column + 1 && line[column] === '-') ? 1 : 0;
+      // Past `- ` dashes (and the spaces after each) to the item's content.
+      while (line.startsWith('- ', column)) {
+        column += 2;
+        while (line[column] === ' ' || line[column] === '\t') column++;
+      }
+      this.keyColumn[i] = column;
     }
-    if (index.firstContent < 0) index.firstContent = i;
-    let column = lines[i].length - rest.length;
-    index.indent[i] = column;
-    index.dashWithContent[i] = rest.startsWith('- ') ? 1 : 0;
-    index.dash[i] = index.dashWithContent[i] || rest.trim() === '-' ? 1 : 0;
-    while (rest.startsWith('- ')) {
-      const after = rest.slice(2);
-      const item = after.trimStart();
-      column += 2 + (after.length - item.length);
-      rest = item;
-    }
-    index.key[i] = keyOf(rest);
-    index.keyColumn[i] = column;
   }
-  return index;
+
+  /** The key on line i, unquoted, if the line holds one. */
+  public key(i: number): string | undefined {
+    let key = this.keys[i];
+    if (key === undefined) {
+      KEY.lastIndex = this.keyColumn[i];
+      const m = KEY.exec(this.lines[i]);
+      key = m ? m[2] ?? m[3] ?? m[1] : null;
+      this.keys[i] = key;
+    }
+    return key ?? undefined;
+  }
 }
 
-// Documents are indexed only when a finding needs a line number, once each (findings come
-// object by object, so a small cache holds every document still being located).
+// Documents are indexed only when a finding needs a line number, once each. Findings come
+// object by object, so the last document indexed is nearly always the one asked for; a small
+// cache holds the others still being located.
 const indexed = new Map<string, LineIndex>();
+let last: { text: string; index: LineIndex } | undefined;
 function lineIndexOf(text: string): LineIndex {
+  if (last?.text === text) {
+    return last.index;
+  }
   let index = indexed.get(text);
   if (!index) {
     if (indexed.size > 64) {
       indexed.clear();
     }
-    index = indexLines(text);
+    index = new LineIndex(text.split(/\r?\n/));
     indexed.set(text, index);
   }
+  last = { text, index };
   return index;
 }
 
@@ -110,7 +116,7 @@ function keyLine(ix: LineIndex, pos: number, column: number, seg: string, inItem
   let keyColumn: number;
   if (inItem && ix.dashWithContent[pos] === 1) {
     keyColumn = ix.keyColumn[pos];
-    if (ix.key[pos] === seg) return pos;
+    if (ix.key(pos) === seg) return pos;
   } else {
     while (from < n && ix.indent[from] < 0) from++;
     if (from >= n || ix.indent[from] <= column) return -1;
@@ -121,7 +127,7 @@ function keyLine(ix: LineIndex, pos: number, column: number, seg: string, inItem
     if (ind < 0 || ind > keyColumn) continue;
     if (ind < keyColumn) break;
     // A dash at the key column is an item of the previous key's list (written without indent).
-    if (ix.dash[i] === 0 && ix.key[i] === seg) return i;
+    if (ix.dash[i] === 0 && ix.key(i) === seg) return i;
   }
   return -1;
 }
