@@ -173,11 +173,12 @@ describe('manifest loader', () => {
         return [[pointer, k] as [string, string], ...keyPointers(v, pointer)];
       });
     };
-    fc.assert(fc.property(value.map, fc.boolean(), fc.constantFrom(2, 4), (object, noArrayIndent, indent) => {
-      const text = dumpYaml(object, { noArrayIndent, indent, lineWidth: -1 });
+    fc.assert(fc.property(value.map, fc.boolean(), fc.constantFrom(2, 4), fc.boolean(), (object, noArrayIndent, indent, crlf) => {
+      const lf = dumpYaml(object, { noArrayIndent, indent, lineWidth: -1 });
+      const text = crlf ? lf.replace(/\n/g, '\r\n') : lf;
       const [doc] = loadManifests(text, 'p.yaml').objects;
       expect(doc.object).toEqual(object);
-      const lines = text.split('\n');
+      const lines = lf.split('\n');
       for (const [pointer, k] of keyPointers(object, '')) {
         const line = lines[lineOfPointer(doc, pointer) - 1];
         expect({ pointer, line: line.replace(/^[\s-]*/, '').split(':')[0].replace(/^['"]|['"]$/g, '') }).toEqual({ pointer, line: k });

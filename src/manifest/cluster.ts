@@ -31,7 +31,20 @@ export interface WorkloadRelations {
   readonly scalers: Scaler[];
 }
 
-function byKind(objects: KubeObject[], ...kinds: string[]): KubeObject[] {
+/** The objects of each kind, in input order, sorted in one pass (a large input has 150,000 objects). */
+function groupByKind(objects: KubeObject[]): Map<string, KubeObject[]> {
+  const groups = new Map<string, KubeObject[]>();
+  for (const o of objects) {
+    const list = groups.get(o.kind!);
+    if (list) list.push(o); else groups.set(o.kind!, [o]);
+  }
+  return groups;
+}
+
+function byKind(objects: KubeObject[], groups: Map<string, KubeObject[]>, ...kinds: string[]): KubeObject[] {
+  const present = kinds.filter(k => groups.has(k));
+  if (present.length <= 1) return present.length === 1 ? groups.get(present[0])! : [];
+  // Objects of several kinds stay in input order.
   return objects.filter(o => kinds.includes(o.kind!));
 }
 
@@ -65,6 +78,7 @@ export class ClusterModel {
   private readonly scalerIndex = new Map<string, KubeObject[]>();
   /** Objects of one kind by namespace and name, built for a kind on its first `find`. */
   private readonly byKindAndName = new Map<string, Map<string, KubeObject>>();
+  private readonly objectsByKind: Map<string, KubeObject[]>;
   private readonly namespacesWithServices = new Set<string>();
   private readonly workloadByObject = new Map<KubeObject, WorkloadView>();
   private frontendIndex?: Map<string, FrontendRef[]>;
@@ -75,13 +89,15 @@ export class ClusterModel {
 
   constructor(objects: KubeObject[], options: { routesComplete?: boolean } = {}) {
     this.objects = objects;
-    this.services = byKind(objects, 'Service');
-    this.pdbs = byKind(objects, 'PodDisruptionBudget');
-    this.hpas = byKind(objects, 'HorizontalPodAutoscaler');
-    this.scaledObjects = byKind(objects, 'ScaledObject');
-    this.ingresses = byKind(objects, 'Ingress');
-    this.httpRoutes = byKind(objects, 'HTTPRoute', 'GRPCRoute');
-    this.serviceMonitors = byKind(objects, 'ServiceMonitor');
+    const groups = groupByKind(objects);
+    this.objectsByKind = groups;
+    this.services = byKind(objects, groups, 'Service');
+    this.pdbs = byKind(objects, groups, 'PodDisruptionBudget');
+    this.hpas = byKind(objects, groups, 'HorizontalPodAutoscaler');
+    this.scaledObjects = byKind(objects, groups, 'ScaledObject');
+    this.ingresses = byKind(objects, groups, 'Ingress');
+    this.httpRoutes = byKind(objects, groups, 'HTTPRoute', 'GRPCRoute');
+    this.serviceMonitors = byKind(objects, groups, 'ServiceMonitor');
     this.routesComplete = options.routesComplete;
     this.serviceIndex = new SelectorIndex(this.services, s => isRecord(s.spec?.selector) ? s.spec.selector : undefined);
     // A PDB with expressions, or with an empty selector (which selects every pod), is scanned.
@@ -122,8 +138,7 @@ export class ClusterModel {
     if (!ofKind) {
       // Only the kinds rules look up (IngressClass, Gateway, BackendConfig, PVC, Namespace) are indexed.
       ofKind = new Map();
-      for (const o of this.objects) {
-        if (o.kind !== kind) continue;
+      for (const o of this.objectsByKind.get(kind) ?? []) {
         const k = keyOf(namespaceOf(o), nameOf(o));
         if (!ofKind.has(k)) ofKind.set(k, o);
       }

@@ -32,21 +32,25 @@ class LineIndex {
     this.keyColumn = new Int32Array(n);
     this.keys = new Array(n);
     for (let i = 0; i < n; i++) {
+      // String built-ins, not character loops: most documents are indexed while the code is cold.
       const line = lines[i];
-      let column = 0;
-      while (column < line.length && (line[column] === ' ' || line[column] === '\t')) column++;
-      if (column === line.length || line[column] === '#' || line.trim() === '') {
+      let rest = line.trimStart();
+      if (rest === '' || rest[0] === '#') {
         this.indent[i] = -1;
         continue;
       }
       if (this.firstContent < 0) this.firstContent = i;
+      let column = line.length - rest.length;
       this.indent[i] = column;
-      this.dashWithContent[i] = line.startsWith('- ', column) ? 1 : 0;
-      this.dash[i] = this.dashWithContent[i] === 1 || (line.trimEnd().length === column + 1 && line[column] === '-') ? 1 : 0;
-      // Past `- ` dashes (and the spaces after each) to the item's content.
-      while (line.startsWith('- ', column)) {
-        column += 2;
-        while (line[column] === ' ' || line[column] === '\t') column++;
+      if (rest[0] === '-') {
+        this.dashWithContent[i] = rest.startsWith('- ') ? 1 : 0;
+        this.dash[i] = this.dashWithContent[i] === 1 || rest.trimEnd() === '-' ? 1 : 0;
+        // Past `- ` dashes (and the spaces after each) to the item's content.
+        while (rest.startsWith('- ')) {
+          const item = rest.slice(2).trimStart();
+          column += rest.length - item.length;
+          rest = item;
+        }
       }
       this.keyColumn[i] = column;
     }
@@ -79,7 +83,8 @@ function lineIndexOf(text: string): LineIndex {
     if (indexed.size > 64) {
       indexed.clear();
     }
-    index = new LineIndex(text.split(/\r?\n/));
+    // A CR of a CRLF line ending stays at the end of its line, where the scan reads it as space.
+    index = new LineIndex(text.split('\n'));
     indexed.set(text, index);
   }
   last = { text, index };
