@@ -86,6 +86,11 @@ export class ClusterModel {
   /** Long-running workloads by the Services that select them. */
   private selectedBy?: Map<KubeObject, WorkloadView[]>;
   private readonly frontendsOfService = new WeakMap<KubeObject, FrontendRef[]>();
+  /** The default IngressClass: null once looked for and not found. */
+  private defaultClass?: KubeObject | null;
+  /** ServiceMonitors indexed by the namespaces and labels of the Services they select; those watching every namespace aside. */
+  private monitorIndex?: { readonly index: SelectorIndex; readonly anyNamespace: KubeObject[] };
+  private readonly monitorsOfService = new WeakMap<KubeObject, KubeObject[]>();
 
   constructor(objects: KubeObject[], options: { routesComplete?: boolean } = {}) {
     this.objects = objects;
@@ -145,6 +150,50 @@ export class ClusterModel {
       this.byKindAndName.set(kind, ofKind);
     }
     return ofKind.get(keyOf(namespace, name));
+  }
+
+  /** The IngressClass marked default, which serves Ingresses that name no class; looked up once. */
+  public defaultIngressClass(): KubeObject | undefined {
+    if (this.defaultClass === undefined) {
+      this.defaultClass = (this.objectsByKind.get('IngressClass') ?? [])
+        .find(o => o.metadata?.annotations?.['ingressclass.kubernetes.io/is-default-class'] === 'true') ?? null;
+    }
+    return this.defaultClass ?? undefined;
+  }
+
+  /**
+   * ServiceMonitors whose selector picks this Service. A monitor watches its own namespace,
+   * those of `namespaceSelector.matchNames`, or all with `namespaceSelector.any`; monitors are
+   * indexed by namespace and label like Services, so a Service is compared with the few that
+   * may match, not with every monitor of the input.
+   */
+  public serviceMonitorsSelecting(service: KubeObject): KubeObject[] {
+    if (!this.monitorIndex) {
+      const anyNamespace = this.serviceMonitors.filter(m => m.spec?.namespaceSelector?.any === true);
+      const scoped = this.serviceMonitors.filter(m => m.spec?.namespaceSelector?.any !== true);
+      const matchLabelsOf = (m: KubeObject) => (isRecord(m.spec?.selector?.matchLabels) ? m.spec.selector.matchLabels : undefined);
+      const index = new SelectorIndex(
+        scoped,
+        matchLabelsOf,
+        // Expressions only, or an empty selector (every Service): compared with each Service.
+        m => (Array.isArray(m.spec?.selector?.matchExpressions) && m.spec.selector.matchExpressions.length > 0)
+          || Object.keys(matchLabelsOf(m) ?? {}).length === 0,
+        m => {
+          const names = m.spec?.namespaceSelector?.matchNames;
+          return Array.isArray(names) ? [...new Set(names.filter((n: unknown): n is string => typeof n === 'string'))] : [namespaceOf(m)];
+        },
+      );
+      this.monitorIndex = { index, anyNamespace };
+    }
+    let found = this.monitorsOfService.get(service);
+    if (!found) {
+      const labels: Record<string, string> = isRecord(service.metadata?.labels) ? service.metadata.labels : {};
+      const candidates = this.monitorIndex.index.candidates(namespaceOf(service), labels);
+      const all = this.monitorIndex.anyNamespace.length === 0 ? candidates : [...candidates, ...this.monitorIndex.anyNamespace];
+      found = all.filter(m => selectorMatches(m.spec?.selector, labels));
+      this.monitorsOfService.set(service, found);
+    }
+    return found;
   }
 
   /** Ingress paths and Gateway API route rules that send traffic to a Service. */

@@ -9,7 +9,6 @@ import { ClusterModel } from './cluster';
 import { DATA_PLANES, DataPlaneKind } from './data-planes';
 import { isRecord } from './fields';
 import { KubeObject, describeObject, nameOf, namespaceOf } from './kube-object';
-import { selectorMatches } from './selectors';
 import { ContainerView, WorkloadView } from './workload';
 
 /** A data plane in front of a route, with the settings the manifest gives it. */
@@ -214,14 +213,7 @@ function scrapedPort(model: ClusterModel, service: KubeObject, port: ServicePort
   if (String(annotations['prometheus.io/scrape']) === 'true' && String(annotations['prometheus.io/port']) === String(port.port)) {
     return true;
   }
-  const labels = isRecord(service.metadata?.labels) ? service.metadata.labels : {};
-  return model.serviceMonitors.some(m => {
-    const nsSelector = m.spec?.namespaceSelector;
-    const sameNamespace = nsSelector?.any === true
-      || (Array.isArray(nsSelector?.matchNames) ? nsSelector.matchNames.includes(namespaceOf(service)) : namespaceOf(m) === namespaceOf(service));
-    if (!sameNamespace || !selectorMatches(m.spec?.selector, labels)) {
-      return false;
-    }
+  return model.serviceMonitorsSelecting(service).some(m => {
     const endpoints: any[] = Array.isArray(m.spec?.endpoints) ? m.spec.endpoints : [];
     return endpoints.some(e => (e?.port !== undefined && e.port === port.name)
       || (e?.targetPort !== undefined && String(e.targetPort) === String(port.targetPort)));
@@ -436,7 +428,7 @@ function ingressDataPlane(model: ClusterModel, ingress: KubeObject, service: Kub
   const className: string | undefined = ingress.spec?.ingressClassName ?? a['kubernetes.io/ingress.class'];
   const ingressClass = className !== undefined
     ? model.find('IngressClass', '', className)
-    : model.objects.find(o => o.kind === 'IngressClass' && o.metadata?.annotations?.['ingressclass.kubernetes.io/is-default-class'] === 'true');
+    : model.defaultIngressClass();
   const controller = String(ingressClass?.spec?.controller ?? '');
   const name = String(className ?? '');
   const through = describeObject(ingress);

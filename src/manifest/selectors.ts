@@ -60,13 +60,15 @@ export class SelectorIndex {
     private readonly objects: KubeObject[],
     requiredLabels: (o: KubeObject) => Record<string, string> | undefined,
     scanAlways: (o: KubeObject) => boolean = () => false,
+    /** The namespaces whose objects the selector applies to: its own, for Services and PDBs. */
+    namespacesOf: (o: KubeObject) => string[] = o => [namespaceOf(o)],
   ) {
     const selectors: Array<{ index: number; namespace: string; pairs: string[] }> = [];
     const shared = new Map<string, number>();
     objects.forEach((o, index) => {
-      const namespace = namespaceOf(o);
+      const namespaces = namespacesOf(o);
       if (scanAlways(o)) {
-        push(this.unindexed, namespace, index);
+        for (const namespace of namespaces) push(this.unindexed, namespace, index);
         return;
       }
       const labels = requiredLabels(o);
@@ -74,7 +76,7 @@ export class SelectorIndex {
       if (pairs.length === 0) {
         return; // selects nothing (a Service without selector)
       }
-      selectors.push({ index, namespace, pairs });
+      for (const namespace of namespaces) selectors.push({ index, namespace, pairs });
       for (const pair of pairs) shared.set(pair, (shared.get(pair) ?? 0) + 1);
     });
     for (const { index, namespace, pairs } of selectors) {
