@@ -7,53 +7,37 @@ import { SourcedObject } from './load';
 const KEY = /("([^"]*)"|'([^']*)'|[^:#\s][^:#]*?)\s*:(?:\s|$)/y;
 
 /**
- * What the scan needs of each line of a document, read once per document: a document with
- * findings usually has several, and each would otherwise trim and match the same lines again.
- * Keys are read only on the lines the scan asks about.
+ * What the scan needs of each line of a document, read once per document and only as far
+ * as a scan goes: a document with findings usually has several, and each would otherwise
+ * trim and match the same lines again, while a finding near the top needs none of the rest.
+ * A CR of a CRLF line ending stays at the end of its line, where the scan reads it as space.
  */
 class LineIndex {
   /** Column of the first character, or -1 for a blank or comment line. */
-  public readonly indent: Int32Array;
-  /** 1 when the line is a list item (`- ...` or a lone `-`). */
-  public readonly dash: Uint8Array;
-  /** 1 when the line starts with `- ` (an item whose first key is on the dash line). */
-  public readonly dashWithContent: Uint8Array;
+  public readonly indent: number[] = [];
+  /** Whether the line is a list item (`- ...` or a lone `-`). */
+  public readonly dash: boolean[] = [];
+  /** Whether the line starts with `- ` (an item whose first key is on the dash line). */
+  public readonly dashWithContent: boolean[] = [];
   /** Column of the line's content after any list dashes (where its key would be). */
-  public readonly keyColumn: Int32Array;
-  /** Index of the first content line, or -1. */
-  public readonly firstContent: number = -1;
-  private readonly keys: Array<string | null | undefined>;
+  public readonly keyColumn: number[] = [];
+  private readonly lines: string[] = [];
+  private readonly keys: Array<string | null | undefined> = [];
+  /** Where the next line to read starts, or -1 after the last. */
+  private next = 0;
 
-  constructor(private readonly lines: string[]) {
-    const n = lines.length;
-    this.indent = new Int32Array(n);
-    this.dash = new Uint8Array(n);
-    this.dashWithContent = new Uint8Array(n);
-    this.keyColumn = new Int32Array(n);
-    this.keys = new Array(n);
-    for (let i = 0; i < n; i++) {
-      // String built-ins, not character loops: most documents are indexed while the code is cold.
-      const line = lines[i];
-      let rest = line.trimStart();
-      if (rest === '' || rest[0] === '#') {
-        this.indent[i] = -1;
-        continue;
-      }
-      if (this.firstContent < 0) this.firstContent = i;
-      let column = line.length - rest.length;
-      this.indent[i] = column;
-      if (rest[0] === '-') {
-        this.dashWithContent[i] = rest.startsWith('- ') ? 1 : 0;
-        this.dash[i] = this.dashWithContent[i] === 1 || rest.trimEnd() === '-' ? 1 : 0;
-        // Past `- ` dashes (and the spaces after each) to the item's content.
-        while (rest.startsWith('- ')) {
-          const item = rest.slice(2).trimStart();
-          column += rest.length - item.length;
-          rest = item;
-        }
-      }
-      this.keyColumn[i] = column;
-    }
+  constructor(private readonly text: string) {}
+
+  /** Whether the document has a line i (reading lines up to it). */
+  public has(i: number): boolean {
+    while (this.lines.length <= i && this.next >= 0) this.readLine();
+    return i < this.lines.length;
+  }
+
+  /** The first line with content, or -1. */
+  public firstContent(): number {
+    for (let i = 0; this.has(i); i++) if (this.indent[i] >= 0) return i;
+    return -1;
   }
 
   /** The key on line i, unquoted, if the line holds one. */
@@ -66,6 +50,29 @@ class LineIndex {
       this.keys[i] = key;
     }
     return key ?? undefined;
+  }
+
+  private readLine(): void {
+    const end = this.text.indexOf('\n', this.next);
+    const line = this.text.slice(this.next, end < 0 ? undefined : end);
+    this.next = end < 0 ? -1 : end + 1;
+    this.lines.push(line);
+    // String built-ins, not character loops: most documents are indexed while the code is cold.
+    let rest = line.trimStart();
+    if (rest === '' || rest[0] === '#') {
+      this.indent.push(-1);
+      this.dash.push(false);
+      this.dashWithContent.push(false);
+      this.keyColumn.push(-1);
+      return;
+    }
+    this.indent.push(line.length - rest.length);
+    const withContent = rest.startsWith('- ');
+    this.dashWithContent.push(withContent);
+    this.dash.push(withContent || rest.trimEnd() === '-');
+    // Past `- ` dashes (and the spaces after each) to the item's content.
+    while (rest.startsWith('- ')) rest = rest.slice(2).trimStart();
+    this.keyColumn.push(line.length - rest.length);
   }
 }
 
@@ -83,8 +90,7 @@ function lineIndexOf(text: string): LineIndex {
     if (indexed.size > 64) {
       indexed.clear();
     }
-    // A CR of a CRLF line ending stays at the end of its line, where the scan reads it as space.
-    index = new LineIndex(text.split('\n'));
+    index = new LineIndex(text);
     indexed.set(text, index);
   }
   last = { text, index };
@@ -95,10 +101,10 @@ function lineIndexOf(text: string): LineIndex {
 function itemLine(ix: LineIndex, pos: number, column: number, wanted: number): number {
   let dashColumn = -1;
   let count = -1;
-  for (let i = pos + 1; i < ix.indent.length; i++) {
+  for (let i = pos + 1; ix.has(i); i++) {
     const ind = ix.indent[i];
     if (ind < 0) continue;
-    const isDash = ix.dash[i] === 1;
+    const isDash = ix.dash[i];
     if (ind < column || (ind === column && !isDash) || (dashColumn >= 0 && ind < dashColumn)) break;
     if (isDash && (dashColumn < 0 || ind === dashColumn)) {
       dashColumn = ind;
@@ -116,23 +122,22 @@ function itemLine(ix: LineIndex, pos: number, column: number, wanted: number): n
  * column are keys of this mapping; deeper lines belong to its values, shallower ones end it.
  */
 function keyLine(ix: LineIndex, pos: number, column: number, seg: string, inItem: boolean): number {
-  const n = ix.indent.length;
   let from = pos + 1;
   let keyColumn: number;
-  if (inItem && ix.dashWithContent[pos] === 1) {
+  if (inItem && ix.dashWithContent[pos]) {
     keyColumn = ix.keyColumn[pos];
     if (ix.key(pos) === seg) return pos;
   } else {
-    while (from < n && ix.indent[from] < 0) from++;
-    if (from >= n || ix.indent[from] <= column) return -1;
+    while (ix.has(from) && ix.indent[from] < 0) from++;
+    if (!ix.has(from) || ix.indent[from] <= column) return -1;
     keyColumn = ix.indent[from];
   }
-  for (let i = from; i < n; i++) {
+  for (let i = from; ix.has(i); i++) {
     const ind = ix.indent[i];
     if (ind < 0 || ind > keyColumn) continue;
     if (ind < keyColumn) break;
     // A dash at the key column is an item of the previous key's list (written without indent).
-    if (ix.dash[i] === 0 && ix.key(i) === seg) return i;
+    if (!ix.dash[i] && ix.key(i) === seg) return i;
   }
   return -1;
 }
@@ -150,7 +155,7 @@ export function lineOfPointer(source: SourcedObject, pointer: string): number {
   // Current node: the line holding its key (or list dash), and the column of that key.
   let pos = -1;
   let column = -1;
-  let best = ix.firstContent;
+  let best = ix.firstContent();
   let inItem = false;
   if (full !== '') {
     for (const raw of full.split('/').slice(1)) {
