@@ -16,7 +16,6 @@ if (variant === 'js-yaml loadAll (floor)') {
   if (n !== Number(objects)) throw new Error(`yaml read ${n} documents`);
 } else {
   // As bin/graceful-check does, with the output discarded (it is written, not printed).
-  require('v8').setFlagsFromString('--max-semi-space-size=32');
   const { main } = require(path.join(root, 'lib', 'cli', 'graceful-check.js'));
   let bytes = 0;
   // 150,000 objects are 75 MiB of YAML, over the default 64 MiB input limit: raised as a user would.
