@@ -2,7 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as fc from 'fast-check';
 import { dump as dumpYaml } from 'js-yaml';
-import { ruleInfos } from '../src/checks';
+import { checkManifests, ruleInfos } from '../src/checks';
+import { checkTexts } from '../src/checks/check-files';
 import { main } from '../src/cli/graceful-check';
 import { loadManifests } from '../src/manifest/load';
 import { lineOfPointer } from '../src/manifest/locate';
@@ -113,6 +114,17 @@ describe('graceful-check CLI', () => {
     const { stdout } = run(['-'], text);
     expect(stdout).not.toContain('  GS006  ');
     expect(stdout).toContain('suppressed: GS006 on Deployment jobs/mailer: the migration script forwards TERM itself');
+  });
+});
+
+describe('located findings', () => {
+  test('carry every field of the engine\'s findings, plus file and lines', () => {
+    const text = fs.readFileSync(path.join(FIXTURES, 'worker.yaml'), 'utf8');
+    const located = checkTexts([{ file: 'worker.yaml', text }]).findings;
+    const plain = checkManifests(loadManifests(text, 'worker.yaml').objects.map(o => o.object)).findings;
+    expect(located.length).toBeGreaterThan(0);
+    expect(located.map(({ file, line, objectLine, ...rest }) => rest)).toEqual(plain);
+    for (const f of located) expect(Object.keys(f)).toEqual(expect.arrayContaining(Object.keys(plain[0])));
   });
 });
 

@@ -10,6 +10,7 @@ import { isRecord } from '../manifest/fields';
 import { nameOf, namespaceOf } from '../manifest/kube-object';
 import { ParseError, SourcedObject, loadManifests } from '../manifest/load';
 import { lineOfPointer } from '../manifest/locate';
+import { appendTo } from '../manifest/multimap';
 import { ServicePortRoute, Serving, trafficOf } from '../manifest/routing';
 import { WorkloadView } from '../manifest/workload';
 
@@ -77,11 +78,7 @@ function workloadRoutes(w: WorkloadView, model: ClusterModel): WorkloadRoutes {
  */
 function timelinesOf(sources: SourcedObject[], findings: Finding[], model: ClusterModel): ContainerTimeline[] {
   const byObject = new Map<string, Finding[]>();
-  for (const f of findings) {
-    const key = `${f.kind}\n${f.namespace}\n${f.name}`;
-    const list = byObject.get(key);
-    if (list) list.push(f); else byObject.set(key, [f]);
-  }
+  for (const f of findings) appendTo(byObject, `${f.kind}\n${f.namespace}\n${f.name}`, f);
   const out: ContainerTimeline[] = [];
   for (const { object } of sources) {
     // Keyed as the engine names a finding's object.

@@ -8,6 +8,7 @@ import { Suppression, suppressionProblems, suppressionsOf } from './suppressions
 import { ClusterModel, WorkloadRelations } from '../manifest/cluster';
 import { isRecord } from '../manifest/fields';
 import { KubeObject, describeObject, nameOf, namespaceOf } from '../manifest/kube-object';
+import { appendTo } from '../manifest/multimap';
 import { WorkloadTraffic, trafficOf } from '../manifest/routing';
 import { WorkloadView } from '../manifest/workload';
 
@@ -214,10 +215,7 @@ function selectRulesByKind(options: CheckOptions): Map<string, Rule[]> {
   const byKind = new Map<string, Rule[]>();
   for (const rule of RULES) {
     if (disabled.includes(rule.id) || (options.enabledRules !== undefined && !options.enabledRules.includes(rule.id))) continue;
-    for (const kind of rule.kinds) {
-      const list = byKind.get(kind);
-      if (list) list.push(rule); else byKind.set(kind, [rule]);
-    }
+    for (const kind of rule.kinds) appendTo(byKind, kind, rule);
   }
   return byKind;
 }

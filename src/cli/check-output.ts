@@ -6,6 +6,7 @@ import { FilesReport, LocatedFinding, severityCounts } from '../checks/check-fil
 import { skippedSummary } from '../checks/engine';
 import { RuleInfo, Severity } from '../checks/rule';
 import { formatTimeline } from '../checks/shutdown-timeline';
+import { appendTo } from '../manifest/multimap';
 
 /** What the output shows besides the findings. */
 export interface OutputOptions {
@@ -31,11 +32,7 @@ export function summaryByRule(report: FilesReport, rules: RuleInfo[]): Array<{ r
 function findingLines(report: FilesReport): string[] {
   const out: string[] = [];
   const groups = new Map<string, LocatedFinding[]>();
-  for (const f of report.findings) {
-    const key = `${f.file}:${f.objectLine}  ${f.kind} ${where(f)}`;
-    const list = groups.get(key);
-    if (list) list.push(f); else groups.set(key, [f]);
-  }
+  for (const f of report.findings) appendTo(groups, `${f.file}:${f.objectLine}  ${f.kind} ${where(f)}`, f);
   for (const [header, findings] of groups) {
     out.push(header);
     for (const f of findings) {

@@ -5,6 +5,7 @@
 
 import * as net from 'net';
 import { DrillClock } from './clock';
+import { appendTo } from '../manifest/multimap';
 
 /** An endpoint as the EndpointSlice controller publishes it. */
 export interface EndpointState {
@@ -134,8 +135,7 @@ export class EndpointProxy {
   private accept(client: net.Socket): void {
     const record: ProxyConnection = { id: this.nextId++, clientPort: client.remotePort ?? -1, acceptedAt: this.clock.now(), outcome: 'open' };
     this.connections.push(record);
-    const list = this.byClientPort.get(record.clientPort);
-    if (list) list.push(record); else this.byClientPort.set(record.clientPort, [record]);
+    appendTo(this.byClientPort, record.clientPort, record);
     this.sockets.add(client);
     client.on('close', () => this.sockets.delete(client));
     client.on('error', () => undefined);

@@ -5,6 +5,7 @@
 import { DEFAULT_HPA_MIN_REPLICAS } from './defaults';
 import { isRecord } from './fields';
 import { KubeObject, namespaceOf, nameOf } from './kube-object';
+import { appendTo } from './multimap';
 import { SelectorIndex, selectorMatches, serviceSelects } from './selectors';
 import { WorkloadView, workloadOf } from './workload';
 
@@ -35,8 +36,7 @@ export interface WorkloadRelations {
 function groupByKind(objects: KubeObject[]): Map<string, KubeObject[]> {
   const groups = new Map<string, KubeObject[]>();
   for (const o of objects) {
-    const list = groups.get(o.kind!);
-    if (list) list.push(o); else groups.set(o.kind!, [o]);
+    appendTo(groups, o.kind!, o);
   }
   return groups;
 }
@@ -202,10 +202,7 @@ export class ClusterModel {
       this.frontendIndex = new Map();
       const index = this.frontendIndex;
       const add = (namespace: string, name: unknown, ref: FrontendRef) => {
-        if (typeof name !== 'string') return;
-        const k = keyOf(namespace, name);
-        const list = index.get(k);
-        if (list) list.push(ref); else index.set(k, [ref]);
+        if (typeof name === 'string') appendTo(index, keyOf(namespace, name), ref);
       };
       for (const ingress of this.ingresses) {
         const ns = namespaceOf(ingress);
@@ -274,10 +271,7 @@ export class ClusterModel {
       this.selectedBy = new Map();
       for (const w of this.workloads) {
         if (!w.longRunning) continue;
-        for (const s of this.servicesSelecting(w)) {
-          const list = this.selectedBy.get(s);
-          if (list) list.push(w); else this.selectedBy.set(s, [w]);
-        }
+        for (const s of this.servicesSelecting(w)) appendTo(this.selectedBy, s, w);
       }
     }
     return this.selectedBy.get(service) ?? [];

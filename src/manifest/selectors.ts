@@ -2,6 +2,7 @@
 // against many selectors without comparing every pair.
 
 import { KubeObject, namespaceOf } from './kube-object';
+import { appendTo } from './multimap';
 
 /** Label selector semantics (matchLabels + matchExpressions), as the API server applies them. */
 export function selectorMatches(selector: any, labels: Record<string, string>): boolean {
@@ -68,7 +69,7 @@ export class SelectorIndex {
     objects.forEach((o, index) => {
       const namespaces = namespacesOf(o);
       if (scanAlways(o)) {
-        for (const namespace of namespaces) push(this.unindexed, namespace, index);
+        for (const namespace of namespaces) appendTo(this.unindexed, namespace, index);
         return;
       }
       const labels = requiredLabels(o);
@@ -86,7 +87,7 @@ export class SelectorIndex {
         byPair = new Map();
         this.byPair.set(namespace, byPair);
       }
-      push(byPair, rarest, index);
+      appendTo(byPair, rarest, index);
     }
   }
 
@@ -108,14 +109,5 @@ export class SelectorIndex {
     }
     // Each filed object comes up once; only several lists need putting back in input order.
     return (found.length > 1 ? found.sort((a, b) => a - b) : found).map(i => this.objects[i]);
-  }
-}
-
-function push(map: Map<string, number[]>, key: string, value: number): void {
-  const list = map.get(key);
-  if (list) {
-    list.push(value);
-  } else {
-    map.set(key, [value]);
   }
 }
