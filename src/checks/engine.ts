@@ -7,7 +7,7 @@ import { Finding, RawFinding, Rule, RuleContext, Severity, WorkloadContext } fro
 import { Suppression, suppressionProblems, suppressionsOf } from './suppressions';
 import { ClusterModel, WorkloadRelations } from '../manifest/cluster';
 import { isRecord } from '../manifest/fields';
-import { KubeObject, describeObject, nameOf, namespaceOf } from '../manifest/kube-object';
+import { KubeObject, SUPPRESS_ANNOTATION, describeObject, nameOf, namespaceOf } from '../manifest/kube-object';
 import { appendTo } from '../manifest/multimap';
 import { WorkloadTraffic, trafficOf } from '../manifest/routing';
 import { WorkloadView } from '../manifest/workload';
@@ -183,20 +183,23 @@ function triage(objects: KubeObject[], problems: string[]): { valid: KubeObject[
   return { valid, skipped };
 }
 
-/** A workload and its relations and traffic, each computed when a rule first asks. */
-function workloadContext(w: WorkloadView, model: ClusterModel): WorkloadContext {
-  let rel: WorkloadRelations | undefined;
-  let traffic: WorkloadTraffic | undefined;
-  return {
-    w,
-    model,
-    get rel() {
-      return (rel ??= model.relationsOf(w));
-    },
-    get traffic() {
-      return (traffic ??= trafficOf(w, model));
-    },
-  };
+/**
+ * A workload and its relations and traffic, each computed when a rule first asks. A class,
+ * not an object literal with getters: the literal builds its accessors again for every object.
+ */
+class LazyWorkloadContext implements WorkloadContext {
+  private relations?: WorkloadRelations;
+  private routes?: WorkloadTraffic;
+
+  constructor(public readonly w: WorkloadView, public readonly model: ClusterModel) {}
+
+  public get rel(): WorkloadRelations {
+    return (this.relations ??= this.model.relationsOf(this.w));
+  }
+
+  public get traffic(): WorkloadTraffic {
+    return (this.routes ??= trafficOf(this.w, this.model));
+  }
 }
 
 /** The rules to run, by the kind they look at. */
@@ -220,6 +223,8 @@ function selectRulesByKind(options: CheckOptions): Map<string, Rule[]> {
   return byKind;
 }
 
+const NO_SUPPRESSIONS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
 /** One check: the findings, suppressions and problems gathered object by object. */
 class CheckRun {
   public readonly problems: string[] = [];
@@ -242,7 +247,7 @@ class CheckRun {
     }
     const model = this.model;
     const w = model.workloadOf(obj);
-    const ctx: RuleContext = { object: obj, model, workload: w && workloadContext(w, model) };
+    const ctx: RuleContext = { object: obj, model, workload: w && new LazyWorkloadContext(w, model) };
     const own = this.suppressionsFor(obj);
     for (const rule of this.rules.get(obj.kind!) ?? []) {
       let raws: RawFinding[];
@@ -287,6 +292,10 @@ class CheckRun {
 
   /** An object's suppressions (annotation and options), validated once. */
   private suppressionsFor(obj: KubeObject): Record<string, string> {
+    // Most objects have none: nothing to read, validate or remember.
+    if (obj.metadata?.annotations?.[SUPPRESS_ANNOTATION] === undefined && this.options.suppressions === undefined) {
+      return NO_SUPPRESSIONS;
+    }
     let found = this.suppressionCache.get(obj);
     if (!found) {
       const annotated = suppressionsOf(obj);

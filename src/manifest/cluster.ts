@@ -82,15 +82,15 @@ export class ClusterModel {
   private readonly namespacesWithServices = new Set<string>();
   private readonly workloadByObject = new Map<KubeObject, WorkloadView>();
   private frontendIndex?: Map<string, FrontendRef[]>;
-  private readonly servicesOf = new WeakMap<WorkloadView, KubeObject[]>();
+  private readonly servicesOf = new Map<WorkloadView, KubeObject[]>();
   /** Long-running workloads by the Services that select them. */
   private selectedBy?: Map<KubeObject, WorkloadView[]>;
-  private readonly frontendsOfService = new WeakMap<KubeObject, FrontendRef[]>();
+  private readonly frontendsOfService = new Map<KubeObject, FrontendRef[]>();
   /** The default IngressClass: null once looked for and not found. */
   private defaultClass?: KubeObject | null;
   /** ServiceMonitors indexed by the namespaces and labels of the Services they select; those watching every namespace aside. */
   private monitorIndex?: { readonly index: SelectorIndex; readonly anyNamespace: KubeObject[] };
-  private readonly monitorsOfService = new WeakMap<KubeObject, KubeObject[]>();
+  private readonly monitorsOfService = new Map<KubeObject, KubeObject[]>();
 
   constructor(objects: KubeObject[], options: { routesComplete?: boolean } = {}) {
     this.objects = objects;

@@ -13,6 +13,9 @@ export interface FieldProblem {
   readonly fix: string;
 }
 
+/** The map read for an absent one: shared, so frozen. */
+const EMPTY_STRING_MAP: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
 /** Longest value shown in a message. */
 const SHOWN_CHARACTERS = 60;
 
@@ -159,9 +162,19 @@ export class FieldReader {
   public stringMap(value: unknown, pointer: string): Record<string, string> {
     const map = this.record(value, pointer);
     if (!map) {
-      return {};
+      return EMPTY_STRING_MAP;
     }
-    const out: Record<string, string> = {};
+    // The common case, every value a string, is the map itself (read only, never copied).
+    let out: Record<string, string> | undefined;
+    for (const k in map) {
+      if (typeof map[k] !== 'string') {
+        out = {};
+        break;
+      }
+    }
+    if (!out) {
+      return map;
+    }
     for (const [k, v] of Object.entries(map)) {
       if (typeof v === 'string') {
         out[k] = v;
@@ -199,7 +212,51 @@ export class FieldReader {
       this.report(pointer, `${fieldName(pointer)} is ${shown(value)}; it must be a list of strings`, 'write it as a list of words');
       return undefined;
     }
-    return value.map(String);
+    return value.every(v => typeof v === 'string') ? value : value.map(String);
+  }
+
+  // The `…At` readers take the field's parent and key: the field's pointer is built only when
+  // there is something to report (a workload reads some fifty fields, nearly all well formed).
+
+  /** `parent[key]` as `integer` reads it. */
+  public integerAt(parent: Record<string, any>, key: string, parentPointer: string, options: IntegerOptions = {}): number | undefined {
+    const value = parent[key];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value === 'number' && Number.isInteger(value)
+      && (options.min === undefined || value >= options.min) && (options.max === undefined || value <= options.max)) {
+      return value;
+    }
+    return this.integer(value, `${parentPointer}/${key}`, options);
+  }
+
+  /** `parent[key]` as `string` reads it. */
+  public stringAt(parent: Record<string, any>, key: string, parentPointer: string): string | undefined {
+    const value = parent[key];
+    if (value === undefined || value === null || typeof value === 'string') return value ?? undefined;
+    return this.string(value, `${parentPointer}/${key}`);
+  }
+
+  /** `parent[key]` as `record` reads it. */
+  public recordAt(parent: Record<string, any>, key: string, parentPointer: string): Record<string, any> | undefined {
+    const value = parent[key];
+    if (value === undefined || value === null) return undefined;
+    if (isRecord(value)) return value;
+    return this.record(value, `${parentPointer}/${key}`);
+  }
+
+  /** `parent[key]` as `list` reads it. */
+  public listAt(parent: Record<string, any>, key: string, parentPointer: string): any[] {
+    const value = parent[key];
+    if (Array.isArray(value)) return value;
+    if (value === undefined || value === null) return [];
+    return this.list(value, `${parentPointer}/${key}`);
+  }
+
+  /** `parent[key]` as `stringList` reads it. */
+  public stringListAt(parent: Record<string, any>, key: string, parentPointer: string): string[] | undefined {
+    const value = parent[key];
+    if (value === undefined || value === null) return undefined;
+    return this.stringList(value, `${parentPointer}/${key}`);
   }
 
   public report(pointer: string, message: string, fix: string): void {

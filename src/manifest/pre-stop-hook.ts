@@ -115,6 +115,9 @@ function readExec(command: string[], declaredSeconds: number | undefined, contai
   return { kind: 'exec', command, stopCommand: stop };
 }
 
+/** No hook and nothing declared: shared, so frozen. */
+const NO_HOOK: PreStopView = Object.freeze({ kind: 'none' });
+
 /**
  * Reads a container's preStop hook; `declaredSeconds` comes from the prestop-seconds annotation,
  * `servesAfterSigterm` from the serves-after-sigterm-seconds one.
@@ -123,12 +126,12 @@ function readExec(command: string[], declaredSeconds: number | undefined, contai
 export function preStopOf(
   container: any, declaredSeconds?: number, reader: FieldReader = new FieldReader(), pointer = '', servesAfterSigterm?: number,
 ): PreStopView {
-  const lifecycle = isRecord(container) ? reader.record(container.lifecycle, `${pointer}/lifecycle`) : undefined;
-  const hook = lifecycle ? reader.record(lifecycle.preStop, `${pointer}/lifecycle/preStop`) : undefined;
-  const at = `${pointer}/lifecycle/preStop`;
+  const lifecycle = isRecord(container) ? reader.recordAt(container, 'lifecycle', pointer) : undefined;
+  const hook = lifecycle ? reader.recordAt(lifecycle, 'preStop', `${pointer}/lifecycle`) : undefined;
   if (!hook || Object.keys(hook).length === 0) {
-    return servesAfterSigterm !== undefined ? { kind: 'app', seconds: servesAfterSigterm, declared: true } : { kind: 'none' };
+    return servesAfterSigterm !== undefined ? { kind: 'app', seconds: servesAfterSigterm, declared: true } : NO_HOOK;
   }
+  const at = `${pointer}/lifecycle/preStop`;
   if (hook.sleep !== undefined) {
     const sleep = reader.record(hook.sleep, `${at}/sleep`);
     const seconds = sleep ? reader.integer(sleep.seconds, `${at}/sleep/seconds`, { min: 0 }) : undefined;

@@ -165,8 +165,7 @@ function resolveTarget(
   protocol: string,
 ): { container: ContainerView; port: number; declared: boolean } | undefined {
   // Named ports are looked up in the app containers, then in native sidecars.
-  const candidates = [...w.containers, ...w.sidecars];
-  for (const c of candidates) {
+  for (const c of w.running) {
     const p = c.ports.find(port => (typeof targetPort === 'number' ? port.containerPort === targetPort : port.name === targetPort) && port.protocol === protocol);
     if (p) {
       return { container: c, port: p.containerPort, declared: true };
@@ -246,7 +245,7 @@ export function trafficOf(w: WorkloadView, model: ClusterModel): WorkloadTraffic
     }
   }
   const visible = model.routesVisible(w.namespace);
-  const containers = [...w.containers, ...w.sidecars].map(c => containerTraffic(c, routes.filter(r => r.container === c), visible, w));
+  const containers = w.running.map(c => containerTraffic(c, routes.length === 0 ? routes : routes.filter(r => r.container === c), visible, w));
   return { containers, serving: containers.filter(isServing), unresolved, mesh: meshOf(w), routesVisible: visible };
 }
 
@@ -356,7 +355,7 @@ export const AWS_DEFAULT_DEREGISTRATION_DELAY_SECONDS = 300;
 export function meshOf(w: WorkloadView): MeshView | undefined {
   const labels = w.templateLabels;
   const a = w.annotations;
-  const all = [...w.containers, ...w.sidecars];
+  const all = w.running;
   const istioProxy = all.find(c => c.name === 'istio-proxy');
   const istioInject = labels['sidecar.istio.io/inject'] ?? a['sidecar.istio.io/inject'];
   if (istioProxy || istioInject === 'true') {

@@ -11,14 +11,16 @@ export function selectorMatches(selector: any, labels: Record<string, string>): 
   }
   const matchLabels = selector.matchLabels ?? {};
   const expressions: any[] = selector.matchExpressions ?? [];
-  if (Object.keys(matchLabels).length === 0 && expressions.length === 0) {
-    // An empty PDB selector selects every pod in the namespace (policy/v1).
-    return true;
-  }
-  for (const [k, v] of Object.entries(matchLabels)) {
-    if (labels[k] !== v) {
+  let anyLabel = false;
+  for (const k in matchLabels) {
+    anyLabel = true;
+    if (labels[k] !== matchLabels[k]) {
       return false;
     }
+  }
+  if (!anyLabel && expressions.length === 0) {
+    // An empty PDB selector selects every pod in the namespace (policy/v1).
+    return true;
   }
   for (const e of expressions) {
     const has = Object.prototype.hasOwnProperty.call(labels, e.key);
@@ -37,10 +39,15 @@ export function selectorMatches(selector: any, labels: Record<string, string>): 
 /** A Service's plain `selector` map (empty selects nothing: such Services have manual endpoints). */
 export function serviceSelects(service: KubeObject, labels: Record<string, string>): boolean {
   const selector = service.spec?.selector;
-  if (!selector || Object.keys(selector).length === 0) {
+  if (!selector || typeof selector !== 'object') {
     return false;
   }
-  return Object.entries(selector).every(([k, v]) => labels[k] === v);
+  let any = false;
+  for (const k in selector) {
+    if (labels[k] !== selector[k]) return false;
+    any = true;
+  }
+  return any;
 }
 
 /**
@@ -53,8 +60,8 @@ export function serviceSelects(service: KubeObject, labels: Record<string, strin
  * everything) are scanned for every workload of their namespace.
  */
 export class SelectorIndex {
-  /** namespace → `key=value` → objects filed under that pair (their indexes, in input order). */
-  private readonly byPair = new Map<string, Map<string, number[]>>();
+  /** namespace → label key → label value → objects filed under that pair (their indexes, in input order). */
+  private readonly byPair = new Map<string, Map<string, Map<string, number[]>>>();
   private readonly unindexed = new Map<string, number[]>();
 
   constructor(
@@ -73,7 +80,7 @@ export class SelectorIndex {
         return;
       }
       const labels = requiredLabels(o);
-      const pairs = labels ? Object.entries(labels).map(([k, v]) => `${k}=${v}`) : [];
+      const pairs = labels ? Object.entries(labels).map(([k, v]) => pairKey(k, v)) : [];
       if (pairs.length === 0) {
         return; // selects nothing (a Service without selector)
       }
@@ -82,12 +89,18 @@ export class SelectorIndex {
     });
     for (const { index, namespace, pairs } of selectors) {
       const rarest = pairs.reduce((a, b) => (shared.get(b)! < shared.get(a)! ? b : a));
-      let byPair = this.byPair.get(namespace);
-      if (!byPair) {
-        byPair = new Map();
-        this.byPair.set(namespace, byPair);
+      const [key, value] = splitPairKey(rarest);
+      let byKey = this.byPair.get(namespace);
+      if (!byKey) {
+        byKey = new Map();
+        this.byPair.set(namespace, byKey);
       }
-      appendTo(byPair, rarest, index);
+      let byValue = byKey.get(key);
+      if (!byValue) {
+        byValue = new Map();
+        byKey.set(key, byValue);
+      }
+      appendTo(byValue, value, index);
     }
   }
 
@@ -100,8 +113,9 @@ export class SelectorIndex {
     }
     const found: number[] = unindexed ? [...unindexed] : [];
     if (byPair) {
+      // Looked up by key, then value: no `key=value` string built (and hashed) per label.
       for (const key in labels) {
-        const hits = byPair.get(`${key}=${labels[key]}`);
+        const hits = byPair.get(key)?.get(String(labels[key]));
         if (hits) {
           for (const h of hits) found.push(h);
         }
@@ -110,4 +124,14 @@ export class SelectorIndex {
     // Each filed object comes up once; only several lists need putting back in input order.
     return (found.length > 1 ? found.sort((a, b) => a - b) : found).map(i => this.objects[i]);
   }
+}
+
+/** A label pair as one Map key while counting how many selectors share it (a NUL never occurs in a label key). */
+function pairKey(key: string, value: unknown): string {
+  return `${key}\u0000${String(value)}`;
+}
+
+function splitPairKey(pair: string): [string, string] {
+  const at = pair.indexOf('\u0000');
+  return [pair.slice(0, at), pair.slice(at + 1)];
 }

@@ -145,11 +145,14 @@ function numberAnnotation(annotations: Record<string, string>, key: string, poin
   return Math.ceil(n);
 }
 
+/** No per-container seconds (shared, so frozen). */
+const NO_SECONDS: Record<string, number> = Object.freeze({}) as Record<string, number>;
+
 /** A JSON object of container name → seconds, from a per-container annotation. */
 function secondsMapAnnotation(annotations: Record<string, string>, key: string, pointer: string, reader: FieldReader): Record<string, number> {
   const raw = annotations[key];
   if (raw === undefined) {
-    return {};
+    return NO_SECONDS;
   }
   let parsed: unknown;
   try {
@@ -169,47 +172,51 @@ function secondsMapAnnotation(annotations: Record<string, string>, key: string, 
   return out;
 }
 
+const PORT_NUMBER = { min: 1, max: 65535 };
+const HOST_PORT_NUMBER = { min: 0, max: 65535 };
+
 function portsOf(c: any, pointer: string, reader: FieldReader): ContainerPortView[] {
   const out: ContainerPortView[] = [];
-  reader.list(c.ports, `${pointer}/ports`).forEach((p: any, i: number) => {
+  const ports = reader.listAt(c, 'ports', pointer);
+  for (let i = 0; i < ports.length; i++) {
     const at = `${pointer}/ports/${i}`;
-    const port = reader.record(p, at);
-    const number = port ? reader.integer(port.containerPort, `${at}/containerPort`, { min: 1, max: 65535 }) : undefined;
+    const port = reader.record(ports[i], at);
+    const number = port ? reader.integerAt(port, 'containerPort', at, PORT_NUMBER) : undefined;
     if (!port || number === undefined) {
-      return;
+      continue;
     }
     out.push({
-      name: reader.string(port.name, `${at}/name`),
+      name: reader.stringAt(port, 'name', at),
       containerPort: number,
-      protocol: reader.string(port.protocol, `${at}/protocol`) ?? 'TCP',
-      hostPort: reader.integer(port.hostPort, `${at}/hostPort`, { min: 0, max: 65535 }) || undefined,
+      protocol: reader.stringAt(port, 'protocol', at) ?? 'TCP',
+      hostPort: reader.integerAt(port, 'hostPort', at, HOST_PORT_NUMBER) || undefined,
     });
-  });
+  }
   return out;
 }
 
+const PROBE_INTEGER_FIELDS = ['initialDelaySeconds', 'periodSeconds', 'timeoutSeconds', 'successThreshold', 'failureThreshold'];
+const NOT_NEGATIVE = { min: 0 };
+
 /** A probe, or undefined with a problem when it has no handler (`{}` is not a probe). */
 function probeOf(c: any, field: string, pointer: string, reader: FieldReader): ResolvedProbe | undefined {
-  const at = `${pointer}/${field}`;
-  const probe = reader.record(c[field], at);
+  const probe = reader.recordAt(c, field, pointer);
   if (!probe) {
     return undefined;
   }
-  const handlers = ['httpGet', 'tcpSocket', 'exec', 'grpc'].filter(h => probe[h] !== undefined);
-  if (handlers.length === 0) {
+  const at = `${pointer}/${field}`;
+  if (probe.httpGet === undefined && probe.tcpSocket === undefined && probe.exec === undefined && probe.grpc === undefined) {
     reader.report(at, `${field} has no handler (httpGet, tcpSocket, exec or grpc); it is not a probe and the API server rejects it`, `give ${field} a handler, e.g. httpGet: { path: /ready, port: 8080 }, or remove it`);
     return undefined;
   }
   // Only negatives are rejected: 0 means the default (spec 2.1).
-  for (const f of ['initialDelaySeconds', 'periodSeconds', 'timeoutSeconds', 'successThreshold', 'failureThreshold']) {
-    reader.integer(probe[f], `${at}/${f}`, { min: 0 });
+  for (const f of PROBE_INTEGER_FIELDS) {
+    reader.integerAt(probe, f, at, NOT_NEGATIVE);
   }
   if (field !== 'readinessProbe' && probe.successThreshold !== undefined && probe.successThreshold !== 1 && probe.successThreshold !== 0) {
     reader.report(`${at}/successThreshold`, `${field}.successThreshold is ${shown(probe.successThreshold)}; it must be 1 for liveness and startup probes`, 'set successThreshold: 1 or remove it');
   }
-  if (probe.httpGet !== undefined) {
-    reader.record(probe.httpGet, `${at}/httpGet`);
-  }
+  reader.recordAt(probe, 'httpGet', at);
   return resolveProbe(probe);
 }
 
@@ -230,11 +237,11 @@ function containerOf(
   if (!json) {
     return undefined;
   }
-  const name = reader.string(json.name, `${pointer}/name`) ?? `#${index}`;
-  const image = reader.string(json.image, `${pointer}/image`) ?? '';
+  const name = reader.stringAt(json, 'name', pointer) ?? `#${index}`;
+  const image = reader.stringAt(json, 'image', pointer) ?? '';
   const drain = declared.containerDrain[name] ?? declared.drain;
-  reader.stringList(json.command, `${pointer}/command`);
-  reader.stringList(json.args, `${pointer}/args`);
+  reader.stringListAt(json, 'command', pointer);
+  reader.stringListAt(json, 'args', pointer);
   return {
     name,
     index,
@@ -295,20 +302,27 @@ export function workloadOf(obj: KubeObject): WorkloadView | undefined {
   }
   const templateMeta = reader.record(found.template.metadata, `${found.pointer}/metadata`) ?? {};
   const objectMeta = reader.record(obj.metadata, '/metadata') ?? {};
-  const annotations: Record<string, string> = {
-    ...reader.stringMap(objectMeta.annotations, '/metadata/annotations'),
-    ...(found.pointer === '' ? {} : reader.stringMap(templateMeta.annotations, `${found.pointer}/metadata/annotations`)),
-  };
+  const objectAnnotations = reader.stringMap(objectMeta.annotations, '/metadata/annotations');
+  const templateAnnotations = found.pointer === '' ? undefined : reader.stringMap(templateMeta.annotations, `${found.pointer}/metadata/annotations`);
+  // Merged only when both have some: most workloads annotate one of the two, or neither.
+  const annotations: Record<string, string> = !templateAnnotations || isEmpty(templateAnnotations) ? objectAnnotations
+    : isEmpty(objectAnnotations) ? templateAnnotations : { ...objectAnnotations, ...templateAnnotations };
   const declared = declaredOf(annotations, `${found.pointer}/metadata/annotations`, reader);
   const declaredDrain = declared.drain;
   const podSpecPointer = found.podSpecPointer;
-  const containers = reader.list(podSpec.containers, `${podSpecPointer}/containers`)
-    .map((c: any, i: number) => containerOf(c, i, `${podSpecPointer}/containers/${i}`, 'main', declared, reader))
-    .filter((c): c is ContainerView => c !== undefined);
-  const sidecars = reader.list(podSpec.initContainers, `${podSpecPointer}/initContainers`)
-    .map((c: any, i: number) => isRecord(c) && c.restartPolicy === 'Always'
-      ? containerOf(c, i, `${podSpecPointer}/initContainers/${i}`, 'native-sidecar', declared, reader) : undefined)
-    .filter((c): c is ContainerView => c !== undefined);
+  const containers: ContainerView[] = [];
+  const listed = reader.listAt(podSpec, 'containers', podSpecPointer);
+  for (let i = 0; i < listed.length; i++) {
+    const c = containerOf(listed[i], i, `${podSpecPointer}/containers/${i}`, 'main', declared, reader);
+    if (c) containers.push(c);
+  }
+  const sidecars: ContainerView[] = [];
+  const init = reader.listAt(podSpec, 'initContainers', podSpecPointer);
+  for (let i = 0; i < init.length; i++) {
+    const c = isRecord(init[i]) && init[i].restartPolicy === 'Always'
+      ? containerOf(init[i], i, `${podSpecPointer}/initContainers/${i}`, 'native-sidecar', declared, reader) : undefined;
+    if (c) sidecars.push(c);
+  }
   const spec = obj.spec;
   const kind = String(obj.kind);
   const replicas = kind === 'Pod' || kind === 'DaemonSet' || BATCH_KINDS.includes(kind) ? undefined : reader.integer(spec.replicas, '/spec/replicas', { min: 0 });
@@ -347,6 +361,11 @@ export function workloadOf(obj: KubeObject): WorkloadView | undefined {
     hostNetwork: podSpec.hostNetwork === true,
     problems: dedupe(reader.problems),
   };
+}
+
+function isEmpty(map: Record<string, unknown>): boolean {
+  for (const _ in map) return false;
+  return true;
 }
 
 /** Checks the strategy fields' types (their values are read by `intOrPercent` above). */
