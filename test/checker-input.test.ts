@@ -180,6 +180,34 @@ describe('resource bounds', () => {
     expect(report.findings.map((f: any) => f.ruleId)).toEqual(['GS009']);
   });
 
+  test('an alias bomb is refused however its anchors and aliases are written (block, flow, root); a cron schedule is no alias', () => {
+    const nine = (item: string) => Array(9).fill(item).join(', ');
+    const levels = (write: (name: string, items: string) => string) => {
+      const lines = [write('a', nine('"x"'))];
+      for (let i = 1; i < 9; i++) lines.push(write(String.fromCharCode(97 + i), nine(`*${String.fromCharCode(96 + i)}`)));
+      return lines;
+    };
+    const header = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: lol}\n';
+    const spellings = [
+      // Anchors after a key, aliases in flow lists.
+      `${header}data:\n${levels((n, items) => `  ${n}: &${n} [${items}]`).join('\n')}\n`,
+      // Anchors and aliases in a flow list written without spaces: after a bracket or a comma.
+      `${header}data: [${levels((n, items) => `&${n} [${items.replace(/, /g, ',')}]`).join(',')}]\n`,
+      // Block lists: aliases after a dash.
+      `${header}data:\n${levels((n, items) => `  ${n}: &${n}\n${items.split(', ').map(i => `    - ${i}`).join('\n')}`).join('\n')}\n`,
+    ];
+    for (const text of spellings) {
+      const { errors } = loadManifests(text, 'bomb.yaml');
+      expect(errors.map(e => e.message)).toEqual([expect.stringMatching(/expands to more than 1000000 nodes through YAML aliases/)]);
+    }
+    // A root anchor (at the line start) with aliases below: counted, small, read.
+    expect(loadManifests('&root\nkind: ConfigMap\ndata: {a: &x "1", b: *x}\n', 'r.yaml').objects[0].object.data).toEqual({ a: '1', b: '1' });
+    // Stars in a quoted schedule and `&&` in a script: read as written.
+    const cron = 'apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec:\n  schedule: "*/5 * * * *"\n  jobTemplate: {spec: {template: {spec: {containers: [{name: c, command: [sh, -c, "a && b"]}]}}}}\n';
+    const [cronJob] = loadManifests(cron, 'c.yaml').objects;
+    expect(cronJob.object.spec.schedule).toBe('*/5 * * * *');
+  });
+
   test('expanded size is counted without expanding, and a reference cycle is infinite', () => {
     const shared = { x: [1, 2, 3] };
     expect(expandedNodeCount({ a: shared, b: shared })).toBe(11);

@@ -91,6 +91,15 @@ export const MANIFEST_SCHEMA = CORE_SCHEMA.extend({
 // A document separator (`---`, optionally followed by content) or end marker (`...`).
 const BOUNDARY = /^(?:---(?=[ \t]|\r?$)|\.\.\.[ \t]*\r?$)[^\n]*$/gm;
 
+/**
+ * What may be an alias (`*` and a name character) and an anchor (`&` and one), each at a line
+ * start or after a space or flow indicator. An alias needs an anchor in its own document, so a
+ * document without both expands to nothing beyond its text: a CronJob whose quoted schedule
+ * has stars need not have its nodes counted. Anything the patterns let through is counted.
+ */
+const ALIAS = /(?:^|[\s[{,])\*[^\s,[\]{}]/m;
+const ANCHOR = /(?:^|[\s[{,])&[^\s,[\]{}]/m;
+
 function pushObject(out: SourcedObject[], value: any, file: string, line: number, text?: string): void {
   if (value === null || value === undefined) {
     return; // an empty document
@@ -158,7 +167,7 @@ export function loadManifests(text: string, file: string): { objects: SourcedObj
     try {
       const value = values && values.length === documents.length ? values[i] : loadYaml(doc.text, yamlOptions(file));
       // Only a document with an alias can expand beyond its text.
-      if (doc.text.includes('*')) {
+      if (doc.text.includes('*') && ALIAS.test(doc.text) && ANCHOR.test(doc.text)) {
         const nodes = expandedNodeCount(value);
         if (nodes > MAX_EXPANDED_NODES) {
           throw new Error(`the document expands to more than ${MAX_EXPANDED_NODES} nodes through YAML aliases (an alias bomb?); refused`);

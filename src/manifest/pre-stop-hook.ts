@@ -163,6 +163,12 @@ export function preStopOf(
  * `busybox sh -c …` and `/usr/bin/env bash -c …`.
  */
 export function shellScriptOf(command: string[] | undefined, args: string[] | undefined): string | undefined {
+  const commandWords = Array.isArray(command) ? command.length : 0;
+  const argWords = Array.isArray(args) ? args.length : 0;
+  // Most containers run their image's entrypoint: nothing to read.
+  if (commandWords + argWords < 3) {
+    return undefined;
+  }
   let words = [...(command ?? []), ...(args ?? [])].map(String);
   if (words.length > 0 && ENV_BINARY.test(words[0])) {
     // `env [-i] [NAME=value …] bash -c …`

@@ -250,6 +250,10 @@ export function trafficOf(w: WorkloadView, model: ClusterModel): WorkloadTraffic
 }
 
 function containerTraffic(c: ContainerView, routes: ServicePortRoute[], visible: boolean, w: WorkloadView): ContainerTraffic {
+  if (routes.length === 0 && !w.hostNetwork && c.ports.every(p => p.hostPort === undefined)) {
+    // Nothing routes to it and it binds no node port (most sidecars, workers and jobs).
+    return { container: c, serving: unroutedServing(c, visible), routes, dataPlanes: [] };
+  }
   const client = routes.filter(r => r.purpose === 'client');
   const planes = new Map<string, DataPlane>();
   for (const r of client) {
@@ -273,12 +277,17 @@ function containerTraffic(c: ContainerView, routes: ServicePortRoute[], visible:
     serving = 'routed';
   } else if (routes.length > 0) {
     serving = 'metrics-only';
-  } else if (!visible && c.ports.some(p => !isMetricsPortName(p.name))) {
-    serving = 'declared';
   } else {
-    serving = c.ports.length > 0 && !visible ? 'metrics-only' : 'none';
+    serving = unroutedServing(c, visible);
   }
   return { container: c, serving, routes, dataPlanes: [...planes.values()] };
+}
+
+/** A container nothing routes to: serving only when the routes are out of view and it declares a client port. */
+function unroutedServing(c: ContainerView, visible: boolean): Serving {
+  if (c.role === 'mesh-proxy') return 'none';
+  if (!visible && c.ports.some(p => !isMetricsPortName(p.name))) return 'declared';
+  return c.ports.length > 0 && !visible ? 'metrics-only' : 'none';
 }
 
 /** True when something sends client traffic to the container (or, routes unseen, it declares such a port). */

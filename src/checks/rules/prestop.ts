@@ -26,8 +26,10 @@ function stopsAtOnce(c: ContainerView): boolean {
 
 /** A hook whose length neither the hook nor the annotation tells. */
 function unknownLength(c: ContainerView): boolean {
-  return ['exec', 'httpGet', 'unknown'].includes(c.preStop.kind) && c.preStop.seconds === undefined;
+  return HOOKS_OF_UNTOLD_LENGTH.has(c.preStop.kind) && c.preStop.seconds === undefined;
 }
+
+const HOOKS_OF_UNTOLD_LENGTH = new Set(['exec', 'httpGet', 'unknown']);
 
 /** Whether a container's own handling of SIGTERM matters: it serves, or its pod serves nothing and it is an app container. */
 function judgedForSignals(c: ContainerView, traffic: WorkloadTraffic): boolean {

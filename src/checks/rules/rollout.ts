@@ -27,7 +27,7 @@ export function readWriteOnceClaims(w: WorkloadView, model: ClusterModel): strin
 
 /** Whether a pod binds node ports, so that two of its pods cannot share a node. */
 export function bindsHostPorts(w: WorkloadView): boolean {
-  return w.hostNetwork || [...w.containers, ...w.sidecars].some(c => c.ports.some(p => p.hostPort !== undefined));
+  return w.hostNetwork || w.running.some(c => c.ports.some(p => p.hostPort !== undefined));
 }
 
 function capacityDrop(ctx: WorkloadContext): RawFinding[] {

@@ -33,7 +33,7 @@ export const SERVICE_RULES = area('service', [
         return [];
       }
       return servicePortsOf(object).filter(p => typeof p.targetPort === 'string').flatMap(p => {
-        const missing = selected.filter(w => ![...w.containers, ...w.sidecars].some(c => c.ports.some(cp => cp.name === p.targetPort)));
+        const missing = selected.filter(w => !w.running.some(c => c.ports.some(cp => cp.name === p.targetPort)));
         return missing.length === 0 ? [] : [{
           pointer: `/spec/ports/${p.index}/targetPort`,
           message: `port ${p.name ? `'${p.name}' ` : ''}${p.port} targets '${p.targetPort}', which ${missing.map(w => `${w.kind} '${w.name}'`).join(', ')} `

@@ -128,7 +128,22 @@ function serverOf(c: ContainerView): ServerView | undefined {
   return known ?? undefined;
 }
 
+/** A word every executable and image name above contains: without one, the container runs none of these servers. */
+const SERVER_HINT = /nginx|openresty|httpd|apache/;
+
+function mayRunKnownServer(c: ContainerView): boolean {
+  if (SERVER_HINT.test(c.image)) return true;
+  for (const words of [c.json.command, c.json.args]) {
+    if (Array.isArray(words) && words.some(w => SERVER_HINT.test(String(w)))) return true;
+  }
+  return false;
+}
+
 function readServer(c: ContainerView): ServerView | undefined {
+  // Most containers run none of these servers: told apart without parsing image or command.
+  if (!mayRunKnownServer(c)) {
+    return undefined;
+  }
   const { repository, tag } = imageRepository(c.image);
   const { program, manager } = startedProgram(c);
   const byImage = IMAGE_NAMES[repository.split('/').pop() ?? ''] ?? (repository === 'php' && /apache/.test(tag) ? HTTPD : undefined);
