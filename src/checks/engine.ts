@@ -3,7 +3,7 @@
 // a rule that cannot read it, is reported and never stops the other objects' checks.
 
 import { CHECKED_KINDS, RULES, RULES_BY_ID } from './registry';
-import { Finding, RawFinding, Rule, RuleContext, Severity, WorkloadContext } from './rule';
+import { Finding, RawFinding, Rule, RuleContext, Severity, WorkloadContext, WorkloadRuleCheck } from './rule';
 import { Suppression, suppressionProblems, suppressionsOf } from './suppressions';
 import { ClusterModel, WorkloadRelations } from '../manifest/cluster';
 import { isRecord } from '../manifest/fields';
@@ -224,6 +224,7 @@ function selectRulesByKind(options: CheckOptions): Map<string, Rule[]> {
 }
 
 const NO_SUPPRESSIONS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+const NO_FINDINGS: RawFinding[] = [];
 
 /** One check: the findings, suppressions and problems gathered object by object. */
 class CheckRun {
@@ -249,10 +250,12 @@ class CheckRun {
     const w = model.workloadOf(obj);
     const ctx: RuleContext = { object: obj, model, workload: w && new LazyWorkloadContext(w, model) };
     const own = this.suppressionsFor(obj);
+    const workload = ctx.workload;
     for (const rule of this.rules.get(obj.kind!) ?? []) {
+      const workloadCheck = (rule.check as Partial<WorkloadRuleCheck>).workloadCheck;
       let raws: RawFinding[];
       try {
-        raws = rule.check(ctx);
+        raws = workloadCheck === undefined ? rule.check(ctx) : workload === undefined ? NO_FINDINGS : workloadCheck(workload);
       } catch (e) {
         this.problems.push(`${describeObject(obj)}: rule ${rule.id} could not read this object (${(e as Error).message}); the other rules still ran`);
         continue;

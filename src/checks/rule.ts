@@ -122,9 +122,19 @@ export type RuleSpec = Omit<Rule, 'area' | 'check' | 'kinds'> & {
   readonly check: (ctx: RuleContext) => RawFinding[];
 };
 
-/** A check over workloads: skips objects without a pod template. @internal */
-export function onWorkload(check: (ctx: WorkloadContext) => RawFinding[]): (ctx: RuleContext) => RawFinding[] {
-  return ctx => (ctx.workload ? check(ctx.workload) : []);
+/** A rule check written for workloads, with the workload check itself for the engine to call directly. @internal */
+export interface WorkloadRuleCheck {
+  (ctx: RuleContext): RawFinding[];
+  readonly workloadCheck: (ctx: WorkloadContext) => RawFinding[];
+}
+
+/**
+ * A check over workloads: skips objects without a pod template. The engine calls
+ * `workloadCheck` itself, one call less per rule and workload (tens of thousands on a large
+ * input, most of them while the code is cold). @internal
+ */
+export function onWorkload(check: (ctx: WorkloadContext) => RawFinding[]): WorkloadRuleCheck {
+  return Object.assign((ctx: RuleContext) => (ctx.workload ? check(ctx.workload) : []), { workloadCheck: check });
 }
 
 /** Rules of one area. @internal */

@@ -165,10 +165,12 @@ function resolveTarget(
   protocol: string,
 ): { container: ContainerView; port: number; declared: boolean } | undefined {
   // Named ports are looked up in the app containers, then in native sidecars.
+  const byNumber = typeof targetPort === 'number';
   for (const c of w.running) {
-    const p = c.ports.find(port => (typeof targetPort === 'number' ? port.containerPort === targetPort : port.name === targetPort) && port.protocol === protocol);
-    if (p) {
-      return { container: c, port: p.containerPort, declared: true };
+    for (const p of c.ports) {
+      if ((byNumber ? p.containerPort === targetPort : p.name === targetPort) && p.protocol === protocol) {
+        return { container: c, port: p.containerPort, declared: true };
+      }
     }
   }
   if (typeof targetPort === 'string') {
@@ -196,8 +198,9 @@ function purposeOf(
     return 'client';
   }
   const containerPortName = container.ports.find(p => p.containerPort === containerPort)?.name;
-  const names = [port.name, typeof port.targetPort === 'string' ? port.targetPort : undefined, containerPortName];
-  if (names.some(isMetricsPortName) || /(^|-)metrics(-|$)/.test(nameOf(service)) || ((isHeadless(service) || !primary) && scrapedPort(model, service, port))) {
+  const namedForMetrics = isMetricsPortName(port.name) || (typeof port.targetPort === 'string' && isMetricsPortName(port.targetPort))
+    || isMetricsPortName(containerPortName);
+  if (namedForMetrics || /(^|-)metrics(-|$)/.test(nameOf(service)) || ((isHeadless(service) || !primary) && scrapedPort(model, service, port))) {
     return 'metrics';
   }
   if (isHeadless(service) && service.spec?.publishNotReadyAddresses === true) {
@@ -232,6 +235,7 @@ export function trafficOf(w: WorkloadView, model: ClusterModel): WorkloadTraffic
         continue;
       }
       const fronts = frontendsOf(model, service, port);
+      const plane = serviceDataPlane(service);
       routes.push({
         service,
         portIndex: port.index,
@@ -240,7 +244,7 @@ export function trafficOf(w: WorkloadView, model: ClusterModel): WorkloadTraffic
         containerPort: target.port,
         declared: target.declared,
         purpose: purposeOf(model, service, port, target.container, target.port, fronts.length > 0, target.container === primary),
-        via: [...fronts, serviceDataPlane(service)],
+        via: fronts.length === 0 ? [plane] : [...fronts, plane],
       });
     }
   }
