@@ -9,16 +9,18 @@ import { workloadOf } from './workload';
 /** IANA service name, as a named container port or targetPort must be (docs/kubernetes-semantics.md 7.5). */
 const IANA_SVC_NAME = /^(?=.{1,15}$)(?=.*[a-z])[a-z0-9]+(-[a-z0-9]+)*$/;
 
+const PORT_NUMBER = { min: 1, max: 65535 };
+
 function serviceProblems(service: KubeObject): FieldProblem[] {
   const reader = new FieldReader();
-  const spec = reader.record(service.spec, '/spec') ?? {};
+  const spec = reader.recordAt(service, 'spec', '') ?? {};
   reader.stringMap(spec.selector, '/spec/selector');
-  const ports = reader.list(spec.ports, '/spec/ports');
+  const ports = reader.listAt(spec, 'ports', '/spec');
   ports.forEach((p: any, i: number) => {
     const at = `/spec/ports/${i}`;
     const port = reader.record(p, at);
     if (!port) return;
-    reader.integer(port.port, `${at}/port`, { min: 1, max: 65535 });
+    reader.integerAt(port, 'port', at, PORT_NUMBER);
     const target = port.targetPort;
     if (typeof target === 'string') {
       if (/^\d+$/.test(target)) {
@@ -27,7 +29,7 @@ function serviceProblems(service: KubeObject): FieldProblem[] {
         reader.report(`${at}/targetPort`, `targetPort ${shown(target)} is not a valid port name (at most 15 lowercase letters, digits and single hyphens, with a letter)`, 'use the container port\'s name or its number');
       }
     } else if (target !== undefined) {
-      reader.integer(target, `${at}/targetPort`, { min: 1, max: 65535 });
+      reader.integerAt(port, 'targetPort', at, PORT_NUMBER);
     }
     if (ports.length > 1 && port.name === undefined) {
       reader.report(`${at}`, `port ${shown(port.port)} has no name; a Service with several ports must name each`, 'add name: <protocol-ish name> to every port');

@@ -37,7 +37,10 @@ export function stableJson(value: any): string {
 }
 
 function sameProbe(a: ResolvedProbe, b: ResolvedProbe): boolean {
-  return probeSignature(a) === probeSignature(b);
+  // Timings first: they tell most pairs apart without building either signature.
+  return a.periodSeconds === b.periodSeconds && a.failureThreshold === b.failureThreshold && a.timeoutSeconds === b.timeoutSeconds
+    && a.initialDelaySeconds === b.initialDelaySeconds && a.successThreshold === b.successThreshold
+    && probeSignature(a) === probeSignature(b);
 }
 
 /** Startup budget: the longest a container may take to become ready (spec 2.2, 2.5). */
@@ -55,13 +58,16 @@ const PROBES: Array<['readinessProbe' | 'livenessProbe' | 'startupProbe', 'readi
   ['readinessProbe', 'readiness'], ['livenessProbe', 'liveness'], ['startupProbe', 'startup'],
 ];
 
+const PORT_HANDLERS = ['httpGet', 'tcpSocket'];
+
 /** Named ports a container's probes use that it does not declare. */
 function undeclaredProbePorts(c: ContainerView): Array<{ field: string; port: string; pointer: string }> {
   const out = [];
   for (const [field, key] of PROBES) {
     const handler = c[key]?.handler;
-    for (const type of ['httpGet', 'tcpSocket']) {
-      const port = handler?.[type]?.port;
+    if (handler === undefined) continue;
+    for (const type of PORT_HANDLERS) {
+      const port = handler[type]?.port;
       if (typeof port === 'string' && !/^\d+$/.test(port) && !c.ports.some(p => p.name === port)) {
         out.push({ field, port, pointer: `${c.pointer}/${field}/${type}/port` });
       }
