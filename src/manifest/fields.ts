@@ -53,6 +53,11 @@ export function isRecord(value: unknown): value is Record<string, any> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** A port number (container, Service and target ports), as the API server bounds it. */
+export const PORT_NUMBER: IntegerOptions = { min: 1, max: 65535 };
+/** A hostPort: 0 (or absent) binds none. */
+export const HOST_PORT_NUMBER: IntegerOptions = { min: 0, max: 65535 };
+
 /** Options of `FieldReader.integer`. */
 export interface IntegerOptions {
   readonly min?: number;

@@ -2,14 +2,12 @@
 // while their view is read (workload.ts); the other kinds are read here.
 
 import { pdbOf } from './disruption';
-import { FieldProblem, FieldReader, isRecord, shown } from './fields';
+import { FieldProblem, FieldReader, PORT_NUMBER, isRecord, shown } from './fields';
 import { KubeObject } from './kube-object';
 import { workloadOf } from './workload';
 
 /** IANA service name, as a named container port or targetPort must be (docs/kubernetes-semantics.md 7.5). */
 const IANA_SVC_NAME = /^(?=.{1,15}$)(?=.*[a-z])[a-z0-9]+(-[a-z0-9]+)*$/;
-
-const PORT_NUMBER = { min: 1, max: 65535 };
 
 function serviceProblems(service: KubeObject): FieldProblem[] {
   const reader = new FieldReader();

@@ -368,8 +368,7 @@ export const AWS_DEFAULT_DEREGISTRATION_DELAY_SECONDS = 300;
 export function meshOf(w: WorkloadView): MeshView | undefined {
   const labels = w.templateLabels;
   const a = w.annotations;
-  const all = w.running;
-  const istioProxy = all.find(c => c.name === 'istio-proxy');
+  const istioProxy = w.running.find(c => c.name === 'istio-proxy');
   const istioInject = labels['sidecar.istio.io/inject'] ?? a['sidecar.istio.io/inject'];
   if (istioProxy || istioInject === 'true') {
     if (istioInject === 'false' && !istioProxy) return undefined;
@@ -385,7 +384,7 @@ export function meshOf(w: WorkloadView): MeshView | undefined {
       setting: 'proxy.istio.io/config terminationDrainDuration',
     };
   }
-  const linkerdProxy = all.find(c => c.name === 'linkerd-proxy');
+  const linkerdProxy = w.running.find(c => c.name === 'linkerd-proxy');
   const linkerdInject = a['linkerd.io/inject'];
   if (linkerdProxy || linkerdInject === 'enabled' || linkerdInject === 'ingress') {
     const wait = Number(a['config.alpha.linkerd.io/proxy-wait-before-exit-seconds']);

@@ -71,7 +71,7 @@ export class SelectorIndex {
     /** The namespaces whose objects the selector applies to: its own, for Services and PDBs. */
     namespacesOf: (o: KubeObject) => string[] = o => [namespaceOf(o)],
   ) {
-    const selectors: Array<{ index: number; namespace: string; pairs: string[] }> = [];
+    const selectors: Array<{ index: number; namespace: string; pairs: LabelPair[] }> = [];
     const shared = new Map<string, number>();
     objects.forEach((o, index) => {
       const namespaces = namespacesOf(o);
@@ -80,16 +80,15 @@ export class SelectorIndex {
         return;
       }
       const labels = requiredLabels(o);
-      const pairs = labels ? Object.entries(labels).map(([k, v]) => pairKey(k, v)) : [];
+      const pairs = labels ? Object.entries(labels).map(([key, v]) => labelPair(key, v)) : [];
       if (pairs.length === 0) {
         return; // selects nothing (a Service without selector)
       }
       for (const namespace of namespaces) selectors.push({ index, namespace, pairs });
-      for (const pair of pairs) shared.set(pair, (shared.get(pair) ?? 0) + 1);
+      for (const { id } of pairs) shared.set(id, (shared.get(id) ?? 0) + 1);
     });
     for (const { index, namespace, pairs } of selectors) {
-      const rarest = pairs.reduce((a, b) => (shared.get(b)! < shared.get(a)! ? b : a));
-      const [key, value] = splitPairKey(rarest);
+      const { key, value } = pairs.reduce((a, b) => (shared.get(b.id)! < shared.get(a.id)! ? b : a));
       let byKey = this.byPair.get(namespace);
       if (!byKey) {
         byKey = new Map();
@@ -126,12 +125,13 @@ export class SelectorIndex {
   }
 }
 
-/** A label pair as one Map key while counting how many selectors share it (a NUL never occurs in a label key). */
-function pairKey(key: string, value: unknown): string {
-  return `${key}\u0000${String(value)}`;
+/** A selector's `key: value` pair, with one string for it to count how many selectors share it (a NUL never occurs in a label key). */
+interface LabelPair {
+  readonly key: string;
+  readonly value: string;
+  readonly id: string;
 }
 
-function splitPairKey(pair: string): [string, string] {
-  const at = pair.indexOf('\u0000');
-  return [pair.slice(0, at), pair.slice(at + 1)];
+function labelPair(key: string, value: unknown): LabelPair {
+  return { key, value: String(value), id: `${key}\u0000${String(value)}` };
 }

@@ -3,7 +3,7 @@
 // shutdown numbers, and every field that the API server would reject.
 
 import { DEFAULT_GRACE_SECONDS, DEPLOYMENT_DEFAULTS, ResolvedStrategy, strategyDefaults, strategyOf } from './defaults';
-import { FieldProblem, FieldReader, isRecord, shown } from './fields';
+import { FieldProblem, FieldReader, HOST_PORT_NUMBER, PORT_NUMBER, isRecord, shown } from './fields';
 import {
   CONTAINER_DRAIN_ANNOTATION, CONTAINER_PRE_STOP_ANNOTATION, DRAIN_ANNOTATION, KubeObject, PRE_STOP_ANNOTATION, SERVES_AFTER_SIGTERM_ANNOTATION,
   nameOf, namespaceOf,
@@ -171,9 +171,6 @@ function secondsMapAnnotation(annotations: Record<string, string>, key: string, 
   }
   return out;
 }
-
-const PORT_NUMBER = { min: 1, max: 65535 };
-const HOST_PORT_NUMBER = { min: 0, max: 65535 };
 
 function portsOf(c: any, pointer: string, reader: FieldReader): ContainerPortView[] {
   const out: ContainerPortView[] = [];
