@@ -141,13 +141,18 @@ benchPackage.exec('node scripts/package-size.js');
 project.tsconfigDev.addInclude('examples/**/*.ts');
 project.tsconfigDev.addInclude('bench/**/*.ts');
 
-// npm 11.16+ writes lockfiles without the inert entries of optional platform packages
-// (e.g. @unrs/resolver-binding-*) and then `npm ci` rejects its own lockfile (npm/cli#9846).
-// After changing dependencies, regenerate the lockfile with npm 11.13, whose lockfiles `npm ci` accepts.
-project.addTask('lockfile', {
-  description: 'Regenerate package-lock.json so that `npm ci` accepts it (works around npm/cli#9846)',
-  exec: 'npx -y npm@11.13.0 install --package-lock-only --no-audit --no-fund',
-});
+// The lockfile is written by the machine's own npm (`npm install --package-lock-only` after changing
+// dependencies) and must pass its `npm ci` from an empty cache, as on a newcomer's machine:
+// test/lockfile.test.ts fails on any package entry without a version, the shape in which an older
+// npm left the optional platform binaries of unrs-resolver (`@unrs/resolver-binding-*`, brought by
+// jest 30's resolver and eslint-import-resolver-typescript) and which `npm ci` then rejected with
+// "Invalid Version". npm 10 and 11 both accept a lockfile that passes the test.
+//
+// No dependency's install script is needed by the build, the tests or the examples: npm 11.19 skips
+// them by default and warns ("install-scripts"): unrs-resolver's napi-postinstall only fetches a
+// binding when the optional one is missing, @parcel/watcher (jsii-rosetta's, for watch modes) falls
+// back to its JS build, and backport is a CLI this project never runs. test/lockfile.test.ts lists
+// the packages with install scripts and fails on a new one, so a new need is seen.
 
 // ---- Releases (docs/releasing.md) --------------------------------------------------------------
 // The tarball is what `npm pack` writes: dist/js/graceful-k8s-<version>.tgz (jsii-pacmak would name it
@@ -179,6 +184,9 @@ publishGit.reset('node scripts/release.js commit');
 publishGit.builtin('release/tag-version');
 // The CI release rehearsal (.ci/run) runs right after CI ran every test on the same commit; it sets
 // RELEASE_REHEARSAL=1 so that the clone's release does not run them a second time. Never for a real release.
+// The Debian programs the tests run for real (dash, bash, busybox, nginx, haproxy, chromium): installed
+// first where the machine allows it, else the one install command is printed (scripts/system-packages.sh).
+project.testTask.prependExec('bash scripts/system-packages.sh');
 project.testTask.addCondition('node -e "process.exit(process.env.RELEASE_REHEARSAL ? 1 : 0)"');
 
 // api-baseline/.jsii is the last release's assembly, committed by the release; projen ignores every
