@@ -162,15 +162,22 @@ describe('stopping: --max-seconds, signals; the whole process tree goes', () => 
     const file = manifestFile('t.yaml', tableManifest(2, { maxSurge: 1, maxUnavailable: 0 }));
     let err = '';
     let out = '';
+    // The abort waits for the event it needs, not for a time: the rollout has started and the
+    // surge pod's app (the third) has recorded its pids. On a busy machine that can take seconds.
+    let pids: number[] = [];
     const running = main([file, '--exec', SPAWNING_APP, '--env', `PID_DIR=${pidDir}`, '--lag', '0', '--warmup', '0.5'], t => { out += t; }, t => {
       err += t;
-      if (t.includes('rollout starts')) setTimeout(() => controller.abort('SIGINT'), 300);
+      if (t.includes('rollout starts')) {
+        void recordedPids(pidDir, 3).then(recorded => {
+          pids = recorded;
+          controller.abort('SIGINT');
+        });
+      }
     }, controller.signal);
     const code = await running;
     expect(code).toBe(130);
     expect(err).toContain('stopping (SIGINT)');
     expect(out).toContain('STOPPED EARLY (SIGINT)');
-    const pids = await recordedPids(pidDir, 3);
     expect(pids.length).toBeGreaterThanOrEqual(6);
     expect(await allGone(pids, 2000)).toBe(true);
   }, 30_000);

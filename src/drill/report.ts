@@ -16,7 +16,11 @@ import { ScenarioOutcome } from './scenarios';
 import { DEFAULT_PDB_MIN_AVAILABLE } from '../manifest/defaults';
 
 export type FailureClass = 'refused' | 'reset' | 'timeout' | '5xx';
-/** Before the scenario, during it (until its last pod is gone), after it. */
+/**
+ * When a request failed, relative to the scenario: `before` it started (the request also ended
+ * before it: a failure the scenario cannot have caused), `during` it (sent before its last pod
+ * was gone, or sent earlier and still in flight when it started), `after` it (sent later).
+ */
 export type Phase = 'before' | 'during' | 'after';
 
 /** A failed request. */
@@ -172,7 +176,9 @@ function attribute(run: DrillRun, records: RequestRecord[], scenarioAt: number, 
       continue;
     }
     if (pod) out.failedOn.set(pod, (out.failedOn.get(pod) ?? 0) + 1);
-    const phase: Phase = r.sentAt < scenarioAt ? 'before' : doneAt === undefined || r.sentAt <= doneAt ? 'during' : 'after';
+    // A request sent just before the scenario may still be in flight when it starts (on a busy
+    // machine, for a while): if the scenario's pods cut it, it fails during the scenario.
+    const phase: Phase = (r.doneAt ?? r.sentAt) < scenarioAt ? 'before' : doneAt === undefined || r.sentAt <= doneAt ? 'during' : 'after';
     out.failures.push({
       id: r.id,
       sentAt: rel(r.sentAt),
