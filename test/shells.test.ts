@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { checkManifests } from '../src/checks/engine';
-import { ShellName, imageFamilyOf, scriptShape, shellVerdict, sigtermReachesApp } from '../src/manifest/shells';
+import { ShellName, entrypointVerdict, imageFamilyOf, scriptShape, shellVerdict, sigtermReachesApp } from '../src/manifest/shells';
 
 const TARGET = path.join(__dirname, 'fixtures', 'shells', 'signal-target.js');
 const APP = `${process.execPath} ${TARGET}`;
@@ -133,6 +133,56 @@ describe.each(Object.keys(SHELLS) as ShellName[])('%s, run as a container runs i
     const observed = await observe(shell, script, traps ?? false);
     const modelled = sigtermReachesApp(shell, scriptShape(script.replace(/APP/g, 'node server.js')));
     expect({ script, shell, reached: observed.reached }).toEqual({ script, shell, reached: modelled });
+  }, 30_000);
+});
+
+/**
+ * Runs `<init> <shell> -c <script>` as a container would (the init as PID 1), sends it SIGTERM,
+ * and tells whether the app drained (it takes 300 ms) before the container ended. The container
+ * ends when its PID 1 exits; outside a PID namespace what is left is killed then, as the kernel
+ * does in one.
+ */
+async function observeInit(init: string[], shell: ShellName, script: string): Promise<boolean> {
+  const out = path.join(dir, `init-${Math.random().toString(36).slice(2)}`);
+  const words = [...init, ...SHELLS[shell].command, '-c', script.replace(/APP/g, APP)];
+  const env = { ...process.env, OUT: out, DRAIN_MS: '300' };
+  const child = pidNamespace
+    ? spawn('unshare', ['-fp', '--mount-proc', ...words], { env, stdio: 'ignore' })
+    : spawn(words[0], words.slice(1), { env, stdio: 'ignore' });
+  let exited = false;
+  const exit = new Promise<void>(resolve => child.on('exit', () => {
+    exited = true;
+    resolve();
+  }));
+  if (!await fileAppears(`${out}.pid`, () => exited)) {
+    throw new Error(`${words.join(' ')}: the app never started`);
+  }
+  const appPid = Number(fs.readFileSync(`${out}.pid`, 'utf8'));
+  process.kill(mainProcessPid(child), 'SIGTERM');
+  await exit;
+  if (!pidNamespace && alive(appPid)) process.kill(appPid, 'SIGKILL');
+  return fs.existsSync(`${out}.drained`);
+}
+
+describe('an init in front of the shell (tini, dumb-init): the app drains only if the shell execs it', () => {
+  beforeAll(() => {
+    requireProgram('tini', 'tini');
+    requireProgram('dumb-init', 'dumb-init');
+  });
+
+  test.each([
+    [['tini', '--'], 'dash', 'APP'],
+    [['tini', '-g', '--'], 'dash', 'APP'],
+    [['dumb-init'], 'dash', 'APP'],
+    [['tini', '--'], 'bash', 'APP'],
+    [['tini', '-g', '--'], 'dash', 'exec APP'],
+    [['dumb-init'], 'ash', 'cd /tmp && APP'],
+  ] as Array<[string[], ShellName, string]>)('%j %s -c %s', async (init, shell, script) => {
+    const drained = await observeInit(init, shell, script);
+    const image = { dash: 'debian:12', bash: 'registry.access.redhat.com/ubi9/ubi', ash: 'alpine:3.20' }[shell];
+    const shellWord = shell === 'ash' ? 'sh' : shell === 'dash' ? 'sh' : 'bash';
+    const modelled = entrypointVerdict([...init, shellWord, '-c', script.replace(/APP/g, 'node server.js')], undefined, image)!.reaches === 'yes';
+    expect({ init, shell, script, drained }).toEqual({ init, shell, script, drained: modelled });
   }, 30_000);
 });
 

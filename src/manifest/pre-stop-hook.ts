@@ -33,6 +33,17 @@ export interface PreStopView {
 const SLEEP_BINARY = /^(?:\/(?:usr\/)?bin\/)?sleep$/;
 const SHELL_BINARY = /^(?:\/(?:usr\/)?(?:local\/)?bin\/)?(?:sh|bash|ash|dash|zsh|busybox)$/;
 const ENV_BINARY = /^(?:\/(?:usr\/)?bin\/)?env$/;
+/** Small inits that start a command and forward signals to it. */
+const INIT_BINARY = /^(?:\S*\/)?(?:tini|tini-static|dumb-init|catatonit)$/;
+
+/** A shell started with `-c`, and the init in front of it, if any. */
+export interface ShellCommand {
+  /** The shell word as written (`sh`, `/bin/bash`; `busybox` for `busybox sh`). */
+  readonly shell: string;
+  readonly script: string;
+  /** An init that starts the shell (tini, dumb-init). */
+  readonly init?: { readonly name: string };
+}
 /** Commands that tell a server to stop accepting now: not a delay (issue: `nginx -s quit`). */
 const STOP_COMMAND = /^(?:\S*\/)?(?:(?:nginx|openresty)\s+(?:-\S+\s+)*-s\s+(?:quit|stop)|(?:apachectl|apache2ctl|httpd)\s+(?:-k\s+)?(?:graceful-stop|stop)|kill|pkill|killall|wait-shutdown)\b/;
 /**
@@ -162,7 +173,7 @@ export function preStopOf(
  * Covers `command: [sh, -c, script]`, `command: [sh], args: [-c, script]`,
  * `busybox sh -c …` and `/usr/bin/env bash -c …`.
  */
-export function shellCommandOf(command: string[] | undefined, args: string[] | undefined): { shell: string; script: string } | undefined {
+export function shellCommandOf(command: string[] | undefined, args: string[] | undefined): ShellCommand | undefined {
   const commandWords = Array.isArray(command) ? command.length : 0;
   const argWords = Array.isArray(args) ? args.length : 0;
   // Most containers run their image's entrypoint: nothing to read.
@@ -170,6 +181,14 @@ export function shellCommandOf(command: string[] | undefined, args: string[] | u
     return undefined;
   }
   let words = [...(command ?? []), ...(args ?? [])].map(String);
+  // `tini [-g] [--] sh -c …`: an init in front of the shell.
+  let init: ShellCommand['init'];
+  if (words.length > 0 && INIT_BINARY.test(words[0])) {
+    init = { name: words[0].split('/').pop()! };
+    let i = 1;
+    while (i < words.length && /^-/.test(words[i]) && words[i] !== '--') i++;
+    words = words.slice(words[i] === '--' ? i + 1 : i);
+  }
   if (words.length > 0 && ENV_BINARY.test(words[0])) {
     // `env [-i] [NAME=value …] bash -c …`
     words = words.slice(1);
@@ -189,7 +208,7 @@ export function shellCommandOf(command: string[] | undefined, args: string[] | u
   if (c < 0 || c + 1 >= rest.length) {
     return undefined;
   }
-  return { shell: /busybox$/.test(words[0]) ? 'busybox' : rest[0], script: rest[c + 1] };
+  return { shell: /busybox$/.test(words[0]) ? 'busybox' : rest[0], script: rest[c + 1], init };
 }
 
 /** The script a container hands to a shell with `-c`, or undefined when it runs no shell. */

@@ -151,7 +151,7 @@ const REDIRECTION = /(^|\s)(\d*[<>]|&>)/;
 export function scriptShape(script: string): ScriptShape {
   // Quoted text, command substitutions and parameter expansions are single words to the shell.
   const plain = withoutQuotedText(script)
-    .replace(/\$\([^()]*\)|`[^`]*`/g, 'SUBST')
+    .replace(/\$\([^()]*\)|\x60[^\x60]*\x60/g, 'SUBST')
     .replace(/\$\{[^}]*\}/g, 'VAR')
     .replace(/(^|\s)#[^\n]*/g, '$1')
     .trim()
@@ -256,5 +256,12 @@ export interface EntrypointVerdict extends ShellVerdict {
 export function entrypointVerdict(command: unknown, args: unknown, image: string): EntrypointVerdict | undefined {
   const found = shellCommandOf(Array.isArray(command) ? command : undefined, Array.isArray(args) ? args : undefined);
   if (!found) return undefined;
-  return { ...shellVerdict(found.shell, found.script, image), shellWord: found.shell, script: found.script, shape: scriptShape(found.script) };
+  const shape = scriptShape(found.script);
+  // An init in front (tini, dumb-init) makes the shell a plain parent, and the init exits as
+  // soon as the shell does: a shell that stays dies of the SIGTERM, and the app is killed with
+  // the container at once, whether or not the init signalled its group (tini -g, dumb-init):
+  // measured, docs/kubernetes-semantics.md 8.2. The verdict is the shell's.
+  const verdict = shellVerdict(found.shell, found.script, image);
+  const why = found.init ? `${verdict.why}, started by ${found.init.name}` : verdict.why;
+  return { ...verdict, why, shellWord: found.shell, script: found.script, shape };
 }
