@@ -65,7 +65,7 @@ describe('graceful-check CLI', () => {
 
   test('usage errors exit 2', () => {
     expect(run([]).code).toBe(2);
-    expect(run(['-o', 'xml', 'web-app.yaml']).stderr).toContain("--output must be text, json or sarif (got 'xml')");
+    expect(run(['-o', 'xml', 'web-app.yaml']).stderr).toContain("--output must be text, ci, json or sarif (got 'xml')");
     expect(run(['--bogus']).code).toBe(2);
     expect(run(['--explain', 'GS999']).stderr).toContain("unknown rule 'GS999'; known rules are GS000, GS001");
   });

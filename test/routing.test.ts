@@ -68,8 +68,15 @@ describe('what serves', () => {
   });
 
   test('nothing routes to a declared port while the namespace\'s Services are in view: not serving', () => {
-    const objects = [deployment([app([{ containerPort: 8080 }])]), { ...service([{ port: 80 }]), spec: { selector: { app: 'other' }, ports: [{ port: 80 }] } }];
+    const other = { ...deployment([app([{ containerPort: 8080 }])]), metadata: { name: 'other', namespace: 'shop' } };
+    other.spec = { ...other.spec, selector: { matchLabels: { app: 'other' } }, template: { ...other.spec.template, metadata: { labels: { app: 'other' } } } };
+    const objects = [deployment([app([{ containerPort: 8080 }])]), other, { ...service([{ port: 80 }]), spec: { selector: { app: 'other' }, ports: [{ port: 80 }] } }];
     expect(serving(objects)).toEqual({ app: 'none' });
+  });
+
+  test('a Service that selects no pod of the input (a typo) leaves the namespace\'s routing unknown: a declared port counts as serving', () => {
+    const objects = [deployment([app([{ containerPort: 8080 }])]), { ...service([{ port: 80 }]), spec: { selector: { app: 'wbe' }, ports: [{ port: 80 }] } }];
+    expect(serving(objects)).toEqual({ app: 'declared' });
   });
 
   test('routes not in view (a workload on its own): a declared port counts as serving, a metrics port does not', () => {
