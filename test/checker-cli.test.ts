@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import * as fc from 'fast-check';
 import { dump as dumpYaml } from 'js-yaml';
@@ -119,7 +120,7 @@ describe('graceful-check CLI', () => {
 
 describe('CLI conventions', () => {
   const helmOutput = fs.readFileSync(path.join(__dirname, 'fixtures', 'corpus', 'suppressions-helm-output.yaml'), 'utf8');
-  const tmp = () => fs.mkdtempSync(path.join(require('os').tmpdir(), 'graceful-check-cli-'));
+  const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'graceful-check-cli-'));
 
   test('-o ci: one line per finding with file, line, severity, rule and object, then the counts', () => {
     const { code, stdout } = run(['worker.yaml', '-o', 'ci']);
