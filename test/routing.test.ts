@@ -271,3 +271,12 @@ describe('apps that keep serving after SIGTERM by their own configuration', () =
     expect(traffic(objects).containers[0].container.preStop).toEqual({ kind: 'app', seconds: 15, declared: true });
   });
 });
+
+describe('metrics reached at the pod itself', () => {
+  test('the port the pod\'s prometheus.io annotations name is scraped, not served: a log shipper with no Service serves nothing', () => {
+    const shipper = deployment([app([{ containerPort: 2020 }])], { annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': '2020' } });
+    expect(serving([shipper])).toEqual({ app: 'metrics-only' });
+    // Without the annotation the same port, routes unseen, counts as serving.
+    expect(serving([deployment([app([{ containerPort: 2020 }])])])).toEqual({ app: 'declared' });
+  });
+});

@@ -9,7 +9,7 @@ import { ClusterModel } from './cluster';
 import { DATA_PLANES, DataPlaneKind } from './data-planes';
 import { isRecord } from './fields';
 import { KubeObject, describeObject, nameOf, namespaceOf } from './kube-object';
-import { ContainerView, WorkloadView } from './workload';
+import { ContainerPortView, ContainerView, WorkloadView } from './workload';
 import { DEFAULT_PROTOCOL, serviceTargetPort } from '../kubernetes/defaults';
 
 /** A data plane in front of a route, with the settings the manifest gives it. */
@@ -331,7 +331,7 @@ export function trafficOf(w: WorkloadView, model: ClusterModel): WorkloadTraffic
 function containerTraffic(c: ContainerView, routes: ServicePortRoute[], visible: boolean, w: WorkloadView): ContainerTraffic {
   if (routes.length === 0 && !w.hostNetwork && c.ports.every(p => p.hostPort === undefined)) {
     // Nothing routes to it and it binds no node port (most sidecars, workers and jobs).
-    return { container: c, serving: unroutedServing(c, visible), routes, dataPlanes: [] };
+    return { container: c, serving: unroutedServing(c, visible, w), routes, dataPlanes: [] };
   }
   const client = routes.filter(r => r.purpose === 'client');
   const planes = new Map<string, DataPlane>();
@@ -344,7 +344,7 @@ function containerTraffic(c: ContainerView, routes: ServicePortRoute[], visible:
   // metrics or only metrics routes reach it.
   const metricsPorts = new Set(routes.filter(r => r.purpose === 'metrics').map(r => r.containerPort));
   const hostPorts = c.ports.filter(p => (p.hostPort !== undefined || w.hostNetwork)
-    && !isMetricsPortName(p.name) && !metricsPorts.has(p.containerPort));
+    && !isMetricsPort(p, w) && !metricsPorts.has(p.containerPort));
   if (hostPorts.length > 0 && c.role !== 'mesh-proxy') {
     planes.set('host-port', { kind: 'host-port', through: `${w.hostNetwork ? 'hostNetwork' : 'hostPort'} ${hostPorts.map(p => p.hostPort ?? p.containerPort).join(', ')}`, object: w.object });
   }
@@ -357,16 +357,27 @@ function containerTraffic(c: ContainerView, routes: ServicePortRoute[], visible:
   } else if (routes.length > 0) {
     serving = 'metrics-only';
   } else {
-    serving = unroutedServing(c, visible);
+    serving = unroutedServing(c, visible, w);
   }
   return { container: c, serving, routes, dataPlanes: [...planes.values()] };
 }
 
 /** A container nothing routes to: serving only when the routes are out of view and it declares a client port. */
-function unroutedServing(c: ContainerView, visible: boolean): Serving {
+function unroutedServing(c: ContainerView, visible: boolean, w: WorkloadView): Serving {
   if (c.role === 'mesh-proxy') return 'none';
-  if (!visible && c.ports.some(p => !isMetricsPortName(p.name))) return 'declared';
+  if (!visible && c.ports.some(p => !isMetricsPort(p, w))) return 'declared';
   return c.ports.length > 0 && !visible ? 'metrics-only' : 'none';
+}
+
+/**
+ * A container port that carries metrics: named so, or the port the pod's own scrape annotations
+ * name (`prometheus.io/scrape: "true"` with `prometheus.io/port`), which Prometheus reaches
+ * directly at the pod, with no Service.
+ */
+function isMetricsPort(p: ContainerPortView, w: WorkloadView): boolean {
+  if (isMetricsPortName(p.name)) return true;
+  const a = w.annotations;
+  return a['prometheus.io/scrape'] === 'true' && a['prometheus.io/port'] === String(p.containerPort);
 }
 
 /** True when something sends client traffic to the container (or, routes unseen, it declares such a port). */
