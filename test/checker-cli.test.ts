@@ -6,7 +6,7 @@ import { dump as dumpYaml } from 'js-yaml';
 import { checkManifests, ruleInfos } from '../src/checks';
 import { checkTexts } from '../src/checks/check-files';
 import { main } from '../src/cli/graceful-check';
-import { loadManifests } from '../src/manifest/load';
+import { MANIFEST_SCHEMA, loadManifests } from '../src/manifest/load';
 import { lineOfPointer } from '../src/manifest/locate';
 
 const FIXTURES = path.join(__dirname, 'fixtures', 'checker');
@@ -31,7 +31,8 @@ describe('graceful-check CLI', () => {
   });
 
   test('exit 0 when only warnings', () => {
-    const { code } = run(['-'], 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: solo}\nspec:\n  replicas: 1\n  template:\n    spec:\n      containers: [{name: c, image: x}]\n');
+    const { code } = run(['-'], 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: solo}\nspec:\n  replicas: 1\n  selector: {matchLabels: {app: solo}}\n'
+      + '  template:\n    metadata: {labels: {app: solo}}\n    spec:\n      containers: [{name: c, image: x}]\n');
     expect(code).toBe(0);
   });
 
@@ -263,7 +264,9 @@ describe('manifest loader', () => {
       });
     };
     fc.assert(fc.property(value.map, fc.boolean(), fc.constantFrom(2, 4), fc.boolean(), (object, noArrayIndent, indent, crlf) => {
-      const lf = dumpYaml(object, { noArrayIndent, indent, lineWidth: -1 });
+      // Dumped with the schema manifests are read with, so that a string YAML 1.1 would read as
+      // something else (`n`, `on`, `0x1`) is quoted, as a YAML 1.1 writer quotes it.
+      const lf = dumpYaml(object, { noArrayIndent, indent, lineWidth: -1, schema: MANIFEST_SCHEMA });
       const text = crlf ? lf.replace(/\n/g, '\r\n') : lf;
       const [doc] = loadManifests(text, 'p.yaml').objects;
       expect(doc.object).toEqual(object);

@@ -133,7 +133,7 @@ describe('kinds, names and empty input', () => {
 });
 
 describe('directories and files', () => {
-  test('symlink loops, dangling links, FIFOs and devices are reported and skipped; the rest is checked', () => {
+  test('symlink loops, dangling links, links out of the directory, FIFOs and devices are reported and skipped; the rest is checked', () => {
     const dir = tmpdir();
     fs.writeFileSync(path.join(dir, 'a.yaml'), web('a', s => s.replace('replicas: 2', 'replicas: 1')));
     fs.mkdirSync(path.join(dir, 'sub'));
@@ -146,9 +146,31 @@ describe('directories and files', () => {
     expect(code).toBe(2);
     expect(JSON.parse(stdout).findings.map((f: any) => `${f.ruleId} ${f.name}`)).toEqual(['GS009 a', 'GS009 b']);
     expect(stderr).toContain('dangling.yaml: a dangling symbolic link');
-    expect(stderr).toContain('device.yaml: a device; only regular files are read');
+    // A link out of the named directory is not followed (a link to / would walk the disk).
+    expect(stderr).toContain(`device.yaml: a symbolic link out of ${fs.realpathSync(dir)} (to /dev/null); name it as an input to read it`);
     expect(stderr).toContain('pipe.yaml: a FIFO; only regular files are read');
     expect(stderr).toMatch(/loop: already read through another path/);
+    // Named directly, the device is refused as a device.
+    expect(run([path.join(dir, 'device.yaml')]).stderr).toContain('device.yaml: a device; only regular files are read');
+  });
+
+  test('each file is read once, however it is named: twice, through its directory, or through a link inside the tree', () => {
+    const dir = tmpdir();
+    fs.writeFileSync(path.join(dir, 'a.yaml'), web('a', s => s.replace('replicas: 2', 'replicas: 1')));
+    fs.symlinkSync('a.yaml', path.join(dir, 'same.yaml'));
+    const { stdout, stderr } = run([dir, path.join(dir, 'a.yaml'), path.join(dir, 'a.yaml'), '-o', 'json']);
+    const report = JSON.parse(stdout);
+    expect([report.fileCount, report.objectCount, report.findings.map((f: any) => f.ruleId)]).toEqual([1, 1, ['GS009']]);
+    expect(stderr).toContain(`same.yaml: the same file as ${path.join(dir, 'a.yaml')}, read once`);
+  });
+
+  test('a link to / inside a named directory is not followed', () => {
+    const dir = tmpdir();
+    fs.writeFileSync(path.join(dir, 'a.yaml'), web('a'));
+    fs.symlinkSync('/', path.join(dir, 'root'));
+    const { stdout, stderr } = run([dir, '-o', 'json']);
+    expect(JSON.parse(stdout).fileCount).toBe(1);
+    expect(stderr).toContain(`root: a symbolic link out of ${fs.realpathSync(dir)} (to /); name it as an input to read it`);
   });
 
   test('a file over the size limit is refused with the numbers; the limit is configurable', () => {

@@ -45,7 +45,8 @@ describe('GracefulValidationPlugin (cdk8s CLI validation contract)', () => {
     const file = path.join(ROOT, '.tmp', 'plugin-warn.yaml');
     fs.mkdirSync(path.dirname(file), { recursive: true });
     // One serving replica, otherwise graceful: a GS009 warning and nothing else.
-    fs.writeFileSync(file, 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: solo}\nspec:\n  replicas: 1\n  template:\n    spec:\n      containers:\n'
+    fs.writeFileSync(file, 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: solo}\nspec:\n  replicas: 1\n  selector: {matchLabels: {app: solo}}\n'
+      + '  template:\n    metadata: {labels: {app: solo}}\n    spec:\n      containers:\n'
       + '      - {name: c, image: x, ports: [{containerPort: 80}], readinessProbe: {tcpSocket: {port: 80}}, lifecycle: {preStop: {sleep: {seconds: 10}}}}\n');
     const lenient = fakeContext([file]);
     await new GracefulValidationPlugin().validate(lenient.context);

@@ -104,6 +104,8 @@ export class ClusterModel {
   private workloadsByNamespace?: Map<string, WorkloadView[]>;
   private servicesByNamespace?: Map<string, KubeObject[]>;
   private configMaps?: Map<string, KubeObject>;
+  private identities?: Map<string, KubeObject>;
+  private duplicates?: Map<KubeObject, KubeObject>;
   private operatorNamespaces?: Set<string>;
   private readonly others: KubeObject[];
 
@@ -177,6 +179,24 @@ export class ClusterModel {
   private namespacesWithUnmatchedServices(): ReadonlySet<string> {
     this.unmatchedNamespaces ??= new Set([...this.unmatchedServices()].map(namespaceOf));
     return this.unmatchedNamespaces;
+  }
+
+  /**
+   * The first object of the input with the same API group, kind, namespace and name as this
+   * one, when this one comes later: `kubectl apply` keeps only the last of them.
+   */
+  public earlierDuplicateOf(obj: KubeObject): KubeObject | undefined {
+    if (!this.identities) {
+      this.identities = new Map();
+      this.duplicates = new Map();
+      for (const o of this.objects) {
+        const key = `${apiGroupOf(o)}\n${o.kind}\n${namespaceOf(o)}\n${nameOf(o)}`;
+        const first = this.identities.get(key);
+        if (first) this.duplicates.set(o, first);
+        else this.identities.set(key, o);
+      }
+    }
+    return this.duplicates!.get(obj);
   }
 
   /** A ConfigMap of the input, by namespace and name (from the objects no rule checks). */
@@ -383,6 +403,12 @@ export class ClusterModel {
     }
     return this.selectedBy.get(service) ?? [];
   }
+}
+
+/** The API group of an object (`apps` of `apps/v1`, '' for the core group). */
+function apiGroupOf(o: KubeObject): string {
+  const v = typeof o.apiVersion === 'string' ? o.apiVersion : '';
+  return v.includes('/') ? v.slice(0, v.lastIndexOf('/')) : '';
 }
 
 /** A Service whose plain selector names at least one label (one without has manual endpoints). */

@@ -11,7 +11,9 @@ import { PreStopView, preStopOf } from './pre-stop-hook';
 import { ResolvedProbe, resolveProbe } from './probe';
 import { selfDrainSeconds } from './self-drain';
 import { ResolvedStrategy, strategyDefaults, strategyOf } from './strategy';
+import { workloadShapeProblems } from './workload-shape';
 import { DEFAULT_GRACE_SECONDS, DEPLOYMENT_DEFAULTS } from '../kubernetes/defaults';
+import { IANA_SVC_NAME } from '../kubernetes/validation';
 import { DEFAULT_DRAIN_SECONDS } from '../timing/shutdown-budget';
 
 /** Kinds whose pods are meant to run until deleted. */
@@ -200,6 +202,22 @@ function portsOf(c: any, pointer: string, reader: FieldReader): ContainerPortVie
 }
 
 const PROBE_INTEGER_FIELDS = ['initialDelaySeconds', 'periodSeconds', 'timeoutSeconds', 'successThreshold', 'failureThreshold'];
+const PROBE_HANDLERS = ['httpGet', 'tcpSocket', 'exec', 'grpc'] as const;
+
+/** A port of a probe handler: a number 1-65535 or an IANA port name (`validatePortNumOrName`); required. */
+function portOrName(value: unknown, pointer: string, reader: FieldReader): void {
+  if (value === undefined || value === null) {
+    reader.report(pointer, 'the probe\'s port is missing; the API server rejects it', 'name the container port or give its number');
+  } else if (typeof value === 'string') {
+    if (/^\d+$/.test(value)) {
+      reader.report(pointer, `port is the string ${shown(value)}; the API server reads it as a port name and rejects it`, `write ${value} without quotes`);
+    } else if (!IANA_SVC_NAME.test(value)) {
+      reader.report(pointer, `port ${shown(value)} is not a valid port name (at most 15 lowercase letters, digits and single hyphens, with a letter)`, 'use the container port\'s name or its number');
+    }
+  } else {
+    reader.integer(value, pointer, PORT_NUMBER);
+  }
+}
 const NOT_NEGATIVE = { min: 0 };
 
 /** A probe, or undefined with a problem when it has no handler (`{}` is not a probe). */
@@ -209,9 +227,22 @@ function probeOf(c: any, field: string, pointer: string, reader: FieldReader): R
     return undefined;
   }
   const at = `${pointer}/${field}`;
-  if (probe.httpGet === undefined && probe.tcpSocket === undefined && probe.exec === undefined && probe.grpc === undefined) {
+  const handlers = PROBE_HANDLERS.filter(h => probe[h] !== undefined && probe[h] !== null);
+  if (handlers.length === 0) {
     reader.report(at, `${field} has no handler (httpGet, tcpSocket, exec or grpc); it is not a probe and the API server rejects it`, `give ${field} a handler, e.g. httpGet: { path: /ready, port: 8080 }, or remove it`);
     return undefined;
+  }
+  if (handlers.length > 1) {
+    reader.report(at, `${field} has ${handlers.length} handlers (${handlers.join(', ')}); the API server rejects a probe with more than one ("may not specify more than 1 handler type")`,
+      `keep one of ${handlers.join(' or ')}`);
+  }
+  const exec = reader.recordAt(probe, 'exec', at);
+  if (exec) reader.stringListAt(exec, 'command', `${at}/exec`);
+  const grpc = reader.recordAt(probe, 'grpc', at);
+  if (grpc) reader.integerAt(grpc, 'port', `${at}/grpc`, PORT_NUMBER);
+  for (const h of ['httpGet', 'tcpSocket'] as const) {
+    const handler = reader.recordAt(probe, h, at);
+    if (handler) portOrName(handler.port, `${at}/${h}/port`, reader);
   }
   // Only negatives are rejected: 0 means the default (spec 2.1).
   for (const f of PROBE_INTEGER_FIELDS) {
@@ -220,7 +251,6 @@ function probeOf(c: any, field: string, pointer: string, reader: FieldReader): R
   if (field !== 'readinessProbe' && probe.successThreshold !== undefined && probe.successThreshold !== 1 && probe.successThreshold !== 0) {
     reader.report(`${at}/successThreshold`, `${field}.successThreshold is ${shown(probe.successThreshold)}; it must be 1 for liveness and startup probes`, 'set successThreshold: 1 or remove it');
   }
-  reader.recordAt(probe, 'httpGet', at);
   return resolveProbe(probe);
 }
 
@@ -303,6 +333,11 @@ export function workloadOf(obj: KubeObject, others: WorkloadContextObjects = {})
     return undefined;
   }
   const reader = new FieldReader();
+  // The object's shape first: without a readable pod template there is no view (GS000 reports
+  // the shape through `workloadShapeOf`).
+  if (!workloadShapeProblems(obj, reader)) {
+    return undefined;
+  }
   const found = templateOf(obj, reader);
   if (!found) {
     return undefined;
@@ -422,6 +457,13 @@ function dedupe(problems: FieldProblem[]): FieldProblem[] {
     seen.add(key);
     return true;
   });
+}
+
+/** The shape problems of a workload whose pod template cannot be read (no view can be built). */
+export function workloadShapeOf(obj: KubeObject): FieldProblem[] {
+  const reader = new FieldReader();
+  workloadShapeProblems(obj, reader);
+  return dedupe(reader.problems);
 }
 
 /** Every container that runs for the pod's life: main containers and native sidecars. */
