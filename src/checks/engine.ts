@@ -5,7 +5,7 @@
 import { CHECKED_KINDS, RULES, RULES_BY_ID } from './registry';
 import { Finding, RawFinding, Rule, RuleContext, Severity, WorkloadContext, WorkloadRuleCheck } from './rule';
 import { Suppression, declaresSuppressions, suppressionProblems, suppressionsOf } from './suppressions';
-import { ClusterModel, WEBHOOK_CONFIGURATION_KINDS, WorkloadRelations } from '../manifest/cluster';
+import { ClusterModel, RELATED_KINDS, WorkloadRelations } from '../manifest/cluster';
 import { isRecord } from '../manifest/fields';
 import { KubeObject, describeObject, nameOf, namespaceOf } from '../manifest/kube-object';
 import { appendTo } from '../manifest/multimap';
@@ -132,11 +132,8 @@ export interface ObjectFinding {
   readonly object: KubeObject;
 }
 
-/** Kinds the rules read to relate objects: used, not skipped. */
-const RELATION_KINDS = new Set([
-  'Ingress', 'IngressClass', 'HTTPRoute', 'GRPCRoute', 'Gateway', 'PersistentVolumeClaim', 'BackendConfig', 'ServiceMonitor', 'PodMonitor', 'ScaledObject',
-  'Namespace', 'APIService', ...WEBHOOK_CONFIGURATION_KINDS,
-]);
+/** Kinds the cluster model reads to relate objects (its own list): used, not skipped. */
+const RELATION_KINDS: ReadonlySet<string> = new Set(RELATED_KINDS);
 
 /**
  * Runs every rule over a set of Kubernetes objects (plain JSON, as in a manifest).

@@ -100,11 +100,12 @@ export class ClusterModel {
   private monitorIndex?: { readonly index: SelectorIndex; readonly anyNamespace: KubeObject[] };
   private readonly monitorsOfService = new Map<KubeObject, KubeObject[]>();
   private unmatched?: Set<KubeObject>;
+  private unmatchedBudgets?: Set<KubeObject>;
+  private readonly pdbsOf = new Map<WorkloadView, KubeObject[]>();
   private unmatchedNamespaces?: Set<string>;
   private workloadsByNamespace?: Map<string, WorkloadView[]>;
   private servicesByNamespace?: Map<string, KubeObject[]>;
   private configMaps?: Map<string, KubeObject>;
-  private identities?: Map<string, KubeObject>;
   private duplicates?: Map<KubeObject, KubeObject>;
   private operatorNamespaces?: Set<string>;
   private readonly others: KubeObject[];
@@ -186,17 +187,26 @@ export class ClusterModel {
    * one, when this one comes later: `kubectl apply` keeps only the last of them.
    */
   public earlierDuplicateOf(obj: KubeObject): KubeObject | undefined {
-    if (!this.identities) {
-      this.identities = new Map();
+    if (!this.duplicates) {
+      // Per kind, by namespace, then name: no key string built per object.
       this.duplicates = new Map();
-      for (const o of this.objects) {
-        const key = `${apiGroupOf(o)}\n${o.kind}\n${namespaceOf(o)}\n${nameOf(o)}`;
-        const first = this.identities.get(key);
-        if (first) this.duplicates.set(o, first);
-        else this.identities.set(key, o);
+      for (const [, ofKind] of this.objectsByKind) {
+        const byNamespace = new Map<string, Map<string, KubeObject[]>>();
+        for (const o of ofKind) {
+          const ns = namespaceOf(o);
+          let byName = byNamespace.get(ns);
+          if (!byName) {
+            byName = new Map();
+            byNamespace.set(ns, byName);
+          }
+          const name = nameOf(o);
+          const same = byName.get(name)?.find(first => apiGroupOf(first) === apiGroupOf(o));
+          if (same) this.duplicates.set(o, same);
+          else appendTo(byName, name, o);
+        }
       }
     }
-    return this.duplicates!.get(obj);
+    return this.duplicates.get(obj);
   }
 
   /** A ConfigMap of the input, by namespace and name (from the objects no rule checks). */
@@ -208,6 +218,18 @@ export class ClusterModel {
       }
     }
     return this.configMaps.get(keyOf(namespace, name));
+  }
+
+  /** PodDisruptionBudgets whose selector matches no pod template of the input, computed once. */
+  public unmatchedPdbs(): ReadonlySet<KubeObject> {
+    if (!this.unmatchedBudgets) {
+      const matched = new Set<KubeObject>();
+      for (const w of this.workloads) {
+        for (const p of this.pdbsSelecting(w)) matched.add(p);
+      }
+      this.unmatchedBudgets = new Set(this.pdbs.filter(p => !matched.has(p)));
+    }
+    return this.unmatchedBudgets;
   }
 
   /** Whether the input has a Service in this namespace. */
@@ -370,12 +392,17 @@ export class ClusterModel {
       }
       scalers.push(scalerOf(s));
     }
-    return {
-      services: this.servicesSelecting(w),
-      pdbs: this.pdbIndex.candidates(w.namespace, w.templateLabels).filter(p => selectorMatches(p.spec?.selector, w.templateLabels)),
-      hpas,
-      scalers,
-    };
+    return { services: this.servicesSelecting(w), pdbs: this.pdbsSelecting(w), hpas, scalers };
+  }
+
+  /** PodDisruptionBudgets whose selector matches the workload's pod template labels (computed once per workload). */
+  public pdbsSelecting(w: WorkloadView): KubeObject[] {
+    let found = this.pdbsOf.get(w);
+    if (!found) {
+      found = this.pdbIndex.candidates(w.namespace, w.templateLabels).filter(p => selectorMatches(p.spec?.selector, w.templateLabels));
+      this.pdbsOf.set(w, found);
+    }
+    return found;
   }
 
   /** Services whose selector matches the workload's pod template labels (computed once per workload). */
@@ -437,6 +464,18 @@ function mayCreatePods(o: KubeObject): boolean {
 
 /** Admission webhook configurations: the kube-apiserver calls their Services. */
 export const WEBHOOK_CONFIGURATION_KINDS = ['ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration'];
+
+/**
+ * Kinds the model reads to relate the objects it checks: what routes to a Service (Ingresses,
+ * Gateway API routes and their Gateways and classes, APIServices, admission webhooks), what
+ * scrapes it (ServiceMonitors, PodMonitors), what scales a workload (ScaledObjects), a GKE
+ * BackendConfig's draining, a claim's access modes, a Namespace's labels. Services, budgets,
+ * autoscalers and workloads are checked by rules of their own.
+ */
+export const RELATED_KINDS = [
+  'Ingress', 'IngressClass', 'HTTPRoute', 'GRPCRoute', 'Gateway', 'APIService', ...WEBHOOK_CONFIGURATION_KINDS,
+  'ServiceMonitor', 'PodMonitor', 'ScaledObject', 'BackendConfig', 'PersistentVolumeClaim', 'Namespace',
+];
 
 /** An Ingress, route, APIService or webhook that sends traffic to a Service port (by number or name; any port when absent). */
 export interface FrontendRef {

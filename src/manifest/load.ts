@@ -106,9 +106,19 @@ const SPECIAL_FLOATS: Record<string, number> = {
   '.NAN': NaN,
 };
 
+/**
+ * Whether a plain scalar may be a number: it starts with a digit, a sign or a dot (go-yaml's
+ * resolve table). Nearly every scalar of a manifest is a word, told apart by one character.
+ */
+function mayBeNumber(text: string): boolean {
+  const c = text.charCodeAt(0);
+  return (c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46; // 0-9 + - .
+}
+
 /** A plain scalar as Go's ParseInt with base 0 reads it, after dropping underscores; undefined when it is no integer. */
 export function goInteger(text: string): number | undefined {
-  const plain = text.replace(/_/g, '');
+  if (!mayBeNumber(text)) return undefined;
+  const plain = text.indexOf('_') < 0 ? text : text.replace(/_/g, '');
   if (!GO_INT.test(plain)) return undefined;
   const negative = plain.startsWith('-');
   const digits = plain.replace(/^[-+]/, '');
@@ -122,8 +132,9 @@ export function goInteger(text: string): number | undefined {
 }
 
 function goFloat(text: string): number | undefined {
-  if (text in SPECIAL_FLOATS) return SPECIAL_FLOATS[text];
-  const plain = text.replace(/_/g, '');
+  if (!mayBeNumber(text)) return undefined;
+  if (text.charCodeAt(text.length - 1) > 64 && SPECIAL_FLOATS[text] !== undefined) return SPECIAL_FLOATS[text];
+  const plain = text.indexOf('_') < 0 ? text : text.replace(/_/g, '');
   return GO_FLOAT.test(plain) ? parseFloat(plain) : undefined;
 }
 

@@ -28,15 +28,33 @@ export function apiVersionProblems(obj: KubeObject, reader: FieldReader): void {
     + `kubectl fails with "no matches for kind"${removed ? ` (${removed})` : ''}`, `use apiVersion: ${served.versions[0]}`);
 }
 
+/**
+ * Label keys and values already found valid: the same few repeat on every object of an install
+ * (`app.kubernetes.io/name`, a release name), so each is tested once. Bounded.
+ */
+const validKeys = new Set<string>();
+const validValues = new Set<string>();
+
+function remember(set: Set<string>, text: string): void {
+  if (set.size < 10_000) set.add(text);
+}
+
 /** Label keys and values of a map at `pointer` (object or pod template labels). */
 export function labelProblems(labels: unknown, pointer: string, reader: FieldReader): void {
   if (!isRecord(labels)) return;
-  for (const [key, value] of Object.entries(labels)) {
-    if (!QUALIFIED_NAME.test(key)) {
+  for (const key in labels) {
+    const value = labels[key];
+    if (validKeys.has(key) && (typeof value !== 'string' || validValues.has(value))) continue;
+    if (QUALIFIED_NAME.test(key)) {
+      remember(validKeys, key);
+    } else {
       reader.report(`${pointer}/${escapePointer(key)}`, `label key ${shown(key)} is not a qualified name (an optional DNS prefix and '/', then at most 63 letters, digits, '-', '_' and '.')`,
         'rename the label key');
     }
-    if (typeof value === 'string' && !LABEL_VALUE.test(value)) {
+    if (typeof value !== 'string' || validValues.has(value)) continue;
+    if (LABEL_VALUE.test(value)) {
+      remember(validValues, value);
+    } else {
       reader.report(`${pointer}/${escapePointer(key)}`, `label ${key}'s value ${shown(value)} is not a valid label value (at most 63 letters, digits, '-', '_' and '.', `
         + 'starting and ending with a letter or digit)', 'shorten or simplify the value; put free text in an annotation');
     }

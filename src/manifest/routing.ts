@@ -50,9 +50,13 @@ const CONFIG_STREAM_IMAGES: ReadonlyArray<readonly [RegExp, readonly number[]]> 
   [/(^|\/)envoyproxy\/gateway(:|@|$)/, [18000]],
 ];
 
+/** The container ports the images above stream on: only these are matched against images. */
+const CONFIG_STREAM_IMAGE_PORTS = new Set(CONFIG_STREAM_IMAGES.flatMap(([, ports]) => ports));
+
 /** Whether a container port carries configuration streams (xDS) rather than requests. */
 function isConfigStreamPort(container: ContainerView, containerPort: number, names: Array<string | undefined>): boolean {
   if (names.some(n => n !== undefined && CONFIG_STREAM_PORT_NAME.test(n))) return true;
+  if (!CONFIG_STREAM_IMAGE_PORTS.has(containerPort)) return false;
   return CONFIG_STREAM_IMAGES.some(([image, ports]) => image.test(container.image) && ports.includes(containerPort));
 }
 
@@ -214,6 +218,10 @@ interface ResolvedPort {
   readonly declared: boolean;
   /** Ingresses, routes, APIServices and webhooks that send to this port. */
   readonly fronts: DataPlane[];
+  /** Named for metrics (the Service port, its target or the container port). */
+  readonly metricsNamed: boolean;
+  /** A configuration stream port (xDS). */
+  readonly stream: boolean;
 }
 
 /**
@@ -242,11 +250,11 @@ function purposeOf(
     return 'metrics';
   }
   const sharedHttpPort = r.port.name === SHARED_HTTP_PORT_NAME
-    && siblings.some(s => s !== r && s.container === r.container && !namedForMetrics(s) && !streamPort(s));
-  if (namedForMetrics(r) && !sharedHttpPort) {
+    && siblings.some(s => s !== r && s.container === r.container && !s.metricsNamed && !s.stream);
+  if (r.metricsNamed && !sharedHttpPort) {
     return 'metrics';
   }
-  if (streamPort(r)) {
+  if (r.stream) {
     return 'config-stream';
   }
   if (service.spec?.publishNotReadyAddresses === true && (isHeadless(service) || isPerPodService(service))) {
@@ -258,16 +266,21 @@ function purposeOf(
 /** The port name Grafana's servers (Loki, Mimir, Tempo) give the HTTP port that serves their API and their metrics. */
 const SHARED_HTTP_PORT_NAME = 'http-metrics';
 
-/** A port that carries configuration streams (by its Service port, target or container port name, or the control plane's image). */
-function streamPort(r: ResolvedPort): boolean {
-  const containerPortName = r.container.ports.find(p => p.containerPort === r.containerPort)?.name;
-  return isConfigStreamPort(r.container, r.containerPort, [r.port.name, typeof r.port.targetPort === 'string' ? r.port.targetPort : undefined, containerPortName]);
-}
-
-/** A port named for metrics: the Service port, its target, or the container port. */
-function namedForMetrics(r: ResolvedPort): boolean {
-  const containerPortName = r.container.ports.find(p => p.containerPort === r.containerPort)?.name;
-  return isMetricsPortName(r.port.name) || (typeof r.port.targetPort === 'string' && isMetricsPortName(r.port.targetPort)) || isMetricsPortName(containerPortName);
+/** A Service port resolved to a container, with what its names and image say of it. */
+function resolvedPort(
+  port: IndexedServicePort, container: ContainerView, containerPort: number, declared: boolean, fronts: DataPlane[],
+): ResolvedPort {
+  const containerPortName = container.ports.find(p => p.containerPort === containerPort)?.name;
+  const target = typeof port.targetPort === 'string' ? port.targetPort : undefined;
+  return {
+    port,
+    container,
+    containerPort,
+    declared,
+    fronts,
+    metricsNamed: isMetricsPortName(port.name) || isMetricsPortName(target) || isMetricsPortName(containerPortName),
+    stream: isConfigStreamPort(container, containerPort, [port.name, target, containerPortName]),
+  };
 }
 
 /** The label the StatefulSet controller puts on each pod with the pod's own name. */
@@ -305,8 +318,7 @@ export function trafficOf(w: WorkloadView, model: ClusterModel): WorkloadTraffic
         unresolved.push({ service, portIndex: port.index, targetPort: String(port.targetPort) });
         continue;
       }
-      const fronts = frontendsOf(model, service, port);
-      resolved.push({ port, container: target.container, containerPort: target.port, declared: target.declared, fronts });
+      resolved.push(resolvedPort(port, target.container, target.port, target.declared, frontendsOf(model, service, port)));
     }
     if (resolved.length === 0) continue;
     const plane = serviceDataPlane(service);

@@ -76,8 +76,20 @@ const REPOSITORY_FAMILIES: ReadonlyArray<readonly [RegExp, ImageFamilyName, stri
 /** The registries that only serve RHEL-family images. */
 const RHEL_REGISTRY = /^(registry\.access\.redhat\.com|registry\.redhat\.io)\//;
 
+/** Families already read, by image reference: an install names the same few images on many objects. Bounded. */
+const familyOfImage = new Map<string, ImageFamily | null>();
+
 /** The family of an image from its reference, or undefined when the reference does not tell. */
 export function imageFamilyOf(image: string): ImageFamily | undefined {
+  let known = familyOfImage.get(image);
+  if (known === undefined) {
+    known = readImageFamily(image) ?? null;
+    if (familyOfImage.size < 10_000) familyOfImage.set(image, known);
+  }
+  return known ?? undefined;
+}
+
+function readImageFamily(image: string): ImageFamily | undefined {
   if (RHEL_REGISTRY.test(image)) {
     return { family: 'rhel', sh: 'bash', why: 'a Red Hat registry image (UBI)' };
   }
@@ -147,8 +159,20 @@ const BUILTINS = new Set(['wait', 'true', 'false', ':', 'cd', 'export', 'set', '
 /** A redirection word: `>`, `2>&1`, `<in`, `&>out`, `>>log`. */
 const REDIRECTION = /(^|\s)(\d*[<>]|&>)/;
 
+/** Shapes already read, by script: charts repeat one wrapper script on many workloads. Bounded. */
+const shapeOfScript = new Map<string, ScriptShape>();
+
 /** Reads a `-c` script's shape: its last statement, traps and background jobs. */
 export function scriptShape(script: string): ScriptShape {
+  let known = shapeOfScript.get(script);
+  if (!known) {
+    known = readScriptShape(script);
+    if (shapeOfScript.size < 10_000) shapeOfScript.set(script, known);
+  }
+  return known;
+}
+
+function readScriptShape(script: string): ScriptShape {
   // Quoted text, command substitutions and parameter expansions are single words to the shell.
   const plain = withoutQuotedText(script)
     .replace(/\$\([^()]*\)|\x60[^\x60]*\x60/g, 'SUBST')
@@ -253,6 +277,17 @@ export interface EntrypointVerdict extends ShellVerdict {
 }
 
 /** The verdict on a container's `command`/`args` when they run a `-c` script in the image. */
+const verdicts = new WeakMap<object, { image: string; verdict: EntrypointVerdict | undefined }>();
+
+/** `entrypointVerdict` of a container's JSON, read once (GS006, GS040 and the signal rules each ask). */
+export function containerEntrypointVerdict(container: { command?: unknown; args?: unknown }, image: string): EntrypointVerdict | undefined {
+  const known = verdicts.get(container);
+  if (known && known.image === image) return known.verdict;
+  const verdict = entrypointVerdict(container.command, container.args, image);
+  verdicts.set(container, { image, verdict });
+  return verdict;
+}
+
 export function entrypointVerdict(command: unknown, args: unknown, image: string): EntrypointVerdict | undefined {
   const found = shellCommandOf(Array.isArray(command) ? command : undefined, Array.isArray(args) ? args : undefined);
   if (!found) return undefined;

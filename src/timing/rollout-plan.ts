@@ -78,16 +78,22 @@ export interface CapacityDrop {
 export function worstCapacityDrop(
   minReplicas: number, maxReplicas: number, maxSurge: number | string, maxUnavailable: number | string,
 ): CapacityDrop | undefined {
-  let from: number | undefined;
-  let worst: { replicas: number; unavailable: number } | undefined;
-  const hi = Math.max(minReplicas, maxReplicas);
-  for (let n = Math.max(1, minReplicas); n <= hi; n++) {
+  // Both resolved values only grow with the replica count (a count or a rounded percentage
+  // of it; unavailable is capped at the count): the most is taken down at the largest count,
+  // and if nothing drops there, nothing drops below it either.
+  const lo = Math.max(1, minReplicas);
+  const hi = Math.max(lo, maxReplicas);
+  const atMost = resolveFenceposts(hi, maxSurge, maxUnavailable);
+  if (atMost.surge === 0 || atMost.unavailable === 0) return undefined;
+  let from = hi;
+  for (let n = lo; n < hi; n++) {
     const { surge, unavailable } = resolveFenceposts(n, maxSurge, maxUnavailable);
-    if (surge === 0 || unavailable === 0) continue;
-    from ??= n;
-    if (!worst || unavailable >= worst.unavailable) worst = { replicas: n, unavailable };
+    if (surge > 0 && unavailable > 0) {
+      from = n;
+      break;
+    }
   }
-  return worst && from !== undefined ? { ...worst, fromReplicas: from } : undefined;
+  return { replicas: hi, unavailable: atMost.unavailable, fromReplicas: from };
 }
 
 /**

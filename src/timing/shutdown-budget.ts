@@ -109,6 +109,27 @@ export function graceShortfallSeconds(graceSeconds: number, preStopSeconds: numb
 }
 
 /**
+ * Seconds a preStop delay falls short of a traffic path's lag, or 0 when it covers it.
+ *
+ * Each data plane keeps sending new requests to a deleted pod for its lag (spec 1.3, 4.4, 5):
+ * the pod must keep accepting that long, so preStop ≥ lag. The one predicate for it, used by
+ * the constructs, the rules (GS025, GS026) and the timeline.
+ */
+export function lagShortfallSeconds(preStopSeconds: number, lagSeconds: number): number {
+  return Math.max(0, lagSeconds - preStopSeconds);
+}
+
+/**
+ * Seconds by which a load balancer's drain of a removed target outlasts the pod's serving
+ * (preStop + drain), or 0 when it ends in time: a pod that has exited closes connections the
+ * load balancer still drains. The one predicate for LB drain ≤ preStop + drain (GS027, the
+ * constructs' traffic paths).
+ */
+export function lbDrainExcessSeconds(lbDrainSeconds: number, preStopSeconds: number, drainSeconds: number): number {
+  return Math.max(0, lbDrainSeconds - (preStopSeconds + drainSeconds));
+}
+
+/**
  * Resolves the shutdown options to the numbers written to the manifest.
  *
  * The grace period is preStop + drain + margin rounded up to whole seconds, unless

@@ -57,13 +57,14 @@ function podSpread(w: WorkloadView): boolean {
   return terms.some(own);
 }
 
-/** Whether a budget wants at least one pod healthy at some replica count the workload runs at. */
+/**
+ * Whether a budget wants at least one pod healthy at some replica count the workload runs at.
+ * The pods it wants healthy never fall as the count grows (a fixed minAvailable, a rounded-up
+ * percentage, or the count less a maxUnavailable), so the largest count decides.
+ */
 function mayWantHealthyPods(pdb: PdbView, ctx: WorkloadContext): boolean {
-  const { min, max } = replicaRange(ctx);
-  for (let n = min; n <= max; n++) {
-    if (n - pdbAllowedDisruptions(pdb, n) > 0) return true;
-  }
-  return false;
+  const { max } = replicaRange(ctx);
+  return max - pdbAllowedDisruptions(pdb, max) > 0;
 }
 
 function fewReplicas(ctx: WorkloadContext): RawFinding[] {

@@ -4,7 +4,7 @@
 import { DRAIN_ANNOTATION, PRE_STOP_ANNOTATION, SERVES_AFTER_SIGTERM_ANNOTATION } from '../../manifest/kube-object';
 import { hookLengthUnknown, secondsText } from '../../manifest/pre-stop-hook';
 import { WorkloadTraffic, isServing, servingPortsText } from '../../manifest/routing';
-import { SHELL_TITLES, entrypointVerdict, swallowReason } from '../../manifest/shells';
+import { SHELL_TITLES, containerEntrypointVerdict, swallowReason } from '../../manifest/shells';
 import { ContainerView, LONG_RUNNING_KINDS, WORKLOAD_KINDS, WorkloadView, runningContainers } from '../../manifest/workload';
 import { graceShortfallSeconds } from '../../timing/shutdown-budget';
 import { RawFinding, Severity, TimelinePhase, area, onWorkload } from '../rule';
@@ -36,7 +36,7 @@ function judgedForSignals(c: ContainerView, traffic: WorkloadTraffic): boolean {
 /** Containers whose shell entrypoint keeps SIGTERM from the app (`no`), or may (`depends`: the image's /bin/sh is unknown). */
 function shellFindings(w: WorkloadView, traffic: WorkloadTraffic, reaches: 'no' | 'depends'): RawFinding[] {
   return runningContainers(w).filter(c => judgedForSignals(c, traffic)).flatMap(c => {
-    const v = entrypointVerdict(c.json.command, c.json.args, c.image);
+    const v = containerEntrypointVerdict(c.json, c.image);
     if (!v || v.reaches !== reaches) {
       return [];
     }

@@ -12,7 +12,6 @@
 import { ClusterModel, WEBHOOK_CONFIGURATION_KINDS } from '../../manifest/cluster';
 import { isRecord } from '../../manifest/fields';
 import { KubeObject, nameOf, namespaceOf } from '../../manifest/kube-object';
-import { selectorMatches } from '../../manifest/selectors';
 import { REPLICATED_KINDS } from '../../manifest/workload';
 import { RawFinding, RuleContext, Severity, TimelinePhase, area } from '../rule';
 
@@ -51,8 +50,8 @@ function danglingServiceSelector({ object, model }: RuleContext): RawFinding[] {
 function danglingPdbSelector({ object, model }: RuleContext): RawFinding[] {
   const namespace = namespaceOf(object);
   const selector = object.spec?.selector;
-  if (!isRecord(selector) || !namespaceInView(model, namespace) || model.mayHaveOperatorPods(namespace)) return [];
-  if (model.workloadsIn(namespace).some(w => selectorMatches(selector, w.templateLabels))) return [];
+  if (!isRecord(selector) || !model.unmatchedPdbs().has(object)) return [];
+  if (!namespaceInView(model, namespace) || model.mayHaveOperatorPods(namespace)) return [];
   const labels = isRecord(selector.matchLabels) ? selector.matchLabels : {};
   return [{
     pointer: '/spec/selector',

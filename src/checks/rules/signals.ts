@@ -27,7 +27,7 @@
 import { imageRepository } from '../../manifest/image';
 import { shellScriptOf, sleepSecondsOf, withoutQuotedText } from '../../manifest/pre-stop-hook';
 import { ContainerTraffic } from '../../manifest/routing';
-import { entrypointVerdict } from '../../manifest/shells';
+import { containerEntrypointVerdict } from '../../manifest/shells';
 import { ContainerView, LONG_RUNNING_KINDS } from '../../manifest/workload';
 import { RawFinding, Severity, TimelinePhase, WorkloadContext, area, onWorkload } from '../rule';
 
@@ -187,7 +187,7 @@ function stopSignalFindings(ctx: WorkloadContext, certain: boolean): RawFinding[
     if (!server) {
       return []; // not nginx, OpenResty or Apache httpd
     }
-    if (entrypointVerdict(c.json.command, c.json.args, c.image)?.reaches === 'no') {
+    if (containerEntrypointVerdict(c.json, c.image)?.reaches === 'no') {
       return []; // GS006: no signal reaches the server at all
     }
     if (c.preStop.stopCommand !== undefined && !c.preStop.gracefulStopAfterSleep) {

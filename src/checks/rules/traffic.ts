@@ -4,6 +4,7 @@
 import { DATA_PLANES } from '../../manifest/data-planes';
 import { ContainerTraffic, DataPlane } from '../../manifest/routing';
 import { ContainerView, LONG_RUNNING_KINDS } from '../../manifest/workload';
+import { lagShortfallSeconds, lbDrainExcessSeconds } from '../../timing/shutdown-budget';
 import { RawFinding, Severity, TimelinePhase, WorkloadContext, area, onWorkload } from '../rule';
 
 /** preStop delays shorter than the lag of a data plane in front, for planes whose lag is (un)certain. */
@@ -14,7 +15,8 @@ function lagFindings(ctx: WorkloadContext, certain: boolean): RawFinding[] {
     if (preStop.seconds === undefined || preStop.seconds === 0 || preStop.kind === 'tcpSocket' || (preStop.stopCommand && !preStop.gracefulStopAfterSleep)) {
       continue; // GS003, GS015, GS023 and GS024 say what is wrong with these hooks
     }
-    const short = t.dataPlanes.filter(d => DATA_PLANES[d.kind].lagIsCertain === certain && preStop.seconds! < DATA_PLANES[d.kind].propagationSeconds);
+    const short = t.dataPlanes.filter(d => DATA_PLANES[d.kind].lagIsCertain === certain
+      && lagShortfallSeconds(preStop.seconds!, DATA_PLANES[d.kind].propagationSeconds) > 0);
     if (short.length === 0) continue;
     const worst = short.reduce((a, b) => (DATA_PLANES[b.kind].propagationSeconds > DATA_PLANES[a.kind].propagationSeconds ? b : a));
     const profile = DATA_PLANES[worst.kind];
@@ -62,7 +64,7 @@ function drainProblem(d: DataPlane, ctx: WorkloadContext, t: ContainerTraffic): 
   const podServes = preStop + drainSeconds;
   const fix = `set the load balancer's drain to ${Math.max(1, drainSeconds)}s (the app's drain; at most preStop + drain = ${podServes}s, `
     + `within the grace period of ${ctx.w.graceSeconds}s) with ${drainSetting(d)}`;
-  if (drain > podServes) {
+  if (lbDrainExcessSeconds(drain, preStop, drainSeconds) > 0) {
     return {
       pointer: d.drainPointer ?? '/metadata',
       on: d.drainObject,
