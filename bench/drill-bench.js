@@ -20,7 +20,10 @@ const kplus = require('cdk8s-plus-27');
 const { GracefulDeployment, GracefulService } = require('../lib');
 const { planRollout } = require('../lib/timing');
 const { runDrill } = require('../lib/drill/drill');
-const { replayRollout, timedCluster } = require('../lib/drill/timed-cluster');
+// The controller table replays the control plane over timed pods: a test harness that no package
+// ships (test/drill-harness), compiled from TypeScript on the fly.
+require('ts-node').register({ transpileOnly: true, project: path.join(__dirname, '..', 'test', 'tsconfig.json') });
+const { replayRollout, timedCluster } = require('../test/drill-harness/timed-cluster');
 const longLived = require('./drill-bench-long-lived');
 const containerParts = require('./drill-bench-containers');
 

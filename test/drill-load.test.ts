@@ -3,8 +3,8 @@
 // the failure classes the report uses.
 import * as http from 'http';
 import * as net from 'net';
-import { Clock } from '../src/drill/clock';
-import { LoadGenerator, TIMEOUT_CODE } from '../src/drill/load';
+import { Clock } from '../src/drill/time/clock';
+import { LoadGenerator, TIMEOUT_CODE } from '../src/drill/traffic/load-generator';
 
 function listen(server: net.Server): Promise<number> {
   return new Promise(resolve => server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)));

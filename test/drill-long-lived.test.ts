@@ -8,9 +8,9 @@ import { GracefulDeployment, GracefulService } from '../src';
 import { chatDrillOptions, CHAT_APP } from './drill-manifests';
 import { main } from '../src/cli/graceful-drill';
 import { runDrill } from '../src/drill/drill';
-import { closeCode, LongLivedConnection, longLivedPath, maskedFrame } from '../src/drill/long-lived';
-import { longLivedReport } from '../src/drill/long-lived-report';
-import { optionProblems } from '../src/drill/options';
+import { closeCode, LongLivedConnection, longLivedPath, maskedFrame } from '../src/drill/traffic/long-lived';
+import { longLivedReport } from '../src/drill/report/long-lived-report';
+import { optionProblems } from '../src/drill/options/options';
 
 const SCALE = 0.2;
 

@@ -8,9 +8,9 @@ import * as kplus from 'cdk8s-plus-27';
 import { RainbowDeployment, RainbowRelease, RainbowScaleToZero, ReleaseState } from '../src';
 import { chatDrillOptions, CHAT_APP, expectAtLeastSecondsApart } from './drill-manifests';
 import { runDrill } from '../src/drill/drill';
-import { LongLivedConnection } from '../src/drill/long-lived';
-import { switchRouting } from '../src/drill/rainbow-scenario';
-import { rainbowSpecOf, withReleaseReplicas } from '../src/drill/rainbow-spec';
+import { LongLivedConnection } from '../src/drill/traffic/long-lived';
+import { switchRouting } from '../src/drill/scenarios/rainbow';
+import { rainbowSpecOf, withReleaseReplicas } from '../src/drill/spec/rainbow-spec';
 
 const SCALE = 0.2;
 

@@ -2,7 +2,7 @@
 // sequence, failures of a naive Deployment, a crash, and the overlapping terminations of issue 12.
 import { GRACEFUL_APP, NAIVE_APP, expectAtLeastSecondsApart, expectNoFailures, gracefulManifest, naiveManifest, tableManifest } from './drill-manifests';
 import { runDrill } from '../src/drill/drill';
-import { drillSpecOf } from '../src/drill/drill-spec';
+import { drillSpecOf } from '../src/drill/spec/drill-spec';
 import { planRollout } from '../src/timing/rollout-plan';
 
 // Real seconds per manifest second: a 5 s preStop takes 1 s.

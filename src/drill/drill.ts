@@ -3,20 +3,20 @@
 // processes and real HTTP traffic through a lagged proxy, and reports every failed request.
 // docs/drill.md lists each rule it replays and its source.
 
-import { DrillRun, Interrupted } from './drill-run';
-import { DRILL_DEFAULTS, DrillOptions } from './options';
-import { RainbowOutcome, runRainbow } from './rainbow-scenario';
-import { rainbowSpecOf } from './rainbow-spec';
-import { buildReport, DrillReport } from './report';
-import { runDrain, runRollout, runScaleDown, ScenarioOutcome } from './scenarios';
+import { DrillRun, Interrupted } from './run/drill-run';
+import { DRILL_DEFAULTS, DrillOptions } from './options/options';
+import { RainbowOutcome, runRainbow } from './scenarios/rainbow';
+import { rainbowSpecOf } from './spec/rainbow-spec';
+import { buildReport, DrillReport } from './report/report';
+import { runDrain, runRollout, runScaleDown, ScenarioOutcome } from './scenarios/disruptions';
 import { KubeObject } from '../manifest/kube-object';
 
-export { DrillOptions, Scenario, SCENARIOS, DRILL_DEFAULTS } from './options';
-export { DrillReport, DrillFailure, FailureClass, Phase, PodReport, CrashReport, RolloutReport, DrainReport, ScaleDownReport } from './report';
-export { LongLivedOptions, LongLivedKind, LONG_LIVED_KINDS } from './long-lived';
-export { LongLivedReport, LongLivedCut } from './long-lived-report';
-export { RainbowReport } from './rainbow-report';
-export { formatDrillReport } from './report-text';
+export { DrillOptions, Scenario, SCENARIOS, DRILL_DEFAULTS } from './options/options';
+export { DrillReport, DrillFailure, FailureClass, Phase, PodReport, CrashReport, RolloutReport, DrainReport, ScaleDownReport } from './report/report';
+export { LongLivedOptions, LongLivedKind, LONG_LIVED_KINDS } from './traffic/long-lived';
+export { LongLivedReport, LongLivedCut } from './report/long-lived-report';
+export { RainbowReport } from './scenarios/rainbow-report';
+export { formatDrillReport } from './report/report-text';
 
 const SCENARIO_RUNNERS = { 'rollout': runRollout, 'drain': runDrain, 'scale-down': runScaleDown };
 

@@ -1,0 +1,39 @@
+// How the kubelet runs a pod's containers on this machine: the drill's clock and process reaper,
+// the commands, the env, the back-off and latencies. Shared by the pod and its containers.
+
+import { DrillContainer } from '../spec/drill-spec';
+import { ProcessReaper } from '../process/process-reaper';
+import { DrillClock } from '../time/clock';
+
+/** How pods are run locally. */
+export interface PodRuntime {
+  readonly clock: DrillClock;
+  readonly reaper: ProcessReaper;
+  /** Shell command that starts the app (run as `sh -c "exec <command>"`, so signals reach it). */
+  readonly exec: string;
+  /** Env var that carries the port the app must listen on. */
+  readonly portEnv: string;
+  readonly cwd: string;
+  /** Extra env for every pod. */
+  readonly env: Record<string, string>;
+  /** Delay before a crashed container restarts (CrashLoopBackOff starts at 10 s). */
+  readonly restartBackoffSeconds: number;
+  /** The kubelet's latency: noticing a deletion, and removing the pod object after its containers exit. */
+  readonly kubeletLatency: () => number;
+  /** The pod's other containers the drill runs (sidecars), each with its command. */
+  readonly others?: ReadonlyArray<{ readonly container: DrillContainer; readonly exec: string }>;
+}
+
+/** The env var that carries a container's port to the other containers of its pod: `db-proxy` → `DB_PROXY_PORT`. */
+export function portEnvOf(containerName: string): string {
+  return `${containerName.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_PORT`;
+}
+
+/** Something that happened to a pod, in manifest seconds. */
+export interface PodEvent {
+  readonly at: number;
+  readonly what: string;
+}
+
+/** Why a container's process ended. */
+export type ExitCause = 'app' | 'startup-probe' | 'injected-crash' | 'kill-sequence';
