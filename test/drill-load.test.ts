@@ -15,7 +15,7 @@ function close(server: net.Server): Promise<void> {
 }
 
 async function runLoad(port: number, options: Partial<ConstructorParameters<typeof LoadGenerator>[1]>, ms: number): Promise<LoadGenerator> {
-  const load = new LoadGenerator(new Clock(1), { port, rate: 200, connections: 4, requestsPerConnection: 5, maxRequests: 10_000, timeoutMs: 2000, path: '/', ...options });
+  const load = new LoadGenerator(new Clock(1), { ports: [port], rate: 200, connections: 4, requestsPerConnection: 5, maxRequests: 10_000, timeoutMs: 2000, path: '/', ...options });
   load.start();
   await new Promise(r => setTimeout(r, ms));
   await load.stop();
@@ -76,7 +76,7 @@ describe('LoadGenerator (node:http)', () => {
   });
 
   test('refuses a rate, bound or connection count of 0', () => {
-    expect(() => new LoadGenerator(new Clock(1), { port: 1, rate: 10, connections: 0, requestsPerConnection: 1, maxRequests: 1, timeoutMs: 1, path: '/' }))
-      .toThrow('load rate (10/s), request bound (1), connections (0) and requests per connection (1) must be above 0');
+    expect(() => new LoadGenerator(new Clock(1), { ports: [1], rate: 10, connections: 0, requestsPerConnection: 1, maxRequests: 1, timeoutMs: 1, path: '/' }))
+      .toThrow('load rate (10/s), request bound (1), connections (0), requests per connection (1) and target ports (1) must be above 0');
   });
 });

@@ -10,7 +10,7 @@ import { main } from '../src/cli/graceful-drill';
 import { runDrill } from '../src/drill/drill';
 import { closeCode, LongLivedConnection, longLivedPath, maskedFrame } from '../src/drill/traffic/long-lived';
 import { longLivedReport } from '../src/drill/report/long-lived-report';
-import { optionProblems } from '../src/drill/options/options';
+import { drillOptionProblems } from '../src/drill/drill';
 
 const SCALE = 0.2;
 
@@ -121,7 +121,7 @@ describe('long-lived options are checked before anything starts', () => {
     [{ connections: 5, reconnectSeconds: -1 }, "'--long-lived-reconnect' (-1) must be a number from 0 to 600"],
     [{ connections: 5, sessionSeconds: 0 }, "'--long-lived-session' (0) must be a number above 0"],
   ])('%j is refused', (longLived, message) => {
-    expect(optionProblems({ exec: 'node app.js', longLived }).join('\n')).toContain(message);
+    expect(drillOptionProblems({ exec: 'node app.js', longLived }).join('\n')).toContain(message);
   });
 
   test('the CLI refuses a long-lived flag without --long-lived, and a bad kind, with exit 2', async () => {

@@ -10,7 +10,7 @@ import { chatDrillOptions, CHAT_APP, expectAtLeastSecondsApart } from './drill-m
 import { runDrill } from '../src/drill/drill';
 import { LongLivedConnection } from '../src/drill/traffic/long-lived';
 import { switchRouting } from '../src/drill/scenarios/rainbow';
-import { rainbowSpecOf, withReleaseReplicas } from '../src/drill/spec/rainbow-spec';
+import { rainbowSpecOf, withReleaseReplicas } from '../src/drill/workload/rainbow-spec';
 
 const SCALE = 0.2;
 

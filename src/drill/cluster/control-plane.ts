@@ -1,14 +1,17 @@
-// The drill's control plane: the Deployment and ReplicaSet controllers, the scheduler and the
-// Eviction API over the pods of one Deployment, on the drill clock, with the cluster's wall
-// clock for condition times (spec 3.4a) and a reconcile latency per controller hop.
+// The drill's control plane over the pods of one workload: its controller (a Deployment's, a
+// StatefulSet's or a DaemonSet's), the scheduler and the Eviction API, on the drill clock, with
+// the cluster's wall clock for condition times (spec 3.4a) and a reconcile latency per
+// controller hop.
 
-import { DrillClock } from '../time/clock';
 import { ClusterPod } from './cluster-pod';
-import { DeploymentController, DeploymentSpecView } from './deployment-controller';
+import { DaemonSetController } from './daemon-set-controller';
+import { DeploymentWorkload } from './deployment-workload';
 import { DisruptionBudgetSpec, EvictionApi } from './eviction-api';
-import { uniform } from '../time/random';
-import { ReplicaSetController, ReplicaSetHost, ReplicaSetState } from './replica-set-controller';
 import { PlacementRules, Scheduler } from './scheduler';
+import { StatefulSetController } from './stateful-set-controller';
+import { ControllerHost, WorkloadController, WorkloadSpecView } from './workload-controller';
+import { DrillClock } from '../time/clock';
+import { uniform } from '../time/random';
 import { ReconcileLatency } from '../../timing/rolling-update';
 
 /** Counts at one moment. */
@@ -20,7 +23,7 @@ export interface PodSample {
 
 export interface ControlPlaneOptions {
   readonly clock: DrillClock;
-  readonly deployment: DeploymentSpecView & { readonly name: string; readonly minReadySeconds: number; readonly graceSeconds: number };
+  readonly workload: WorkloadSpecView;
   readonly reconcileLatency: ReconcileLatency;
   /** Seeded: latencies and pod uids. */
   readonly random: () => number;
@@ -29,48 +32,46 @@ export interface ControlPlaneOptions {
   readonly nodes: number;
   readonly placement: PlacementRules;
   readonly budgets: DisruptionBudgetSpec[];
-  /** Creates a pod object; the scheduler binds it. */
-  readonly newPod: (name: string, uid: string, revision: number) => ClusterPod;
+  /**
+   * Creates a pod object; the scheduler binds it. `name` is unique among the drill's pods,
+   * `podName` its name in Kubernetes (a StatefulSet reuses names).
+   */
+  readonly newPod: (name: string, uid: string, revision: number, podName: string) => ClusterPod;
 }
 
 export class ControlPlane {
-  public readonly deployment: DeploymentController;
-  public readonly replicaSetController: ReplicaSetController;
+  public readonly workload: WorkloadController;
   public readonly scheduler: Scheduler;
   public readonly eviction: EvictionApi;
   public readonly samples: PodSample[] = [];
   public peakPods = 0;
   public peakTerminating = 0;
   private wallOffset: number;
-  private podCounter = 0;
+  private readonly incarnations = new Map<string, number>();
   private readonly watchers = new Set<() => void>();
   private stopped = false;
 
   constructor(private readonly options: ControlPlaneOptions) {
-    const { clock, deployment } = options;
+    const { clock, workload } = options;
     this.wallOffset = options.wallPhase;
-    const latency = () => uniform(options.random, options.reconcileLatency);
-    const host: ReplicaSetHost = {
-      clock,
-      minReadySeconds: deployment.minReadySeconds,
-      graceSeconds: deployment.graceSeconds,
-      wallOffset: () => this.wallOffset,
-      createPod: rs => this.createPod(rs),
-      replicaSets: () => this.deployment.replicaSets,
-      statusChanged: () => {
-        this.observe();
-        this.deployment.add();
-      },
-    };
-    this.replicaSetController = new ReplicaSetController(host, latency);
-    this.deployment = new DeploymentController(deployment, this.replicaSetController, clock, latency);
     this.scheduler = new Scheduler(options.nodes, options.placement, () => this.pods);
-    this.eviction = new EvictionApi(options.budgets, () => this.pods, () => this.deployment.replicas, deployment.graceSeconds);
+    const host: ControllerHost = {
+      clock,
+      latency: () => uniform(options.random, options.reconcileLatency),
+      wallOffset: () => this.wallOffset,
+      createPod: (name, revision, node) => this.createPod(name, revision, node),
+      nodes: () => this.scheduler.nodes.map(n => n.name),
+      statusChanged: () => this.observe(),
+    };
+    this.workload = workload.kind === 'StatefulSet' ? new StatefulSetController(workload, host)
+      : workload.kind === 'DaemonSet' ? new DaemonSetController(workload, host)
+        : new DeploymentWorkload(workload, host);
+    this.eviction = new EvictionApi(options.budgets, () => this.pods, () => this.workload.replicas, workload.graceSeconds);
   }
 
   /** Every pod ever created. */
   public get pods(): ClusterPod[] {
-    return this.deployment.replicaSets.flatMap(rs => rs.pods);
+    return this.workload.pods;
   }
 
   /**
@@ -90,8 +91,7 @@ export class ControlPlane {
   /** Stops every controller; pods are left to the caller. */
   public stop(): void {
     this.stopped = true;
-    this.deployment.stop();
-    this.replicaSetController.stop();
+    this.workload.stop();
   }
 
   /** Calls `fn` after every change the control plane observes; returns a function that stops it. */
@@ -119,17 +119,21 @@ export class ControlPlane {
     this.watchers.forEach(fn => fn());
   }
 
-  private createPod(rs: ReplicaSetState): ClusterPod {
+  private createPod(podName: string, revision: number, node?: string): ClusterPod {
     const uid = Math.floor(this.options.random() * 2 ** 32).toString(16).padStart(8, '0');
-    const pod = this.options.newPod(`${this.options.deployment.name}-r${rs.revision}-${this.podCounter++}`, uid, rs.revision);
+    // A StatefulSet's replacement has its predecessor's name: the drill tells them apart.
+    const incarnation = (this.incarnations.get(podName) ?? 0) + 1;
+    this.incarnations.set(podName, incarnation);
+    const pod = this.options.newPod(incarnation > 1 ? `${podName}#${incarnation}` : podName, uid, revision, podName);
     pod.on('change', () => {
       if (this.stopped) return;
       this.observe();
-      this.replicaSetController.podChanged(pod);
+      this.workload.podChanged(pod);
       // A pod that left its node may make room for a pending one.
       if (pod.gone || pod.terminating) this.schedulePending();
     });
-    this.schedule(pod);
+    // A DaemonSet's pod is bound to its node (its tolerations let it onto a cordoned one).
+    if (node) pod.bind(node); else this.schedule(pod);
     return pod;
   }
 

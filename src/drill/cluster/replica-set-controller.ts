@@ -4,9 +4,9 @@
 // requeueing itself for that moment (spec 3.4, 3.4a).
 
 import { ClockTimer, DrillClock } from '../time/clock';
-import { ClusterPod, isActive } from './cluster-pod';
+import { ClusterPod, availableTime, isActive, isAvailable } from './cluster-pod';
 import { WorkQueue } from './work-queue';
-import { availableAt } from '../../timing/rolling-update';
+import { DeletionBatch } from './workload-controller';
 
 /** A ReplicaSet: one revision of the pod template. */
 export interface ReplicaSetState {
@@ -14,13 +14,6 @@ export interface ReplicaSetState {
   /** spec.replicas */
   replicas: number;
   readonly pods: ClusterPod[];
-}
-
-/** Pods deleted by one sync of the controller. */
-export interface DeletionBatch {
-  readonly at: number;
-  readonly revision: number;
-  readonly pods: string[];
 }
 
 /** What the ReplicaSet controller needs from the rest of the control plane. */
@@ -85,14 +78,12 @@ export class ReplicaSetController {
 
   /** When the pod becomes available, if it is Ready and active. */
   public availableAt(pod: ClusterPod): number | undefined {
-    if (!pod.ready || pod.readyAt === undefined || !isActive(pod)) return undefined;
-    return availableAt(pod.readyAt, this.host.minReadySeconds, this.host.wallOffset());
+    return availableTime(pod, this.host.minReadySeconds, this.host.wallOffset());
   }
 
-  /** `IsPodAvailable` (spec 3.4, 3.4a). The nanosecond tolerance absorbs float rounding of the requeue time. */
+  /** `IsPodAvailable` (spec 3.4, 3.4a). */
   public isAvailable(pod: ClusterPod): boolean {
-    const at = this.availableAt(pod);
-    return at !== undefined && this.host.clock.now() >= at - 1e-9;
+    return isAvailable(pod, this.host.minReadySeconds, this.host.clock.now(), this.host.wallOffset());
   }
 
   public active(rs: ReplicaSetState): ClusterPod[] {

@@ -3,16 +3,18 @@
 // The pod (pod.ts) decides when it starts, restarts and whose exit it waits for.
 
 import { EventEmitter } from 'events';
-import { AppExit, AppProcess } from '../process/app-process';
+import { ContainerProcess, ProcessExit } from '../process/container-process';
+import { Entrypoint } from '../process/entrypoint';
 import { ClockTimer } from '../time/clock';
-import { DrillContainer } from '../spec/drill-spec';
+import { DrillContainer } from '../workload/drill-spec';
 import { HookStep, replayableHook } from './hook-replay';
 import { ExitCause, PodRuntime } from './pod-runtime';
-import { httpGetStatus, runCommand } from './handlers';
+import { runCommand } from './handlers';
+import { httpGetStatus } from '../traffic/loopback';
 import { containerKillTimeline, turnTimeoutSeconds } from '../../timing/pod-shutdown';
 
 /** An exit of a container's process, in manifest seconds. */
-export interface ContainerExit extends AppExit {
+export interface ContainerExit extends ProcessExit {
   readonly at: number;
   readonly cause: ExitCause;
   readonly container: string;
@@ -29,20 +31,20 @@ export class ContainerSim extends EventEmitter {
   public sigtermAt?: number;
   public sigkillAt?: number;
   public restarts = 0;
-  private process?: AppProcess;
+  private process?: ContainerProcess;
   private nextExitCause?: ExitCause;
   private readonly timers: ClockTimer[] = [];
   private destroyed = false;
 
   /**
    * @param spec the container in the manifest
-   * @param command the shell command that runs it
+   * @param entrypoint how its process runs
    * @param env the env of one start (the port is known by then)
    * @param log records an event on the pod's timeline
    */
   constructor(
     public readonly spec: DrillContainer,
-    public readonly command: string,
+    public readonly entrypoint: Entrypoint,
     private readonly runtime: PodRuntime,
     private readonly env: () => NodeJS.ProcessEnv,
     private readonly log: (what: string) => void,
@@ -67,18 +69,26 @@ export class ContainerSim extends EventEmitter {
     return this.process?.pid;
   }
 
-  /** Last lines the process wrote to stderr. */
-  public get stderr(): string {
-    return this.process?.stderr ?? '';
+  /** The user's command for it (`--exec`, or `--exec-container`'s). */
+  public get command(): string {
+    return this.entrypoint.command;
+  }
+
+  /** Last lines the process wrote (stdout and stderr). */
+  public get output(): string {
+    return this.process?.output ?? '';
   }
 
   /** Starts the process; its exit is emitted once. */
   public start(): void {
-    const proc = new AppProcess(this.runtime.reaper, this.command, { cwd: this.runtime.cwd, env: this.env() });
+    const env = this.env();
+    // A directory of its own for each start, as a container's writable layer (nginx's pid and temp files).
+    env.DRILL_SCRATCH = this.runtime.scratchDir(env.POD_NAME ?? 'pod', this.name);
+    const proc = new ContainerProcess(this.runtime.reaper, this.entrypoint, { cwd: this.runtime.cwd, env, isolation: this.runtime.isolation });
     this.process = proc;
     this.nextExitCause = undefined;
     proc.on('error', (e: Error) => this.log(`cannot start: ${e.message}`));
-    proc.once('exit', (exit: AppExit) => {
+    proc.once('exit', (exit: ProcessExit) => {
       if (proc !== this.process || this.destroyed) return;
       const cause = this.nextExitCause ?? 'app';
       this.emit('exit', { ...exit, at: this.runtime.clock.now(), cause, container: this.name } satisfies ContainerExit);
@@ -196,7 +206,7 @@ export class ContainerSim extends EventEmitter {
         }
         // The command fails when its server is not running (nginx: no pid file, exit 1).
         if (!proc?.alive) return false;
-        this.log(`preStop '${step.command}': ${step.signal} to pid ${proc.pid ?? '?'}`);
+        this.log(`preStop '${step.command}': ${step.signal} to PID 1 (pid ${proc.mainPid ?? proc.pid ?? '?'})`);
         this.nextExitCause = 'kill-sequence';
         proc.signal(step.signal);
       }

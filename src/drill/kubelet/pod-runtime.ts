@@ -1,16 +1,22 @@
 // How the kubelet runs a pod's containers on this machine: the drill's clock and process reaper,
 // the commands, the env, the back-off and latencies. Shared by the pod and its containers.
 
-import { DrillContainer } from '../spec/drill-spec';
+import { Isolation } from '../process/container-process';
+import { Entrypoint } from '../process/entrypoint';
 import { ProcessReaper } from '../process/process-reaper';
+import { DrillContainer } from '../workload/drill-spec';
 import { DrillClock } from '../time/clock';
 
 /** How pods are run locally. */
 export interface PodRuntime {
   readonly clock: DrillClock;
   readonly reaper: ProcessReaper;
-  /** Shell command that starts the app (run as `sh -c "exec <command>"`, so signals reach it). */
-  readonly exec: string;
+  /** How the serving container runs (`--exec`, through the manifest's shell or as PID 1). */
+  readonly entrypoint: Entrypoint;
+  /** PID namespaces, or plain process groups where they are not available. */
+  readonly isolation: Isolation;
+  /** A fresh directory for one container's files (nginx's configuration and temp files), in `$DRILL_SCRATCH`. */
+  readonly scratchDir: (pod: string, container: string) => string;
   /** Env var that carries the port the app must listen on. */
   readonly portEnv: string;
   readonly cwd: string;
@@ -20,8 +26,8 @@ export interface PodRuntime {
   readonly restartBackoffSeconds: number;
   /** The kubelet's latency: noticing a deletion, and removing the pod object after its containers exit. */
   readonly kubeletLatency: () => number;
-  /** The pod's other containers the drill runs (sidecars), each with its command. */
-  readonly others?: ReadonlyArray<{ readonly container: DrillContainer; readonly exec: string }>;
+  /** The pod's other containers the drill runs (sidecars), each with how it runs. */
+  readonly others?: ReadonlyArray<{ readonly container: DrillContainer; readonly entrypoint: Entrypoint }>;
 }
 
 /** The env var that carries a container's port to the other containers of its pod: `db-proxy` → `DB_PROXY_PORT`. */

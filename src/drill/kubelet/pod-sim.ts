@@ -7,10 +7,12 @@ import { EventEmitter } from 'events';
 import { ClockTimer } from '../time/clock';
 import { ClusterPod } from '../cluster/cluster-pod';
 import { ContainerExit, ContainerSim } from './container-sim';
-import { ExitCause, PodEvent, PodRuntime, portEnvOf } from './pod-runtime';
-import { DrillContainer } from '../spec/drill-spec';
+import { PodEvent, PodRuntime, portEnvOf } from './pod-runtime';
+import { Entrypoint } from '../process/entrypoint';
+import { DrillContainer } from '../workload/drill-spec';
 import { ProbeWorker } from './probe-worker';
-import { freePort, httpGetStatus, runCommand, tcpConnect } from './handlers';
+import { runCommand } from './handlers';
+import { freePort, httpGetStatus, tcpConnect } from '../traffic/loopback';
 import { stopPrerequisites } from '../../timing/pod-shutdown';
 
 export class PodSim extends EventEmitter implements ClusterPod {
@@ -46,17 +48,19 @@ export class PodSim extends EventEmitter implements ClusterPod {
     container: DrillContainer,
     private readonly runtime: PodRuntime,
     private readonly podEnv: Record<string, string>,
+    /** The name in Kubernetes, when the drill's name tells a replacement apart (`web-2#2`). */
+    public readonly podName: string = name,
   ) {
     super();
     this.createdAt = runtime.clock.now();
-    this.main = this.containerSim(container, runtime.exec, '');
-    this.containers = [this.main, ...(runtime.others ?? []).map(o => this.containerSim(o.container, o.exec, `${o.container.name}: `))];
+    this.main = this.containerSim(container, runtime.entrypoint, '');
+    this.containers = [this.main, ...(runtime.others ?? []).map(o => this.containerSim(o.container, o.entrypoint, `${o.container.name}: `))];
     this.log('created');
   }
 
-  /** Last lines the app wrote to stderr, for error messages. */
-  public get stderr(): string {
-    return this.main.stderr;
+  /** Last lines the app wrote, for error messages. */
+  public get output(): string {
+    return this.main.output;
   }
 
   /** When the serving container got SIGTERM. */
@@ -137,8 +141,8 @@ export class PodSim extends EventEmitter implements ClusterPod {
     }
   }
 
-  private containerSim(container: DrillContainer, exec: string, prefix: string): ContainerSim {
-    const sim: ContainerSim = new ContainerSim(container, exec, this.runtime, (): NodeJS.ProcessEnv => this.envOf(sim), what => this.log(`${prefix}${what}`));
+  private containerSim(container: DrillContainer, entrypoint: Entrypoint, prefix: string): ContainerSim {
+    const sim: ContainerSim = new ContainerSim(container, entrypoint, this.runtime, (): NodeJS.ProcessEnv => this.envOf(sim), what => this.log(`${prefix}${what}`));
     sim.on('exit', (exit: ContainerExit) => this.onExit(sim, exit));
     return sim;
   }
@@ -202,7 +206,7 @@ export class PodSim extends EventEmitter implements ClusterPod {
       ...(this.containers.length > 1 ? ports : {}),
       ...(c === this.main && upstream ? { UPSTREAM_PORT: String(upstream.port) } : {}),
       [this.runtime.portEnv]: String(c.port),
-      POD_NAME: this.name,
+      POD_NAME: this.podName,
     };
   }
 

@@ -1,43 +1,23 @@
 // The drill report as text: summary, the scenario's numbers, failures by class and phase, and,
 // on request, a timeline per pod.
 
-import { DrillReport } from './report';
+import { DrillReport, RATE_REACHED_SHARE } from './report';
+import { scenarioNamed } from '../scenarios/registry';
 
-const f1 = (s: number | undefined) => (s === undefined ? '-' : s.toFixed(1));
-
+/** The scenario's own lines, by the registry. */
 function scenarioLines(r: DrillReport): string[] {
-  const out: string[] = [];
-  if (r.rollout) {
-    const ro = r.rollout;
-    out.push(`rollout: complete after ${f1(ro.completeAfterSeconds)}s, last old pod gone after ${f1(ro.lastOldPodGoneAfterSeconds)}s`
-      + `${ro.timedOut ? ' (DID NOT FINISH)' : ''}; peak pods ${ro.peakPods} (of which terminating ${ro.peakTerminating})`);
-    out.push(`  waves (old pods deleted): ${ro.waves.map(w => `${w.pods} at ${w.at.toFixed(2)}s`).join(', ') || 'none'}`);
-  }
-  if (r.drain) {
-    const d = r.drain;
-    out.push(`drain of ${d.nodes.join(', ')}: ${d.podsEvicted} pod(s) evicted, ${d.evictionsRefused} eviction(s) refused by the PodDisruptionBudget (429, retried every 5s)`
-      + `${d.evictionErrors ? `, ${d.evictionErrors} error(s) (500)` : ''}; drain took ${f1(d.drainSeconds)}s${d.timedOut ? ' (DID NOT FINISH)' : ''}; `
-      + `peak pods ${r.peakPods} (of which terminating ${r.peakTerminating})`);
-  }
-  if (r.scaleDown) {
-    const s = r.scaleDown;
-    out.push(`scale-down ${s.from} -> ${s.to}: removed ${s.victims.join(', ') || 'none'}; last one gone after ${f1(s.doneAfterSeconds)}s${s.timedOut ? ' (DID NOT FINISH)' : ''}`);
-  }
-  if (r.rainbow) out.push(...rainbowLines(r));
-  return out;
+  const scenario = scenarioNamed(r.scenario);
+  const section = scenario && (r as unknown as Record<string, unknown>)[scenario.reportKey];
+  return scenario && section ? scenario.text(section) : [];
 }
 
-function rainbowLines(r: DrillReport): string[] {
-  const rb = r.rainbow!;
-  const out = [`rainbow: Service switched ${rb.from} -> ${rb.to} at ${f1(rb.switchAt)}s, the proxy had it all at ${f1(rb.switchSeenAt)}s; `
-    + `${rb.from} idle at ${f1(rb.idleAt)}s, scaled to zero at ${f1(rb.scaledToZeroAt)}s (${rb.scaledBecause ?? '-'}; cooldown ${rb.cooldownSeconds ?? 0}s, `
-    + `drain-for ${rb.drainForSeconds ?? '-'}s), last pod gone at ${f1(rb.lastOldPodGoneAt)}s${rb.timedOut ? ' (DID NOT FINISH)' : ''}`];
-  if (rb.routing) {
-    const { afterSwitch: a, duringLag: d } = rb.routing;
-    out.push(`  connections opened after the proxy learned of the switch: ${a.total}, on ${rb.to} ${a.onNew}, on ${rb.from} ${a.onOld}; `
-      + `during the lag: ${d.total} (on ${rb.to} ${d.onNew}, on ${rb.from} ${d.onOld})`);
-  }
-  return out;
+function rateLines(r: DrillReport): string[] {
+  const rate = r.rate;
+  if (!rate) return [];
+  const line = `rate during the ${r.scenario}: ${rate.offered} requests/s offered (asked ${rate.asked}), ${rate.achieved} achieved, over ${rate.seconds}s; `
+    + `requests went out up to ${rate.maxLateMs} ms late`;
+  return rate.reached ? [line] : [line, `RATE NOT REACHED: this machine offered ${rate.offered} of the ${rate.asked} requests/s asked `
+    + `(below ${Math.round(RATE_REACHED_SHARE * 100)} %); the numbers above are for ${rate.offered}/s; lower --rate, or run on a less busy machine`];
 }
 
 function longLivedLines(r: DrillReport): string[] {
@@ -57,8 +37,10 @@ function longLivedLines(r: DrillReport): string[] {
 /** The report as text. */
 export function formatDrillReport(r: DrillReport, options: { timeline?: boolean } = {}): string {
   const out: string[] = [];
-  out.push(`drill (${r.scenario}) of Deployment '${r.deployment}': ${r.replicas} replicas, ${r.strategy.type} surge ${r.strategy.surge} / unavailable ${r.strategy.unavailable}, `
+  const replicas = r.replicasFrom === 'autoscaler' ? ' (the HorizontalPodAutoscaler\'s minReplicas)' : r.replicasFrom === 'nodes' ? ' (one per node)' : '';
+  out.push(`drill (${r.scenario}) of ${r.kind} '${r.deployment}': ${r.replicas} replicas${replicas}, ${r.strategy.type} surge ${r.strategy.surge} / unavailable ${r.strategy.unavailable}, `
     + `minReady ${r.strategy.minReadySeconds}s, preStop ${r.preStop}, grace ${r.graceSeconds}s, PodDisruptionBudget ${r.budget ?? 'none'}`);
+  out.push(`  app: ${r.entrypoint.serving}; ${r.entrypoint.isolation}; data plane: ${r.dataPlaneText}`);
   out.push(`  lag ${r.lag.min}-${r.lag.max}s, reconcile latency ${r.reconcileLatency.min}-${r.reconcileLatency.max}s, seed ${r.seed} (start phase ${r.wallPhase.toFixed(3)}s), `
     + `time scale ${r.timeScale}; nodes ${r.nodes.map(n => `${n.name}${n.cordoned ? ' (cordoned)' : ''}: ${n.pods}`).join(', ')}`);
   if (r.stopped) {
@@ -66,7 +48,10 @@ export function formatDrillReport(r: DrillReport, options: { timeline?: boolean 
   }
   out.push(`requests: ${r.requests}, failed: ${r.failed}`
     + ` (refused ${r.failuresByClass.refused}, reset ${r.failuresByClass.reset}, timeout ${r.failuresByClass.timeout}, 5xx ${r.failuresByClass['5xx']};`
-    + ` before ${r.failuresByPhase.before}, during ${r.scenario} ${r.failuresByPhase.during}, after ${r.failuresByPhase.after})`);
+    + ` before ${r.failuresByPhase.before}, during ${r.scenario} ${r.failuresByPhase.during}, after ${r.failuresByPhase.after};`
+    + ` GET ${r.byMethod.GET.failed} of ${r.byMethod.GET.requests}, POST ${r.byMethod.POST.failed} of ${r.byMethod.POST.requests})`
+    + `${r.retried > 0 ? `; the proxy retried ${r.retried}` : ''}`);
+  out.push(...rateLines(r));
   out.push(...scenarioLines(r));
   out.push(...longLivedLines(r));
   if (r.crash) {
@@ -77,7 +62,7 @@ export function formatDrillReport(r: DrillReport, options: { timeline?: boolean 
   if (r.failures.length > 0) {
     out.push('first failures:');
     for (const f of r.failures.slice(0, 10)) {
-      out.push(`  t=${f.sentAt.toFixed(2)}s  ${f.failureClass.padEnd(7)} ${f.phase.padEnd(6)} pod ${f.pod ?? '?'} (proxy: ${f.proxyOutcome ?? '?'}) ${f.detail}`);
+      out.push(`  t=${f.sentAt.toFixed(2)}s  ${f.failureClass.padEnd(7)} ${f.phase.padEnd(6)} ${f.method.padEnd(4)} pod ${f.pod ?? '?'} (proxy: ${f.proxyOutcome ?? '?'}) ${f.detail}`);
     }
   }
   if (options.timeline) {

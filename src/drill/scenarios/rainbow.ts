@@ -4,16 +4,14 @@
 // scaled to zero (the KEDA trigger on its open connections, after the ScaledObject's cooldown),
 // or at its drain-for bound, whichever comes first. No pod template changes: nothing rolls.
 
+import { DrillScenario, Prepared, Relative, SCENARIO_LIMIT_SECONDS, ScenarioOutcome, ScenarioSection } from './scenario';
+import { DrillOptions } from '../options/options';
 import { DrillRun } from '../run/drill-run';
+import { RainbowSpec, rainbowSpecOf } from '../workload/rainbow-spec';
 import { LongLivedConnection } from '../traffic/long-lived';
-import { DRILL_DEFAULTS } from '../options/options';
-import { RainbowSpec } from '../spec/rainbow-spec';
+import { KubeObject } from '../../manifest/kube-object';
 
-/** Bound on one scenario without a drain-for, manifest seconds. */
-const SCENARIO_LIMIT_SECONDS = 3600;
-
-export interface RainbowOutcome {
-  readonly kind: 'rainbow';
+export interface RainbowOutcome extends ScenarioOutcome {
   readonly rainbow: RainbowSpec;
   /** The new release's pods all available (staged). */
   toAvailableAt?: number;
@@ -25,13 +23,11 @@ export interface RainbowOutcome {
   idleAt?: number;
   scaledToZeroAt?: number;
   scaledBecause?: 'idle' | 'drain-for';
-  /** The old release's last pod was gone. */
-  doneAt?: number;
 }
 
 /** Replays the switch and the old release's drain; records into `record` as it goes. */
-export async function runRainbow(run: DrillRun, rainbow: RainbowSpec, record: (o: RainbowOutcome) => void): Promise<void> {
-  const outcome: RainbowOutcome = { kind: 'rainbow', rainbow };
+async function runRainbow(run: DrillRun, record: (o: RainbowOutcome) => void, rainbow: RainbowSpec): Promise<void> {
+  const outcome: RainbowOutcome = { rainbow };
   record(outcome);
   const fromPlane = run.plane;
   const onFrom = (pod: string) => fromPlane.pods.some(p => p.name === pod);
@@ -39,10 +35,9 @@ export async function runRainbow(run: DrillRun, rainbow: RainbowSpec, record: (o
   run.selects = pod => onFrom(pod.name);
   const toPlane = run.addRelease(rainbow.to.spec, rainbow.to.release, { RELEASE: rainbow.to.release });
   run.log(`release ${rainbow.to.release}: ${rainbow.to.spec.replicas} pod(s) staged next to ${rainbow.from.release}`);
-  toPlane.deployment.create();
-  const toRs = toPlane.deployment.current;
-  const startTimeout = run.options.startTimeoutSeconds ?? DRILL_DEFAULTS.startTimeoutSeconds;
-  if (!await run.until(() => toPlane.replicaSetController.available(toRs) === rainbow.to.spec.replicas, startTimeout)) {
+  toPlane.workload.create();
+  const startTimeout = run.options.startTimeoutSeconds;
+  if (!await run.until(() => toPlane.workload.available() === rainbow.to.spec.replicas, startTimeout)) {
     throw new Error(`release ${rainbow.to.release} was not available within ${startTimeout}s (--start-timeout); its pods: `
       + toPlane.pods.map(p => `${p.name} ${p.ready ? 'ready' : 'not ready'}`).join(', '));
   }
@@ -57,10 +52,10 @@ export async function runRainbow(run: DrillRun, rainbow: RainbowSpec, record: (o
   run.log(`Service selector: ${rainbow.from.release} -> ${rainbow.to.release}`);
   await run.sleep(run.lag.max);
   // The switch's changes were all published at switchAt; the last to arrive completes it.
-  const switchUpdates = run.proxy.updates.filter(u => u.publishedAt >= switchAt && u.publishedAt < switchAt + 0.01);
+  const switchUpdates = run.dataPlane.updates.filter(u => u.publishedAt >= switchAt && u.publishedAt < switchAt + 0.01);
   outcome.switchSeenAt = Math.max(switchAt, ...switchUpdates.map(u => u.at));
   await drainOldRelease(run, outcome, onFrom);
-  fromPlane.deployment.scale(0);
+  fromPlane.workload.scale!(0);
   outcome.scaledToZeroAt = run.clock.now();
   run.log(`release ${rainbow.from.release} scaled to zero (${outcome.scaledBecause})`);
   const gone = () => fromPlane.pods.every(p => p.gone);
@@ -113,3 +108,90 @@ export function switchRouting(
     duringLag: count(opened.filter(c => c.startedAt <= switchSeenAt)),
   };
 }
+
+// The scenario's section of the report: when the switch happened and reached the proxy, where
+// connections opened after it landed, when and why the old release was scaled to zero.
+
+export interface RainbowReport extends ScenarioSection {
+  /** The release the Service selected before the switch, and its Deployment. */
+  readonly from: string;
+  readonly fromDeployment: string;
+  /** The release it selects after. */
+  readonly to: string;
+  readonly toDeployment: string;
+  readonly drainForSeconds?: number;
+  readonly cooldownSeconds?: number;
+  /** Seconds from the scenario's start. */
+  readonly switchAt?: number;
+  /** When the proxy had learned of every endpoint change of the switch. */
+  readonly switchSeenAt?: number;
+  /** When the old release had no open long-lived connection. */
+  readonly idleAt?: number;
+  readonly scaledToZeroAt?: number;
+  /** `idle`: its connections were gone (and the cooldown passed); `drain-for`: its bound came first. */
+  readonly scaledBecause?: 'idle' | 'drain-for';
+  readonly lastOldPodGoneAt?: number;
+  /** Long-lived connections opened after the switch, by release. */
+  readonly routing?: SwitchRouting;
+}
+
+function rainbowReport(run: DrillRun, o: RainbowOutcome, rel: Relative): RainbowReport {
+  const at = (t: number | undefined) => (t === undefined ? undefined : rel(t));
+  const { rainbow } = o;
+  return {
+    from: rainbow.from.release,
+    fromDeployment: rainbow.from.deployment,
+    to: rainbow.to.release,
+    toDeployment: rainbow.to.deployment,
+    drainForSeconds: rainbow.drainForSeconds,
+    cooldownSeconds: rainbow.cooldownSeconds,
+    switchAt: at(o.switchAt),
+    switchSeenAt: at(o.switchSeenAt),
+    idleAt: at(o.idleAt),
+    scaledToZeroAt: at(o.scaledToZeroAt),
+    scaledBecause: o.scaledBecause,
+    lastOldPodGoneAt: at(o.doneAt),
+    routing: run.longLived && o.switchAt !== undefined && o.switchSeenAt !== undefined
+      ? switchRouting(run.longLived.connections, o.switchAt, o.switchSeenAt, pod => run.releaseOf(pod), rainbow.to.release)
+      : undefined,
+    timedOut: o.doneAt === undefined,
+  };
+}
+
+const f1 = (s: number | undefined) => (s === undefined ? '-' : s.toFixed(1));
+
+function rainbowLines(rb: RainbowReport): string[] {
+  const out = [`rainbow: Service switched ${rb.from} -> ${rb.to} at ${f1(rb.switchAt)}s, the proxy had it all at ${f1(rb.switchSeenAt)}s; `
+    + `${rb.from} idle at ${f1(rb.idleAt)}s, scaled to zero at ${f1(rb.scaledToZeroAt)}s (${rb.scaledBecause ?? '-'}; cooldown ${rb.cooldownSeconds ?? 0}s, `
+    + `drain-for ${rb.drainForSeconds ?? '-'}s), last pod gone at ${f1(rb.lastOldPodGoneAt)}s${rb.timedOut ? ' (DID NOT FINISH)' : ''}`];
+  if (rb.routing) {
+    const { afterSwitch: a, duringLag: d } = rb.routing;
+    out.push(`  connections opened after the proxy learned of the switch: ${a.total}, on ${rb.to} ${a.onNew}, on ${rb.from} ${a.onOld}; `
+      + `during the lag: ${d.total} (on ${rb.to} ${d.onNew}, on ${rb.from} ${d.onOld})`);
+  }
+  return out;
+}
+
+export const RAINBOW: DrillScenario<RainbowSpec, RainbowOutcome, RainbowReport> = {
+  name: 'rainbow',
+  summary: 'a RainbowDeployment\'s release change: the Service switches from the draining (or active) release to the active (or staged) one; '
+    + 'the old release keeps its connections and is scaled to zero once they are gone or at its drain-for',
+  kinds: ['Deployment'],
+  flags: [],
+  reportKey: 'rainbow',
+
+  /** The run starts from the release the Service selects first; the other joins in `run`. */
+  prepare(objects: KubeObject[], o: DrillOptions): Prepared<RainbowSpec> {
+    const rainbow = rainbowSpecOf(objects, o.deployment);
+    return {
+      objects: rainbow.objects,
+      options: { ...o, deployment: rainbow.from.deployment, env: { RELEASE: rainbow.from.release, ...o.env } },
+      context: rainbow,
+      release: rainbow.from.release,
+    };
+  },
+
+  run: (run, record, rainbow) => runRainbow(run, record, rainbow),
+  report: rainbowReport,
+  text: rainbowLines,
+};

@@ -1,24 +1,13 @@
-// The Service's data plane, on 127.0.0.1: the EndpointSlice controller's view of each pod
-// (spec 1.3), delivered to a TCP proxy after a propagation lag (spec 4.4, 5.2), and the
-// proxy's choice for each new connection (spec 4.2); established connections stay on their
-// pod as conntrack keeps them (spec 4.3).
+// kube-proxy as the drill models it, on 127.0.0.1: a TCP proxy per node that learns of endpoint
+// changes after a propagation lag (spec 4.4, 5.2) and picks an endpoint for each new connection
+// (spec 4.2); an established connection stays on its pod as conntrack keeps it (spec 4.3). With
+// internalTrafficPolicy Local each node's proxy sends only to its node's pods, and the load is
+// spread over the nodes: a node without a local endpoint drops the connection (spec 4.2).
 
 import * as net from 'net';
+import { DataPlane, EndpointState, FailureClass, LaggedEndpoints, ProxyUpdate, RequestRoute, SentRequest } from './data-plane';
 import { DrillClock } from '../time/clock';
 import { appendTo } from '../../manifest/multimap';
-
-/** An endpoint as the EndpointSlice controller publishes it. */
-export interface EndpointState {
-  readonly pod: string;
-  readonly port: number;
-  /** serving && !terminating (or always, with publishNotReadyAddresses). */
-  readonly ready: boolean;
-  /** The pod's Ready condition. */
-  readonly serving: boolean;
-  readonly terminating: boolean;
-  /** False once the pod is gone: the endpoint leaves the slice. */
-  readonly present: boolean;
-}
 
 /** What the proxy did with one client connection. */
 export interface ProxyConnection {
@@ -27,26 +16,18 @@ export interface ProxyConnection {
   readonly acceptedAt: number;
   /** Pod chosen, if any. */
   pod?: string;
-  /** 'no-endpoint' (refused: nothing to route to), 'backend-refused' (pod port closed), 'backend-reset', or 'ok'. */
-  outcome: 'open' | 'ok' | 'no-endpoint' | 'backend-refused' | 'backend-reset';
+  /**
+   * 'no-endpoint' (refused: nothing to route to), 'no-local-endpoint' (node-local traffic on a
+   * node without one: kube-proxy drops it), 'backend-refused' (pod port closed), 'backend-reset', or 'ok'.
+   */
+  outcome: 'open' | 'ok' | 'no-endpoint' | 'no-local-endpoint' | 'backend-refused' | 'backend-reset';
   closedAt?: number;
 }
 
-/** When the proxy learned of a change. */
-export interface ProxyUpdate {
-  readonly at: number;
-  readonly publishedAt: number;
-  readonly state: EndpointState;
-}
-
-/**
- * The endpoint view with its lag, and the TCP proxy that routes by it.
- */
-export class EndpointProxy {
+/** One node's kube-proxy: the endpoints it sees, with its lag, and the TCP proxy that routes by them. */
+export class KubeProxy {
   public readonly connections: ProxyConnection[] = [];
-  public readonly updates: ProxyUpdate[] = [];
-  private readonly view = new Map<string, { version: number; state: EndpointState }>();
-  private readonly published = new Map<string, { version: number; key: string }>();
+  public readonly endpoints: LaggedEndpoints;
   private readonly byClientPort = new Map<number, ProxyConnection[]>();
   private readonly sockets = new Set<net.Socket>();
   private server?: net.Server;
@@ -57,10 +38,14 @@ export class EndpointProxy {
   constructor(
     private readonly clock: DrillClock,
     /** Propagation lag of one change, in manifest seconds. */
-    private readonly lag: () => number,
+    lag: () => number,
     /** Random choice among endpoints (seeded). */
     private readonly random: () => number,
-  ) {}
+    /** With internalTrafficPolicy Local: the node whose pods alone it sends to. */
+    private readonly node?: string,
+  ) {
+    this.endpoints = new LaggedEndpoints(clock, lag);
+  }
 
   /** Listens on 127.0.0.1; returns the port. */
   public listen(port = 0): Promise<number> {
@@ -72,30 +57,6 @@ export class EndpointProxy {
         resolve(this.port);
       });
     });
-  }
-
-  /** Publishes a pod's endpoint state; the proxy applies it after the lag. Unchanged states are not republished. */
-  public publish(state: EndpointState): void {
-    const key = JSON.stringify(state);
-    const previous = this.published.get(state.pod);
-    if (previous?.key === key) {
-      return;
-    }
-    const version = (previous?.version ?? 0) + 1;
-    this.published.set(state.pod, { version, key });
-    const publishedAt = this.clock.now();
-    this.clock.after(this.lag(), () => {
-      // A slower delivery of an older version never overwrites a newer one.
-      if ((this.view.get(state.pod)?.version ?? 0) < version) {
-        this.view.set(state.pod, { version, state });
-        this.updates.push({ at: this.clock.now(), publishedAt, state });
-      }
-    });
-  }
-
-  /** When the proxy last stopped routing new connections to a pod (its endpoint not ready), if it did. */
-  public removedFromProxyAt(pod: string, after: number): number | undefined {
-    return this.updates.find(u => u.state.pod === pod && u.at >= after && (!u.state.ready || !u.state.present))?.at;
   }
 
   /** The proxy connection a client socket used at a time (by its local port). */
@@ -119,9 +80,9 @@ export class EndpointProxy {
     await new Promise<void>(resolve => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
-  /** spec 4.2: ready endpoints; if none, serving-and-terminating ones; if none, refuse. */
+  /** spec 4.2: ready endpoints; if none, serving-and-terminating ones; if none, refuse (with node-local traffic: of this node). */
   private choose(): EndpointState | undefined {
-    const all = [...this.view.values()].map(v => v.state).filter(s => s.present);
+    const all = this.endpoints.present().filter(s => this.node === undefined || s.node === this.node);
     let candidates = all.filter(s => s.ready);
     if (candidates.length === 0) {
       candidates = all.filter(s => s.serving && s.terminating);
@@ -141,8 +102,9 @@ export class EndpointProxy {
     client.on('error', () => undefined);
     const endpoint = this.choose();
     if (!endpoint) {
-      // iptables REJECT: the client sees the connection refused (here: reset at once).
-      record.outcome = 'no-endpoint';
+      // iptables REJECT: the client sees the connection refused (here: reset at once). With
+      // node-local traffic kube-proxy DROPs instead, and the client would wait for its timeout.
+      record.outcome = this.node === undefined ? 'no-endpoint' : 'no-local-endpoint';
       record.closedAt = record.acceptedAt;
       client.resetAndDestroy();
       return;
@@ -176,5 +138,85 @@ export class EndpointProxy {
       }
       backend.destroy();
     });
+  }
+}
+
+/** What the drill needs to run kube-proxy. */
+export interface KubeProxyOptions {
+  readonly clock: DrillClock;
+  /** A lag draw, manifest seconds. */
+  readonly lag: () => number;
+  /** Seeded backend choice. */
+  readonly random: () => number;
+  /** With internalTrafficPolicy Local: the nodes, one proxy each, every one with its own lag. */
+  readonly localNodes?: string[];
+}
+
+/** kube-proxy on every node the load comes from: one proxy, or one per node for node-local traffic. */
+export class KubeProxyPlane implements DataPlane {
+  public readonly name = 'kube-proxy';
+  public readonly proxies: KubeProxy[];
+
+  constructor(o: KubeProxyOptions) {
+    const nodes = o.localNodes ?? [undefined];
+    this.proxies = nodes.map(node => new KubeProxy(o.clock, o.lag, o.random, node));
+  }
+
+  public get ports(): number[] {
+    return this.proxies.map(p => p.port);
+  }
+
+  public get updates(): ProxyUpdate[] {
+    return this.proxies.flatMap(p => p.endpoints.updates).sort((a, b) => a.at - b.at);
+  }
+
+  public async listen(): Promise<void> {
+    for (const p of this.proxies) await p.listen();
+  }
+
+  public publish(state: EndpointState): void {
+    this.proxies.forEach(p => p.endpoints.publish(state));
+  }
+
+  /** The last proxy to stop sending to the pod. */
+  public removedFromProxyAt(pod: string, after: number): number | undefined {
+    const times = this.proxies.map(p => p.endpoints.removedAt(pod, after));
+    return times.some(t => t === undefined) ? undefined : Math.max(...(times as number[]));
+  }
+
+  public podOfConnection(target: number, localPort: number | undefined, at: number): string | undefined {
+    return this.proxies[target]?.connectionFor(localPort, at)?.pod;
+  }
+
+  /** Its connection log is complete as soon as the connections have closed. */
+  public async settle(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /**
+   * Each request's connection, found by its socket's local port in its proxy's log. A request
+   * whose fresh connection was refused before it was written has no socket port: it is matched
+   * to a refused connection of its time, each used once.
+   */
+  public routes(requests: readonly SentRequest[]): RequestRoute[] {
+    const claimed = new Set<ProxyConnection>();
+    const found = requests.map(r => this.proxies[r.target]?.connectionFor(r.localPort, r.sentAt));
+    found.forEach(c => c && claimed.add(c));
+    const refused = this.proxies.map(p => p.connections.filter(c => c.outcome === 'no-endpoint' || c.outcome === 'no-local-endpoint' || c.outcome === 'backend-refused'));
+    const refusedFor = (r: SentRequest): ProxyConnection | undefined => {
+      const match = refused[r.target]?.find(c => !claimed.has(c) && c.acceptedAt >= r.sentAt - 0.05 && c.acceptedAt <= (r.doneAt ?? r.sentAt) + 0.05);
+      if (match) claimed.add(match);
+      return match;
+    };
+    return requests.map((r, i) => {
+      const conn = found[i] ?? (r.error !== undefined ? refusedFor(r) : undefined);
+      const refusedConn = conn && conn.outcome !== 'ok' && conn.outcome !== 'open' && conn.outcome !== 'backend-reset';
+      const failureClass: FailureClass | undefined = r.error !== undefined && refusedConn ? 'refused' : undefined;
+      return { pod: conn?.pod, proxyOutcome: conn?.outcome, failureClass };
+    });
+  }
+
+  public async close(): Promise<void> {
+    await Promise.all(this.proxies.map(p => p.close()));
   }
 }

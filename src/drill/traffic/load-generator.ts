@@ -1,6 +1,8 @@
 // Constant-rate HTTP load with keep-alive (Node's http.Agent), loopback only, bounded in count
-// and time. Each request remembers the local port of the connection it went out on, so the
-// report can tell which pod it reached through the proxy's connection log.
+// and time; a share of the requests are POSTs with a body, which a proxy may not retry once sent.
+// Each request carries its id (`x-drill-id`, for a proxy's log) and remembers the local port of
+// the connection it went out on (for kube-proxy's connection log), so the report can tell which
+// pod it reached. With several target ports (one per node) requests take them in turn.
 
 import * as http from 'http';
 import * as net from 'net';
@@ -17,6 +19,11 @@ export interface RequestRecord {
   error?: string;
   /** Local port of the connection it was written to, if it got one. */
   localPort?: number;
+  /** Which target port it went to (an index into `ports`). */
+  readonly target: number;
+  readonly method: 'GET' | 'POST';
+  /** Real milliseconds it went out after its time in the schedule (a busy machine delays the timer). */
+  readonly lateMs: number;
   /** `x-pod` response header, when the app sets it. */
   servedBy?: string;
   /** Still in flight when the drill was interrupted: neither success nor failure. */
@@ -24,10 +31,12 @@ export interface RequestRecord {
 }
 
 export interface LoadOptions {
-  /** Port of the proxy on 127.0.0.1. */
-  readonly port: number;
+  /** Ports of the data plane on 127.0.0.1; requests take them in turn, each with its own connections. */
+  readonly ports: number[];
   /** Requests per second (real time). */
   readonly rate: number;
+  /** Share of POST requests, spread evenly. @default 0 */
+  readonly postShare?: number;
   /** Keep-alive connections: the agent's maxSockets. */
   readonly connections: number;
   /**
@@ -51,7 +60,7 @@ export const TIMEOUT_CODE = 'TIMEOUT';
  */
 export class LoadGenerator {
   public readonly records: RequestRecord[] = [];
-  private readonly agent: http.Agent;
+  private readonly agents: http.Agent[];
   /** Requests written to each socket so far. */
   private readonly uses = new WeakMap<net.Socket, number>();
   private readonly inFlight = new Set<http.ClientRequest>();
@@ -60,11 +69,13 @@ export class LoadGenerator {
   private closed = false;
 
   constructor(private readonly clock: DrillClock, private readonly options: LoadOptions) {
-    if (!(options.rate > 0) || !(options.maxRequests > 0) || !(options.connections >= 1) || !(options.requestsPerConnection >= 1)) {
-      throw new Error(`load rate (${options.rate}/s), request bound (${options.maxRequests}), connections (${options.connections}) `
-        + `and requests per connection (${options.requestsPerConnection}) must be above 0`);
+    if (!(options.rate > 0) || !(options.maxRequests > 0) || !(options.connections >= 1) || !(options.requestsPerConnection >= 1) || options.ports.length === 0) {
+      throw new Error(`load rate (${options.rate}/s), request bound (${options.maxRequests}), connections (${options.connections}), `
+        + `requests per connection (${options.requestsPerConnection}) and target ports (${options.ports.length}) must be above 0`);
     }
-    this.agent = new http.Agent({ keepAlive: true, maxSockets: options.connections, maxFreeSockets: options.connections, scheduling: 'fifo' });
+    // The connections are shared among the targets (at least one each).
+    const perTarget = Math.max(1, Math.round(options.connections / options.ports.length));
+    this.agents = options.ports.map(() => new http.Agent({ keepAlive: true, maxSockets: perTarget, maxFreeSockets: perTarget, scheduling: 'fifo' }));
   }
 
   /** Whether `stop()` has completed. */
@@ -84,9 +95,10 @@ export class LoadGenerator {
     const intervalMs = 1000 / this.options.rate;
     const tick = () => {
       if (!this.sending) return;
-      const due = Math.floor((performance.now() - startedAt) / intervalMs) + 1;
+      const now = performance.now();
+      const due = Math.floor((now - startedAt) / intervalMs) + 1;
       while (this.records.length < due && this.records.length < this.options.maxRequests) {
-        this.send();
+        this.send(Math.max(0, now - (startedAt + this.records.length * intervalMs)));
       }
       if (this.exhausted) {
         this.sending = false;
@@ -114,13 +126,25 @@ export class LoadGenerator {
     }
     this.closed = true;
     this.inFlight.forEach(req => req.destroy());
-    this.agent.destroy();
+    this.agents.forEach(a => a.destroy());
   }
 
-  private send(): void {
-    const record: RequestRecord = { id: this.records.length, sentAt: this.clock.now() };
+  /** Request `id` is a POST when the share's running total passes a whole number: an even spread, the same in every run. */
+  private methodOf(id: number): 'GET' | 'POST' {
+    const share = this.options.postShare ?? 0;
+    return Math.floor((id + 1) * share) > Math.floor(id * share) ? 'POST' : 'GET';
+  }
+
+  private send(lateMs: number): void {
+    const id = this.records.length;
+    const target = id % this.options.ports.length;
+    const method = this.methodOf(id);
+    const record: RequestRecord = { id, sentAt: this.clock.now(), target, method, lateMs };
     this.records.push(record);
-    const req = http.request({ host: '127.0.0.1', port: this.options.port, path: this.options.path, method: 'GET', agent: this.agent });
+    const body = method === 'POST' ? `{"order":${id}}` : undefined;
+    const headers: http.OutgoingHttpHeaders = { 'x-drill-id': String(id) };
+    if (body) Object.assign(headers, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    const req = http.request({ host: '127.0.0.1', port: this.options.ports[target], path: this.options.path, method, headers, agent: this.agents[target] });
     this.inFlight.add(req);
     let settled = false;
     const settle = (error?: Error & { code?: string }) => {
@@ -141,7 +165,7 @@ export class LoadGenerator {
       if (uses >= this.options.requestsPerConnection) req.setHeader('Connection', 'close');
       const remember = () => { record.localPort = socket.localPort; };
       if (socket.connecting) socket.once('connect', remember); else remember();
-      req.end();
+      req.end(body);
     });
     req.on('response', res => {
       record.status = res.statusCode;

@@ -73,7 +73,7 @@ export function rainbowSpecOf(manifest: KubeObject[], fromName?: string): Rainbo
   const release = (d: KubeObject): RainbowRelease => ({
     deployment: String(d.metadata?.name),
     release: String(d.spec?.template?.metadata?.labels?.[RELEASE_LABEL] ?? d.metadata?.name),
-    spec: drillSpecOf(objects, String(d.metadata?.name)),
+    spec: drillSpecOf(objects, { name: String(d.metadata?.name) }),
   });
   const drainFor = Number(from.metadata?.annotations?.[DRAIN_FOR_ANNOTATION]);
   const scaler = objects.find(o => o?.kind === 'ScaledObject' && o.spec?.scaleTargetRef?.name === from.metadata?.name);
