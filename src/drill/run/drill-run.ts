@@ -335,23 +335,34 @@ export class DrillRun {
     });
   }
 
+  /**
+   * Until every pod of revision 1 is available. The start timeout counts from the last progress
+   * (a pod created or newly available): an ordered StatefulSet starts its pods one after another.
+   */
   private async waitForFirstRevision(): Promise<void> {
     const { workload } = this.plane;
     const listened = new Set<PodSim>();
-    const startedAt = this.clock.now();
+    let progressAt = this.clock.now();
+    let progress = '';
     for (;;) {
       const pods = workload.pods as PodSim[];
-      if (workload.available() === this.spec.replicas) return;
+      const available = workload.available();
+      if (available === this.spec.replicas) return;
+      const state = `${pods.length}/${available}`;
+      if (state !== progress) {
+        progress = state;
+        progressAt = this.clock.now();
+      }
       await Promise.all(pods.filter(p => p.port > 0 && !listened.has(p)).map(async p => {
         if (await tcpConnect(p.port, 200)) listened.add(p);
       }));
       const problem = startupProblem(pods, {
         exec: this.options.exec,
         portEnv: this.options.portEnv,
-        elapsed: this.clock.now() - startedAt,
+        elapsed: this.clock.now() - progressAt,
         startTimeoutSeconds: this.options.startTimeoutSeconds,
         replicas: this.spec.replicas,
-        available: workload.available(),
+        available,
         listened,
         nodes: this.plane.scheduler.nodes.length,
       });

@@ -208,7 +208,10 @@ export function drillSpecOf(objects: KubeObject[], options: SpecOptions = {}, no
   const w = workloadOf(obj)!;
   const kind = w.kind as WorkloadKind;
   const inNamespace = (o: KubeObject) => (o.metadata?.namespace ?? '') === w.namespace;
-  const services = objects.filter(o => o?.kind === 'Service' && inNamespace(o) && serviceSelects(o, w.templateLabels));
+  // A headless Service (a StatefulSet's governing one) is DNS only: the Service clients go through comes first.
+  const headless = (o: KubeObject) => o.spec?.clusterIP === 'None';
+  const services = objects.filter(o => o?.kind === 'Service' && inNamespace(o) && serviceSelects(o, w.templateLabels))
+    .sort((a, b) => Number(headless(a)) - Number(headless(b)));
   const hpa = objects.find(o => o?.kind === 'HorizontalPodAutoscaler' && inNamespace(o)
     && o.spec?.scaleTargetRef?.kind === kind && o.spec?.scaleTargetRef?.name === w.name);
   const problems = problemsOf(w, [...services, ...budgetObjects(objects, w), ...(hpa ? [hpa] : [])]);

@@ -26,8 +26,8 @@ export class ManifestProblems extends Error {
  * located by `locate` (the CLI gives file:line) or by the object and the field's pointer.
  */
 export function formatManifestProblems(problems: ManifestProblem[], locate: ProblemLocator = () => undefined): string {
-  const lines = [`the manifest has ${problems.length === 1 ? 'a field' : `${problems.length} fields`} the API server would reject; `
-    + 'the drill runs only what a cluster would run (graceful-check reports the same as GS000):'];
+  const lines = [`the manifest has ${problems.length === 1 ? 'a field' : `${problems.length} fields`} the API server would reject `
+    + '(graceful-check\'s GS000); the drill runs only what a cluster would run:'];
   for (const p of problems) {
     lines.push(`  ${locate(p) ?? `${describeObject(p.object)} ${p.pointer}`}  GS000  ${p.message}`);
     lines.push(`    fix: ${p.fix}`);
