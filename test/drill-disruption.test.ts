@@ -1,10 +1,10 @@
 // Node placement, the Eviction API with PodDisruptionBudgets, kubectl drain and the
 // autoscaler's scale-down, on the virtual clock with timed pods (deterministic, no processes).
+import { TimedCluster, timedCluster } from './drill-harness/timed-cluster';
+import { TimedPod } from './drill-harness/timed-pod';
 import { DeploymentWorkload } from '../src/drill/cluster/deployment-workload';
 import { desiredHealthy, DisruptionBudgetSpec } from '../src/drill/cluster/eviction-api';
 import { NodeDrain } from '../src/drill/cluster/node-drain';
-import { TimedCluster, timedCluster } from './drill-harness/timed-cluster';
-import { TimedPod } from './drill-harness/timed-pod';
 
 const budget = (b: Partial<DisruptionBudgetSpec>): DisruptionBudgetSpec => ({ name: 'pdb', unhealthyPodEvictionPolicy: 'IfHealthyBudget', ...b });
 const podsOn = (c: TimedCluster) => c.plane.scheduler.nodes.map(n => c.plane.scheduler.podsOn(n.name).length);

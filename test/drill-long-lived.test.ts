@@ -7,10 +7,9 @@ import * as kplus from 'cdk8s-plus-27';
 import { GracefulDeployment, GracefulService } from '../src';
 import { chatDrillOptions, CHAT_APP } from './drill-manifests';
 import { main } from '../src/cli/graceful-drill';
-import { runDrill } from '../src/drill/drill';
-import { closeCode, LongLivedConnection, longLivedPath, maskedFrame } from '../src/drill/traffic/long-lived';
+import { runDrill, drillOptionProblems } from '../src/drill/drill';
 import { longLivedReport } from '../src/drill/report/long-lived-report';
-import { drillOptionProblems } from '../src/drill/drill';
+import { closeCode, LongLivedConnection, longLivedPath, maskedFrame } from '../src/drill/traffic/long-lived';
 
 const SCALE = 0.2;
 

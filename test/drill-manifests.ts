@@ -59,7 +59,10 @@ export function statefulSetManifest(replicas: number, graceful: boolean, update:
   const strategy = update.partition !== undefined ? kplus.StatefulSetUpdateStrategy.rollingUpdate({ partition: update.partition }) : undefined;
   if (graceful) {
     const sts = new GracefulStatefulSet(chart, 'web', {
-      replicas, containers: [container], minReady: Duration.seconds(1), strategy,
+      replicas,
+      containers: [container],
+      minReady: Duration.seconds(1),
+      strategy,
       shutdown: { preStopDelay: Duration.seconds(5), drainTimeout: Duration.seconds(5) },
     });
     new GracefulService(chart, 'client', { workload: sts, ports: [{ port: 80, targetPort: 8080 }] });

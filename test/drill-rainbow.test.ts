@@ -8,8 +8,8 @@ import * as kplus from 'cdk8s-plus-27';
 import { RainbowDeployment, RainbowRelease, RainbowScaleToZero, ReleaseState } from '../src';
 import { chatDrillOptions, CHAT_APP, expectAtLeastSecondsApart } from './drill-manifests';
 import { runDrill } from '../src/drill/drill';
-import { LongLivedConnection } from '../src/drill/traffic/long-lived';
 import { switchRouting } from '../src/drill/scenarios/rainbow';
+import { LongLivedConnection } from '../src/drill/traffic/long-lived';
 import { rainbowSpecOf, withReleaseReplicas } from '../src/drill/workload/rainbow-spec';
 
 const SCALE = 0.2;

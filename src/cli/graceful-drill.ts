@@ -48,6 +48,7 @@ function readManifestFile(file: string): string {
   let fd: number;
   try {
     // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer.
+    // eslint-disable-next-line no-bitwise -- open(2) flags are a bit set
     fd = fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;

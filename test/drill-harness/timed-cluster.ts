@@ -2,10 +2,10 @@
 // scale-down replayed without processes, deterministically. Unit tests and the bench's
 // controller rows (the table measured on Kubernetes 1.34) use it.
 
-import { ControlPlane, ControlPlaneOptions } from '../../src/drill/cluster/control-plane';
-import { seededRandom, uniform } from '../../src/drill/time/random';
 import { TimedPod } from './timed-pod';
 import { VirtualClock } from './virtual-clock';
+import { ControlPlane, ControlPlaneOptions } from '../../src/drill/cluster/control-plane';
+import { seededRandom, uniform } from '../../src/drill/time/random';
 
 export interface TimedCluster {
   readonly clock: VirtualClock;
@@ -42,7 +42,7 @@ export function timedCluster(
     nodes: options.nodes ?? 3,
     placement: options.placement ?? {},
     budgets: options.budgets ?? [],
-    newPod: (name, uid, revision) => new TimedPod(name, uid, revision, clock, timings),
+    newPod: (name, uid, revision, podName) => new TimedPod(name, uid, revision, clock, timings, podName),
   });
   plane.workload.create();
   clock.run(60);

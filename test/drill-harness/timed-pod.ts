@@ -1,15 +1,15 @@
 // A pod that only follows timings: Ready some seconds after it is bound, gone some seconds
 // after its deletion. The control plane runs over it as over a real pod (unit tests, the
-// bench's controller rows, like the fake kubelet issue 12 was measured with).
+// bench's controller rows, like the fake kubelet the controllers were measured with on Kubernetes 1.34).
 
 import { EventEmitter } from 'events';
-import { DrillClock } from '../../src/drill/time/clock';
 import { ClusterPod } from '../../src/drill/cluster/cluster-pod';
+import { DrillClock } from '../../src/drill/time/clock';
 
 /**
  * A pod Ready `readySeconds` after it is bound; deleted, it is gone `goneSeconds` after the
  * kubelet noticed, and the kubelet notices and removes the object a reconcile latency late
- * each (the measured fake kubelet of issue 12 did the same).
+ * each (the fake kubelet of the measurements on Kubernetes 1.34 did the same).
  */
 export class TimedPod extends EventEmitter implements ClusterPod {
   public node?: string;
@@ -28,6 +28,8 @@ export class TimedPod extends EventEmitter implements ClusterPod {
     public readonly revision: number,
     private readonly clock: DrillClock,
     private readonly timings: { readySeconds: number; goneSeconds: number; latency: () => number },
+    /** The name in Kubernetes (a StatefulSet's replacement keeps its predecessor's). */
+    public readonly podName: string = name,
   ) {
     super();
     this.createdAt = clock.now();

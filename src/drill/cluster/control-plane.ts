@@ -10,9 +10,9 @@ import { DisruptionBudgetSpec, EvictionApi } from './eviction-api';
 import { PlacementRules, Scheduler } from './scheduler';
 import { StatefulSetController } from './stateful-set-controller';
 import { ControllerHost, WorkloadController, WorkloadSpecView } from './workload-controller';
+import { ReconcileLatency } from '../../timing/rolling-update';
 import { DrillClock } from '../time/clock';
 import { uniform } from '../time/random';
-import { ReconcileLatency } from '../../timing/rolling-update';
 
 /** Counts at one moment. */
 export interface PodSample {

@@ -7,10 +7,10 @@
 // round up.
 
 import { ClusterPod, availableTime, isActive, isAvailable } from './cluster-pod';
-import { ClockTimer } from '../time/clock';
 import { WorkQueue } from './work-queue';
 import { ControllerHost, DeletionBatch, WorkloadController, WorkloadSpecView } from './workload-controller';
 import { resolveIntOrPercent } from '../../timing/rollout-plan';
+import { ClockTimer } from '../time/clock';
 
 export class DaemonSetController implements WorkloadController {
   public readonly kind = 'DaemonSet';

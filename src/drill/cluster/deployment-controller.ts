@@ -2,11 +2,11 @@
 // one scale-up or one scale-down per sync (spec 3.3, 3.4a), Recreate (spec 3.5), and scaling
 // by an autoscaler. The arithmetic lives in timing/rolling-update, shared with planRollout.
 
-import { DrillClock } from '../time/clock';
 import { ReplicaSetController, ReplicaSetState } from './replica-set-controller';
 import { WorkQueue } from './work-queue';
 import { newReplicaSetTarget, oldReplicaSetTargets, ReplicaSetCounts } from '../../timing/rolling-update';
 import { resolveFenceposts } from '../../timing/rollout-plan';
+import { DrillClock } from '../time/clock';
 
 /** The Deployment's spec as the controller reads it. */
 export interface DeploymentSpecView {

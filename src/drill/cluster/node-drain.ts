@@ -2,10 +2,10 @@
 // the Eviction API, each retried every 5 s while the PodDisruptionBudget answers 429, and wait
 // until the pods are gone. The ReplicaSet controller replaces each evicted pod elsewhere.
 
-import { DrillClock } from '../time/clock';
 import { ClusterPod } from './cluster-pod';
 import { EvictionApi } from './eviction-api';
 import { Scheduler } from './scheduler';
+import { DrillClock } from '../time/clock';
 
 /** kubectl's retry interval after a 429 (`drain.go`: 5 s). */
 export const EVICTION_RETRY_SECONDS = 5;

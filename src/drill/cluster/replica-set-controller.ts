@@ -3,10 +3,10 @@
 // counts a pod available minReadySeconds after its Ready time truncated to the whole second,
 // requeueing itself for that moment (spec 3.4, 3.4a).
 
-import { ClockTimer, DrillClock } from '../time/clock';
 import { ClusterPod, availableTime, isActive, isAvailable } from './cluster-pod';
 import { WorkQueue } from './work-queue';
 import { DeletionBatch } from './workload-controller';
+import { ClockTimer, DrillClock } from '../time/clock';
 
 /** A ReplicaSet: one revision of the pod template. */
 export interface ReplicaSetState {

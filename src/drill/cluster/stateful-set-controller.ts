@@ -7,10 +7,10 @@
 // up to maxUnavailable pods at once, counting those already unavailable.
 
 import { ClusterPod, availableTime, isActive, isAvailable } from './cluster-pod';
-import { ClockTimer } from '../time/clock';
 import { WorkQueue } from './work-queue';
 import { ControllerHost, DeletionBatch, WorkloadController, WorkloadSpecView } from './workload-controller';
 import { resolveIntOrPercent } from '../../timing/rollout-plan';
+import { ClockTimer } from '../time/clock';
 
 /** One ordinal: the pods that have had its name, the last one current. */
 interface Slot {
@@ -152,7 +152,8 @@ export class StatefulSetController implements WorkloadController {
       if (monotonic && (pod.terminating || !this.isAvailable(pod))) return true;
     }
     // Scale-down: the highest ordinal first, one at a time when ordered, once the rest are available.
-    const extra = this.current().filter(p => this.ordinalOf(p) >= this.replicas && !p.terminating).sort((a, b) => this.ordinalOf(b) - this.ordinalOf(a));
+    const extra = this.current().filter(p => this.ordinalOf(p) >= this.replicas && !p.terminating)
+      .sort((a, b) => this.ordinalOf(b) - this.ordinalOf(a));
     if (extra.length > 0) {
       const victims = monotonic ? extra.slice(0, 1) : extra;
       if (monotonic && this.current().some(p => p.terminating && this.ordinalOf(p) >= this.replicas)) return true;

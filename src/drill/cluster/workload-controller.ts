@@ -67,12 +67,12 @@ export interface WorkloadController {
   readonly revision: number;
   /** Pods it keeps: spec.replicas (changed by `scale`), or a DaemonSet's nodes. */
   readonly replicas: number;
+  /** An autoscaler sets spec.replicas (undefined for a DaemonSet). */
+  readonly scale?: (replicas: number) => void;
   /** The workload is created: revision 1. */
   create(): void;
   /** A template change: revision 2 rolls out. */
   rollout(): void;
-  /** An autoscaler sets spec.replicas (undefined for a DaemonSet). */
-  readonly scale?: (replicas: number) => void;
   /** Pods of the current revision that are available. */
   available(): number;
   /** The rollout is complete: every pod it updates runs the new revision and is available (spec 3.6). */

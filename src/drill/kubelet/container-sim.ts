@@ -3,15 +3,15 @@
 // The pod (pod.ts) decides when it starts, restarts and whose exit it waits for.
 
 import { EventEmitter } from 'events';
+import { runCommand } from './handlers';
+import { HookStep, replayableHook } from './hook-replay';
+import { ExitCause, PodRuntime } from './pod-runtime';
+import { containerKillTimeline, turnTimeoutSeconds } from '../../timing/pod-shutdown';
 import { ContainerProcess, ProcessExit } from '../process/container-process';
 import { Entrypoint } from '../process/entrypoint';
 import { ClockTimer } from '../time/clock';
-import { DrillContainer } from '../workload/drill-spec';
-import { HookStep, replayableHook } from './hook-replay';
-import { ExitCause, PodRuntime } from './pod-runtime';
-import { runCommand } from './handlers';
 import { httpGetStatus } from '../traffic/loopback';
-import { containerKillTimeline, turnTimeoutSeconds } from '../../timing/pod-shutdown';
+import { DrillContainer } from '../workload/drill-spec';
 
 /** An exit of a container's process, in manifest seconds. */
 export interface ContainerExit extends ProcessExit {

@@ -4,8 +4,8 @@
 import { Isolation } from '../process/container-process';
 import { Entrypoint } from '../process/entrypoint';
 import { ProcessReaper } from '../process/process-reaper';
-import { DrillContainer } from '../workload/drill-spec';
 import { DrillClock } from '../time/clock';
+import { DrillContainer } from '../workload/drill-spec';
 
 /** How pods are run locally. */
 export interface PodRuntime {

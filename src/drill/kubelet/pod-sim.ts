@@ -4,16 +4,16 @@
 // its own port, started and stopped in the kubelet's order (spec 1.4, 1.9).
 
 import { EventEmitter } from 'events';
-import { ClockTimer } from '../time/clock';
-import { ClusterPod } from '../cluster/cluster-pod';
 import { ContainerExit, ContainerSim } from './container-sim';
-import { PodEvent, PodRuntime, portEnvOf } from './pod-runtime';
-import { Entrypoint } from '../process/entrypoint';
-import { DrillContainer } from '../workload/drill-spec';
-import { ProbeWorker } from './probe-worker';
 import { runCommand } from './handlers';
-import { freePort, httpGetStatus, tcpConnect } from '../traffic/loopback';
+import { PodEvent, PodRuntime, portEnvOf } from './pod-runtime';
+import { ProbeWorker } from './probe-worker';
 import { stopPrerequisites } from '../../timing/pod-shutdown';
+import { ClusterPod } from '../cluster/cluster-pod';
+import { Entrypoint } from '../process/entrypoint';
+import { ClockTimer } from '../time/clock';
+import { freePort, httpGetStatus, tcpConnect } from '../traffic/loopback';
+import { DrillContainer } from '../workload/drill-spec';
 
 export class PodSim extends EventEmitter implements ClusterPod {
   public readonly events: PodEvent[] = [];

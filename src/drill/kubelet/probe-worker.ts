@@ -2,8 +2,8 @@
 // initialDelaySeconds (at once by default), then every periodSeconds; a result flips only
 // after successThreshold / failureThreshold consecutive results.
 
-import { ClockTimer, DrillClock } from '../time/clock';
 import { ResolvedProbe } from '../../manifest/probe';
+import { ClockTimer, DrillClock } from '../time/clock';
 
 export class ProbeWorker {
   private timer?: ClockTimer;

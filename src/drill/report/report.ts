@@ -3,6 +3,7 @@
 // and method; the rate offered and achieved; the scenario's own section; a timeline per pod.
 
 import { LongLivedReport, longLivedReport } from './long-lived-report';
+import { DEFAULT_PDB_MIN_AVAILABLE } from '../../manifest/defaults';
 import { PodSim } from '../kubelet/pod-sim';
 import { DataPlaneKind, Scenario } from '../options/options';
 import { DrillRun } from '../run/drill-run';
@@ -11,10 +12,9 @@ import { RainbowReport } from '../scenarios/rainbow';
 import { scenarioNamed } from '../scenarios/registry';
 import { RolloutReport } from '../scenarios/rollout';
 import { ScaleDownReport } from '../scenarios/scale-down';
-import { DrillSpec } from '../workload/drill-spec';
 import { FailureClass, RequestRoute } from '../traffic/data-plane';
 import { RequestRecord, TIMEOUT_CODE } from '../traffic/load-generator';
-import { DEFAULT_PDB_MIN_AVAILABLE } from '../../manifest/defaults';
+import { DrillSpec } from '../workload/drill-spec';
 
 export { FailureClass } from '../traffic/data-plane';
 export { RolloutReport } from '../scenarios/rollout';
@@ -222,7 +222,9 @@ function crashReport(run: DrillRun, crashed: PodSim | undefined, failures: Drill
 }
 
 /** The rate over the scenario, from its start until its last pod was gone (or the load stopped). */
-function rateReport(run: DrillRun, records: RequestRecord[], failed: Set<number>, scenarioAt: number, doneAt: number | undefined): RateReport | undefined {
+function rateReport(
+  run: DrillRun, records: RequestRecord[], failed: Set<number>, scenarioAt: number, doneAt: number | undefined,
+): RateReport | undefined {
   const end = doneAt ?? run.loadStoppedAt;
   if (end === undefined || end <= scenarioAt) return undefined;
   const inWindow = records.filter(r => r.sentAt >= scenarioAt && r.sentAt <= end);

@@ -6,14 +6,14 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { crashLoopProblem, startupProblem } from './app-problems';
+import { KubeObject } from '../../manifest/kube-object';
 import { ControlPlane } from '../cluster/control-plane';
-import { PodSim } from '../kubelet/pod-sim';
 import { PodRuntime } from '../kubelet/pod-runtime';
+import { PodSim } from '../kubelet/pod-sim';
 import { containerProblems, replicaProblems, ResolvedOptions } from '../options/options';
 import { containerIsolation, Isolation } from '../process/container-process';
 import { Entrypoint, entrypointOf } from '../process/entrypoint';
 import { ProcessReaper } from '../process/process-reaper';
-import { DrillContainer, DrillSpec, drillSpecOf } from '../workload/drill-spec';
 import { Clock } from '../time/clock';
 import { seededRandom, uniform } from '../time/random';
 import { DataPlane } from '../traffic/data-plane';
@@ -22,7 +22,7 @@ import { KubeProxyPlane } from '../traffic/kube-proxy';
 import { LoadGenerator } from '../traffic/load-generator';
 import { LongLivedClients } from '../traffic/long-lived';
 import { tcpConnect } from '../traffic/loopback';
-import { KubeObject } from '../../manifest/kube-object';
+import { DrillContainer, DrillSpec, drillSpecOf } from '../workload/drill-spec';
 
 /** Thrown by a wait when the drill is being stopped (a signal, --max-seconds). */
 export class Interrupted extends Error {}
@@ -54,11 +54,6 @@ export class DrillRun {
   /** When the load started and stopped (drill clock). */
   public loadStartedAt?: number;
   public loadStoppedAt?: number;
-  /**
-   * Whether the Service selects a pod: its endpoint is in the slice. A rainbow release change
-   * switches the selector (every pod is published again).
-   */
-  public selects: (pod: PodSim) => boolean = () => true;
   /** Drill clock time the scenario started. */
   public scenarioAt?: number;
   public stopReason?: string;
@@ -70,6 +65,11 @@ export class DrillRun {
   private readonly stopListeners = new Set<() => void>();
   private readonly scratch: string;
   private scratchCount = 0;
+  /**
+   * Whether the Service selects a pod: its endpoint is in the slice. A rainbow release change
+   * switches the selector (every pod is published again).
+   */
+  public selects: (pod: PodSim) => boolean;
 
   constructor(objects: KubeObject[], public readonly options: ResolvedOptions, release?: string) {
     const o = options;
@@ -93,6 +93,7 @@ export class DrillRun {
     // Everything in it may be read by an app's unprivileged workers (nginx's run as nobody).
     fs.chmodSync(this.scratch, 0o755);
     this.wallPhase = Math.floor(seededRandom(o.seed + 3)() * 1000) / 1000;
+    this.selects = () => true;
     this.dataPlane = this.makeDataPlane();
     this.plane = this.controlPlane(this.spec, {}, release);
   }
@@ -259,7 +260,8 @@ export class DrillRun {
       const dir = path.join(this.scratch, 'haproxy');
       fs.mkdirSync(dir);
       // A slot for every pod the drill may make: a rollout doubles the pods, a drain replaces some more.
-      return new HaproxyPlane({ clock: this.clock, lag, reaper: this.reaper, retries: o.proxyRetries, dir, slots: this.spec.replicas * 4 + 16, log: this.log });
+      const slots = this.spec.replicas * 4 + 16;
+      return new HaproxyPlane({ clock: this.clock, lag, reaper: this.reaper, retries: o.proxyRetries, dir, slots, log: this.log });
     }
     const nodes = Array.from({ length: o.nodes }, (_, i) => `node-${i + 1}`);
     // internalTrafficPolicy Local: each node's clients reach that node's pods only (spec 4.2).

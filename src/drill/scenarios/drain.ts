@@ -36,7 +36,11 @@ export const DRAIN: DrillScenario<undefined, DrainOutcome, DrainReport> = {
     + 'the controller replaces them (kubectl drain leaves a DaemonSet\'s pods where they are)',
   kinds: ['Deployment', 'StatefulSet'],
   flags: [{
-    name: 'drain-nodes', option: 'drainNodes', kind: 'number', arg: '<n>', default: DRAIN_NODES_DEFAULT,
+    name: 'drain-nodes',
+    option: 'drainNodes',
+    kind: 'number',
+    arg: '<n>',
+    default: DRAIN_NODES_DEFAULT,
     help: 'nodes drained by the drain scenario',
   }],
   reportKey: 'drain',

@@ -5,11 +5,11 @@
 // or at its drain-for bound, whichever comes first. No pod template changes: nothing rolls.
 
 import { DrillScenario, Prepared, Relative, SCENARIO_LIMIT_SECONDS, ScenarioOutcome, ScenarioSection } from './scenario';
+import { KubeObject } from '../../manifest/kube-object';
 import { DrillOptions } from '../options/options';
 import { DrillRun } from '../run/drill-run';
-import { RainbowSpec, rainbowSpecOf } from '../workload/rainbow-spec';
 import { LongLivedConnection } from '../traffic/long-lived';
-import { KubeObject } from '../../manifest/kube-object';
+import { RainbowSpec, rainbowSpecOf } from '../workload/rainbow-spec';
 
 export interface RainbowOutcome extends ScenarioOutcome {
   readonly rainbow: RainbowSpec;

@@ -33,8 +33,13 @@ export const SCALE_DOWN: DrillScenario<undefined, ScaleDownOutcome, ScaleDownRep
   summary: 'the autoscaler lowers replicas (to --scale-to); nothing replaces the victims',
   kinds: ['Deployment', 'StatefulSet'],
   flags: [{
-    name: 'scale-to', option: 'scaleTo', kind: 'number', arg: '<n>', defaultText: 'the HPA\'s minReplicas, else half',
-    limit: { min: 1, max: 1e6, integer: true, fix: 'give the replicas the autoscaler leaves, e.g. 5' }, help: 'replicas after the scale-down',
+    name: 'scale-to',
+    option: 'scaleTo',
+    kind: 'number',
+    arg: '<n>',
+    defaultText: 'the HPA\'s minReplicas, else half',
+    limit: { min: 1, max: 1e6, integer: true, fix: 'give the replicas the autoscaler leaves, e.g. 5' },
+    help: 'replicas after the scale-down',
   }],
   reportKey: 'scaleDown',
 
@@ -73,7 +78,8 @@ export const SCALE_DOWN: DrillScenario<undefined, ScaleDownOutcome, ScaleDownRep
   },
 
   report(_run: DrillRun, o: ScaleDownOutcome, rel: Relative): ScaleDownReport {
-    return { from: o.from, to: o.to, victims: o.victims, doneAfterSeconds: o.doneAt === undefined ? undefined : rel(o.doneAt), timedOut: o.doneAt === undefined };
+    const doneAfterSeconds = o.doneAt === undefined ? undefined : rel(o.doneAt);
+    return { from: o.from, to: o.to, victims: o.victims, doneAfterSeconds, timedOut: o.doneAt === undefined };
   },
 
   text(s: ScaleDownReport): string[] {

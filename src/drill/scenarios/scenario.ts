@@ -2,12 +2,12 @@
 // that owns its flags, the checks of its options, the run, its section of the report and the
 // lines that print it; registry.ts lists them. A new scenario touches its file and the registry.
 
+import { KubeObject } from '../../manifest/kube-object';
 import { WorkloadKind } from '../cluster/workload-controller';
 import { Flag } from '../options/flags';
 import { DrillOptions, ResolvedOptions } from '../options/options';
 import { DrillRun } from '../run/drill-run';
 import { DrillSpec } from '../workload/drill-spec';
-import { KubeObject } from '../../manifest/kube-object';
 
 /** Bound on one scenario, manifest seconds (--max-seconds bounds the whole run in real time). */
 export const SCENARIO_LIMIT_SECONDS = 3600;

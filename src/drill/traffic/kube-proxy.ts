@@ -6,8 +6,8 @@
 
 import * as net from 'net';
 import { DataPlane, EndpointState, FailureClass, LaggedEndpoints, ProxyUpdate, RequestRoute, SentRequest } from './data-plane';
-import { DrillClock } from '../time/clock';
 import { appendTo } from '../../manifest/multimap';
+import { DrillClock } from '../time/clock';
 
 /** What the proxy did with one client connection. */
 export interface ProxyConnection {

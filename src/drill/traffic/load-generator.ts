@@ -69,7 +69,8 @@ export class LoadGenerator {
   private closed = false;
 
   constructor(private readonly clock: DrillClock, private readonly options: LoadOptions) {
-    if (!(options.rate > 0) || !(options.maxRequests > 0) || !(options.connections >= 1) || !(options.requestsPerConnection >= 1) || options.ports.length === 0) {
+    const { rate, maxRequests, connections, requestsPerConnection } = options;
+    if (!(rate > 0) || !(maxRequests > 0) || !(connections >= 1) || !(requestsPerConnection >= 1) || options.ports.length === 0) {
       throw new Error(`load rate (${options.rate}/s), request bound (${options.maxRequests}), connections (${options.connections}), `
         + `requests per connection (${options.requestsPerConnection}) and target ports (${options.ports.length}) must be above 0`);
     }

@@ -7,9 +7,6 @@
 // way (manifest-problems.ts).
 
 import { ManifestProblem, ManifestProblems } from './manifest-problems';
-import { DisruptionBudgetSpec } from '../cluster/eviction-api';
-import { PlacementRules } from '../cluster/scheduler';
-import { DRILLED_KINDS, WorkloadKind, WorkloadSpecView } from '../cluster/workload-controller';
 import { scalerOf } from '../../manifest/cluster';
 import { DEPLOYMENT_DEFAULTS } from '../../manifest/defaults';
 import { pdbOf } from '../../manifest/disruption';
@@ -21,6 +18,9 @@ import { ResolvedProbe } from '../../manifest/probe';
 import { selectorMatches, serviceSelects } from '../../manifest/selectors';
 import { ContainerView, WorkloadView, workloadOf } from '../../manifest/workload';
 import { resolveFenceposts, resolveIntOrPercent } from '../../timing/rollout-plan';
+import { DisruptionBudgetSpec } from '../cluster/eviction-api';
+import { PlacementRules } from '../cluster/scheduler';
+import { DRILLED_KINDS, WorkloadKind, WorkloadSpecView } from '../cluster/workload-controller';
 
 /** A container the drill can run as a local process. */
 export interface DrillContainer {
@@ -115,7 +115,8 @@ export function placementOf(w: WorkloadView): PlacementRules {
   const spread = spreads.find((c: any) => c?.topologyKey === HOSTNAME && selects(c.labelSelector));
   const anti = w.podSpec.affinity?.podAntiAffinity ?? {};
   const list = (v: unknown) => (Array.isArray(v) ? v : []);
-  const required = list(anti.requiredDuringSchedulingIgnoredDuringExecution).some((t: any) => t?.topologyKey === HOSTNAME && selects(t.labelSelector));
+  const required = list(anti.requiredDuringSchedulingIgnoredDuringExecution)
+    .some((t: any) => t?.topologyKey === HOSTNAME && selects(t.labelSelector));
   const preferred = list(anti.preferredDuringSchedulingIgnoredDuringExecution)
     .some((t: any) => t?.podAffinityTerm?.topologyKey === HOSTNAME && selects(t.podAffinityTerm.labelSelector));
   return {
@@ -165,7 +166,9 @@ function pickWorkload(objects: KubeObject[], name?: string): KubeObject {
 }
 
 /** The replicas to run: --replicas, spec.replicas, the autoscaler's minimum, the API default. */
-function replicasOf(w: WorkloadView, hpaMin: number | undefined, options: SpecOptions, nodes: number | undefined): { replicas: number; from: ReplicasSource } {
+function replicasOf(
+  w: WorkloadView, hpaMin: number | undefined, options: SpecOptions, nodes: number | undefined,
+): { replicas: number; from: ReplicasSource } {
   if (w.kind === 'DaemonSet') return { replicas: nodes ?? 0, from: 'nodes' };
   if (options.replicas !== undefined) return { replicas: options.replicas, from: 'flag' };
   if (w.replicas !== undefined) return { replicas: w.replicas, from: 'manifest' };
