@@ -56,10 +56,8 @@ function nginxManifest(quit: boolean): KubeObject[] {
 describe('real nginx as the app (Debian nginx)', () => {
   // Connections come and go as many clients' do (25 requests each): those a terminating pod still
   // holds are gone by the time its preStop ends.
-  const load = {
-    exec: NGINX_APP, timeScale: 0.5, lag: { min: 0, max: 1 }, rate: 300, connections: 24, requestsPerConnection: 25,
-    warmupSeconds: 3, settleSeconds: 3,
-  };
+  const timing = { timeScale: 0.5, lag: { min: 0, max: 1 }, warmupSeconds: 3, settleSeconds: 3 };
+  const load = { ...timing, exec: NGINX_APP, rate: 300, connections: 24, requestsPerConnection: 25 };
 
   test('SIGTERM, nginx\'s fast shutdown, at the deletion: requests fail; the quit preStop: none fail, nginx quits gracefully as PID 1', async () => {
     requireProgram('nginx', 'nginx');
