@@ -6,7 +6,7 @@
 // - daemonset: one pod on each of 3 nodes, node-local traffic (the Service's internalTrafficPolicy
 //   Local: each node's clients reach its own pod only): GracefulDaemonSet (surge: the new pod
 //   starts next to the old one) vs cdk8s-plus's DaemonSet (replace: the node goes without a pod).
-// About 4 minutes together.
+// About 3.5 minutes together.
 const path = require('path');
 const { ApiObject, Duration, JsonPatch, Testing } = require('cdk8s');
 const kplus = require('cdk8s-plus-27');
@@ -35,14 +35,14 @@ function daemonSet(graceful) {
   const chart = Testing.chart();
   const container = { name: 'agent', image: 'ghcr.io/acme/agent:1', portNumber: 8080, ...(graceful ? probes : {}) };
   const service = graceful
-    ? new GracefulService(chart, 'local', { workload: new GracefulDaemonSet(chart, 'agent', { shutdown, containers: [container] }) })
+    ? new GracefulService(chart, 'local', { workload: new GracefulDaemonSet(chart, 'agent', { minReadySeconds: 2, shutdown, containers: [container] }) })
     : new kplus.Service(chart, 'local', { selector: new kplus.DaemonSet(chart, 'agent', { containers: [container] }), ports: [{ port: 80, targetPort: 8080 }] });
   ApiObject.of(service).addJsonPatch(JsonPatch.add('/spec/internalTrafficPolicy', 'Local'));
   return Testing.synth(chart);
 }
 
 async function runKindParts(only, common) {
-  const load = { ...common, lag: { min: 0, max: 4 }, warmupSeconds: 4, settleSeconds: 5, maxSeconds: 200, startTimeoutSeconds: 120 };
+  const load = { ...common, lag: { min: 0, max: 4 }, warmupSeconds: 3, settleSeconds: 5, maxSeconds: 200, startTimeoutSeconds: 120 };
   const graceful = { ...load, exec: `node ${path.join(APPS, 'graceful-server.js')}` };
   const naive = { ...load, exec: `node ${path.join(APPS, 'naive-server.js')}` };
   const parts = {
