@@ -9,7 +9,7 @@ import { recordWarning } from './checks/warnings';
 import { ContainerShutdownBudget, GracefulPodOptions, GracefulReplicaOptions } from './graceful-options';
 import { GracefulService } from './graceful-service';
 import { KubernetesVersion } from './kubernetes-version';
-import { DEFAULT_GRACE_SECONDS } from './manifest/defaults';
+import { DEFAULT_GRACE_SECONDS } from './kubernetes/defaults';
 import { isRecord } from './manifest/fields';
 import { workloadOf } from './manifest/workload';
 import { ShutdownBudget, ceilSeconds } from './timing/shutdown-budget';

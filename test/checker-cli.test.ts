@@ -100,7 +100,7 @@ describe('graceful-check CLI', () => {
     const runObj = sarif.runs[0];
     expect(runObj.tool.driver.rules.map((r: any) => r.id)).toHaveLength(ruleInfos().length);
     expect(runObj.results.map((r: any) => [r.ruleId, r.level, r.locations[0].physicalLocation.region.startLine])).toEqual([
-      ['GS006', 'error', 20], ['GS012', 'error', 29], ['GS018', 'warning', 28],
+      ['GS006', 'error', 21], ['GS012', 'error', 30], ['GS018', 'warning', 29],
     ]);
     for (const r of runObj.results) {
       expect(runObj.tool.driver.rules[r.ruleIndex].id).toBe(r.ruleId);

@@ -259,13 +259,15 @@ describe('heuristics that were easy to evade', () => {
     expect(finding.message).toContain("annotation 'graceful-k8s.io/drain-seconds' is \"soon\", not a number of seconds");
   });
 
-  test('/usr/bin/env bash -c is a shell; a one-command script is exec\'d by the shell', () => {
+  test('/usr/bin/env bash -c is a shell, judged as bash: the last command of a plain list is exec\'d, one with a redirection is not', () => {
     expect(shellScriptOf(['/usr/bin/env', 'bash', '-c', 'node server.js && echo done'], undefined)).toBe('node server.js && echo done');
     const ids = (command: string[]) => JSON.parse(run(['-', '-o', 'json'], {
       stdin: web('a', s => s.replace('          ports:', `          command: ${JSON.stringify(command)}\n          ports:`)),
-    }).stdout).findings.filter((f: any) => f.severity === 'error').map((f: any) => f.ruleId);
-    expect(ids(['/usr/bin/env', 'bash', '-c', 'migrate && node server.js'])).toEqual(['GS006']);
-    expect(ids(['sh', '-c', 'node server.js --port $PORT'])).toEqual([]);
+    }).stdout).findings.filter((f: any) => f.ruleId === 'GS006' || f.ruleId === 'GS040').map((f: any) => `${f.ruleId} ${f.severity}`);
+    expect(ids(['/usr/bin/env', 'bash', '-c', 'migrate && node server.js'])).toEqual([]);
+    expect(ids(['/usr/bin/env', 'bash', '-c', 'migrate && node server.js 2>&1'])).toEqual(['GS006 error']);
+    // `sh` in an image of unknown family: dash would swallow it, bash and ash would not.
+    expect(ids(['sh', '-c', 'node server.js --port $PORT'])).toEqual(['GS040 warning']);
   });
 });
 

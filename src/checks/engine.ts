@@ -281,7 +281,7 @@ class CheckRun {
     const target = raw.on ?? obj;
     const finding: Finding = {
       ruleId: rule.id,
-      severity: rule.severity,
+      severity: raw.severity ?? rule.severity,
       title: rule.title,
       kind: String(target.kind),
       name: nameOf(target),

@@ -1,8 +1,8 @@
 import { RULES_BY_ID } from './registry';
 import { Finding, TimelinePhase } from './rule';
+import { KUBELET_MINIMUM_STOP_SECONDS } from '../kubernetes/defaults';
 import { ClusterModel } from '../manifest/cluster';
 import { DATA_PLANES } from '../manifest/data-planes';
-import { KUBELET_MINIMUM_STOP_SECONDS } from '../manifest/defaults';
 import { KubeObject } from '../manifest/kube-object';
 import { secondsText } from '../manifest/pre-stop-hook';
 import { ContainerTraffic, MeshView, isServing, trafficOf } from '../manifest/routing';

@@ -2,12 +2,12 @@
 // autoscalers, Ingresses and routes relate to which workload, matched as Kubernetes matches
 // them (selectors within a namespace, scaleTargetRef by kind and name).
 
-import { DEFAULT_HPA_MIN_REPLICAS } from './defaults';
 import { isRecord } from './fields';
 import { KubeObject, namespaceOf, nameOf } from './kube-object';
 import { appendTo } from './multimap';
 import { SelectorIndex, selectorMatches, serviceSelects } from './selectors';
 import { WorkloadView, workloadOf } from './workload';
+import { DEFAULT_HPA_MIN_REPLICAS, KEDA_DEFAULTS } from '../kubernetes/defaults';
 
 /** Something that sets a workload's replica count: an HPA or a KEDA ScaledObject. */
 export interface Scaler {
@@ -290,13 +290,13 @@ export function scalerOf(s: KubeObject): Scaler {
   const isHpa = s.kind === 'HorizontalPodAutoscaler';
   const min = isHpa ? spec.minReplicas : spec.minReplicaCount;
   const max = isHpa ? spec.maxReplicas : spec.maxReplicaCount;
-  const minReplicas = typeof min === 'number' ? min : isHpa ? DEFAULT_HPA_MIN_REPLICAS : 0;
+  const minReplicas = typeof min === 'number' ? min : isHpa ? DEFAULT_HPA_MIN_REPLICAS : KEDA_DEFAULTS.minReplicaCount;
   return {
     object: s,
     kind: String(s.kind),
     name: nameOf(s),
     minReplicas,
-    // A ScaledObject's maxReplicaCount defaults to 100.
-    maxReplicas: typeof max === 'number' ? max : isHpa ? minReplicas : 100,
+    // An HPA's maxReplicas is required (refused when missing: GS000); a ScaledObject's defaults to 100.
+    maxReplicas: typeof max === 'number' ? max : isHpa ? minReplicas : KEDA_DEFAULTS.maxReplicaCount,
   };
 }

@@ -5,6 +5,7 @@ import { pdbOf } from './disruption';
 import { FieldProblem, FieldReader, PORT_NUMBER, isRecord, shown } from './fields';
 import { KubeObject } from './kube-object';
 import { workloadOf } from './workload';
+import { serviceTargetPort } from '../kubernetes/defaults';
 
 /** IANA service name, as a named container port or targetPort must be (docs/kubernetes-semantics.md 7.5). */
 const IANA_SVC_NAME = /^(?=.{1,15}$)(?=.*[a-z])[a-z0-9]+(-[a-z0-9]+)*$/;
@@ -19,14 +20,15 @@ function serviceProblems(service: KubeObject): FieldProblem[] {
     const port = reader.record(p, at);
     if (!port) return;
     reader.integerAt(port, 'port', at, PORT_NUMBER);
-    const target = port.targetPort;
-    if (typeof target === 'string') {
+    // Left out, 0 or "": the API server stores `port` (SetDefaults_Service): nothing to refuse.
+    const target = serviceTargetPort(port.port, port.targetPort);
+    if (typeof target === 'string' && target !== port.port) {
       if (/^\d+$/.test(target)) {
         reader.report(`${at}/targetPort`, `targetPort is the string ${shown(target)}; the API server reads a quoted number as a port name and rejects it`, `write ${target} without quotes`);
       } else if (!IANA_SVC_NAME.test(target)) {
         reader.report(`${at}/targetPort`, `targetPort ${shown(target)} is not a valid port name (at most 15 lowercase letters, digits and single hyphens, with a letter)`, 'use the container port\'s name or its number');
       }
-    } else if (target !== undefined) {
+    } else if (target !== port.port) {
       reader.integerAt(port, 'targetPort', at, PORT_NUMBER);
     }
     if (ports.length > 1 && port.name === undefined) {

@@ -1,5 +1,5 @@
 // What a container's preStop hook does and how long it keeps the container serving, read
-// from the manifest (spec 1.4-1.7), and whether a shell entrypoint passes SIGTERM on.
+// from the manifest (spec 1.4-1.7), and the script a shell entrypoint runs (shells.ts judges it).
 
 import { FieldReader, isRecord } from './fields';
 
@@ -33,6 +33,17 @@ export interface PreStopView {
 const SLEEP_BINARY = /^(?:\/(?:usr\/)?bin\/)?sleep$/;
 const SHELL_BINARY = /^(?:\/(?:usr\/)?(?:local\/)?bin\/)?(?:sh|bash|ash|dash|zsh|busybox)$/;
 const ENV_BINARY = /^(?:\/(?:usr\/)?bin\/)?env$/;
+/** Small inits that start a command and forward signals to it. */
+const INIT_BINARY = /^(?:\S*\/)?(?:tini|tini-static|dumb-init|catatonit)$/;
+
+/** A shell started with `-c`, and the init in front of it, if any. */
+export interface ShellCommand {
+  /** The shell word as written (`sh`, `/bin/bash`; `busybox` for `busybox sh`). */
+  readonly shell: string;
+  readonly script: string;
+  /** An init that starts the shell (tini, dumb-init). */
+  readonly init?: { readonly name: string };
+}
 /** Commands that tell a server to stop accepting now: not a delay (issue: `nginx -s quit`). */
 const STOP_COMMAND = /^(?:\S*\/)?(?:(?:nginx|openresty)\s+(?:-\S+\s+)*-s\s+(?:quit|stop)|(?:apachectl|apache2ctl|httpd)\s+(?:-k\s+)?(?:graceful-stop|stop)|kill|pkill|killall|wait-shutdown)\b/;
 /**
@@ -158,11 +169,11 @@ export function preStopOf(
 }
 
 /**
- * The script a container hands to a shell with `-c`, or undefined when it runs no shell.
+ * The shell and the script a container hands it with `-c`, or undefined when it runs no shell.
  * Covers `command: [sh, -c, script]`, `command: [sh], args: [-c, script]`,
  * `busybox sh -c …` and `/usr/bin/env bash -c …`.
  */
-export function shellScriptOf(command: string[] | undefined, args: string[] | undefined): string | undefined {
+export function shellCommandOf(command: string[] | undefined, args: string[] | undefined): ShellCommand | undefined {
   const commandWords = Array.isArray(command) ? command.length : 0;
   const argWords = Array.isArray(args) ? args.length : 0;
   // Most containers run their image's entrypoint: nothing to read.
@@ -170,6 +181,14 @@ export function shellScriptOf(command: string[] | undefined, args: string[] | un
     return undefined;
   }
   let words = [...(command ?? []), ...(args ?? [])].map(String);
+  // `tini [-g] [--] sh -c …`: an init in front of the shell.
+  let init: ShellCommand['init'];
+  if (words.length > 0 && INIT_BINARY.test(words[0])) {
+    init = { name: words[0].split('/').pop()! };
+    let i = 1;
+    while (i < words.length && /^-/.test(words[i]) && words[i] !== '--') i++;
+    words = words.slice(words[i] === '--' ? i + 1 : i);
+  }
   if (words.length > 0 && ENV_BINARY.test(words[0])) {
     // `env [-i] [NAME=value …] bash -c …`
     words = words.slice(1);
@@ -189,33 +208,12 @@ export function shellScriptOf(command: string[] | undefined, args: string[] | un
   if (c < 0 || c + 1 >= rest.length) {
     return undefined;
   }
-  return rest[c + 1];
+  return { shell: /busybox$/.test(words[0]) ? 'busybox' : rest[0], script: rest[c + 1], init };
 }
 
-/**
- * True when a `sh -c` script leaves the shell as PID 1: its last command is not run with
- * `exec` (or through an init that forwards signals), so SIGTERM never reaches the app.
- */
-export function scriptSwallowsSigterm(script: string): boolean {
-  // Quoted words are one word to the shell: `exec nginx -g "daemon off;"` is one statement.
-  script = withoutQuotedText(script);
-  // sh, bash, dash and ash exec a script that is one simple command instead of forking it.
-  if (!/[;&|\n`(){}<>]|\$\(|\b(if|for|while|case|until)\b/.test(script.trim())) {
-    return false;
-  }
-  const statements = script
-    .split(/\n|;|&&|\|\|/)
-    .map(s => s.trim())
-    .filter(s => s.length > 0 && !s.startsWith('#'));
-  const last = statements[statements.length - 1];
-  if (last === undefined) {
-    return false;
-  }
-  // `trap … TERM` scripts handle the signal themselves.
-  if (/\btrap\b[^\n]*\b(TERM|SIGTERM|15)\b/.test(script)) {
-    return false;
-  }
-  return !/^exec\s/.test(last) && !/^(?:exec\s+)?(?:\S*\/)?(?:tini|dumb-init|catatonit)\b/.test(last);
+/** The script a container hands to a shell with `-c`, or undefined when it runs no shell. */
+export function shellScriptOf(command: string[] | undefined, args: string[] | undefined): string | undefined {
+  return shellCommandOf(command, args)?.script;
 }
 
 /** A script with each quoted string replaced by a plain word, so that `;` or `&&` inside quotes splits nothing. */

@@ -10,6 +10,7 @@ import { DATA_PLANES, DataPlaneKind } from './data-planes';
 import { isRecord } from './fields';
 import { KubeObject, describeObject, nameOf, namespaceOf } from './kube-object';
 import { ContainerView, WorkloadView } from './workload';
+import { DEFAULT_PROTOCOL, serviceTargetPort } from '../kubernetes/defaults';
 
 /** A data plane in front of a route, with the settings the manifest gives it. */
 export interface DataPlane {
@@ -141,14 +142,16 @@ function readServicePorts(service: KubeObject): IndexedServicePort[] {
   for (let index = 0; index < ports.length; index++) {
     const p = ports[index];
     if (!isRecord(p) || typeof p.port !== 'number') continue;
-    const target = p.targetPort ?? p.port;
+    // Left out, 0 or "": the API server stores `port` (SetDefaults_Service).
+    const target = serviceTargetPort(p.port, p.targetPort);
+    if (typeof target !== 'number' && typeof target !== 'string') continue; // GS000 reports it
     out.push({
       index,
       name: typeof p.name === 'string' ? p.name : undefined,
       port: p.port,
-      // A digit string is a number to the API server's IntOrString.
+      // A digit string is refused (GS000); read as the number that was meant.
       targetPort: typeof target === 'string' && /^\d+$/.test(target) ? Number(target) : target,
-      protocol: typeof p.protocol === 'string' ? p.protocol : 'TCP',
+      protocol: typeof p.protocol === 'string' ? p.protocol : DEFAULT_PROTOCOL,
     });
   }
   return out;

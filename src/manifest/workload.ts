@@ -2,7 +2,6 @@
 // containers with their ports, probes and preStop hooks after Kubernetes' defaults, its
 // shutdown numbers, and every field that the API server would reject.
 
-import { DEFAULT_GRACE_SECONDS, DEPLOYMENT_DEFAULTS, ResolvedStrategy, strategyDefaults, strategyOf } from './defaults';
 import { FieldProblem, FieldReader, HOST_PORT_NUMBER, PORT_NUMBER, isRecord, shown } from './fields';
 import {
   CONTAINER_DRAIN_ANNOTATION, CONTAINER_PRE_STOP_ANNOTATION, DRAIN_ANNOTATION, KubeObject, PRE_STOP_ANNOTATION, SERVES_AFTER_SIGTERM_ANNOTATION,
@@ -10,6 +9,8 @@ import {
 } from './kube-object';
 import { PreStopView, preStopOf } from './pre-stop-hook';
 import { ResolvedProbe, resolveProbe } from './probe';
+import { ResolvedStrategy, strategyDefaults, strategyOf } from './strategy';
+import { DEFAULT_GRACE_SECONDS, DEPLOYMENT_DEFAULTS } from '../kubernetes/defaults';
 import { DEFAULT_DRAIN_SECONDS } from '../timing/shutdown-budget';
 
 /** Kinds whose pods are meant to run until deleted. */

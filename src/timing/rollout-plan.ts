@@ -1,6 +1,6 @@
 import { DEFAULT_RECONCILE_LATENCY } from './rolling-update';
 import { RolloutModel, RolloutModelResult } from './rollout-model';
-import { DEPLOYMENT_DEFAULTS } from '../manifest/defaults';
+import { DEPLOYMENT_DEFAULTS } from '../kubernetes/defaults';
 
 /**
  * maxSurge / maxUnavailable resolved to pod counts.

@@ -1,8 +1,8 @@
 // Node drains, evictions and autoscaling: enough replicas, spread, and a PodDisruptionBudget
 // that protects them without blocking drains (spec 6).
 
-import { DEPLOYMENT_DEFAULTS } from '../../manifest/defaults';
-import { PdbView, pdbAllowedDisruptions, pdbBudgetText, pdbOf } from '../../manifest/disruption';
+import { DEPLOYMENT_DEFAULTS } from '../../kubernetes/defaults';
+import { PdbView, pdbAllowedDisruptions, pdbBudgetText, pdbOf, pdbProtectsNothing } from '../../manifest/disruption';
 import { nameOf } from '../../manifest/kube-object';
 
 import { REPLICATED_KINDS, WorkloadView } from '../../manifest/workload';
@@ -93,14 +93,28 @@ export const DISRUPTION_RULES = area('disruption', [
     id: 'GS011',
     severity: Severity.WARNING,
     title: 'No PodDisruptionBudget',
-    rationale: 'Without a PDB, a node drain may evict every replica at once (spec 6.1).',
+    rationale: 'Without a PDB, a node drain may evict every replica at once (spec 6.1). A policy/v1 PDB that sets neither minAvailable nor maxUnavailable has no default budget: it allows every eviction (spec 6.2).',
     fix: 'add a PodDisruptionBudget selecting the pods with maxUnavailable: 1 and unhealthyPodEvictionPolicy: AlwaysAllow',
     phase: TimelinePhase.DISRUPTION,
     kinds: REPLICATED_KINDS,
-    check: onWorkload(ctx => serves(ctx) && ctx.rel.pdbs.length === 0 && smallestReplicas(ctx) >= 2 ? [{
-      pointer: '/metadata',
-      message: `no PodDisruptionBudget selects the pods of ${ctx.w.kind} '${ctx.w.name}': a drain may evict all ${smallestReplicas(ctx)} replicas at once`,
-    }] : []),
+    check: onWorkload(ctx => {
+      if (!serves(ctx) || smallestReplicas(ctx) < 2) return [];
+      if (ctx.rel.pdbs.length === 0) {
+        return [{
+          pointer: '/metadata',
+          message: `no PodDisruptionBudget selects the pods of ${ctx.w.kind} '${ctx.w.name}': a drain may evict all ${smallestReplicas(ctx)} replicas at once`,
+        }];
+      }
+      // policy/v1 has no default budget: a PDB with neither field allows every eviction.
+      const budgets = ctx.rel.pdbs.map(pdbOf);
+      return budgets.every(pdbProtectsNothing) ? budgets.map(p => ({
+        pointer: '/spec',
+        on: p.object,
+        message: `sets neither minAvailable nor maxUnavailable: the disruption controller then wants no pod of ${ctx.w.kind} '${ctx.w.name}' healthy `
+          + `and allows every eviction, so a drain may evict all ${smallestReplicas(ctx)} replicas at once`,
+        fix: 'set maxUnavailable: 1 (policy/v1 has no default budget)',
+      })) : [];
+    }),
   },
   {
     id: 'GS012',
