@@ -110,7 +110,7 @@ describe('a `sh -c` entrypoint through real dash (Debian dash)', () => {
       shutdown: { preStopDelay: Duration.seconds(3), drainTimeout: Duration.seconds(5) },
       containers: [{ name: 'web', image: 'node:22-bookworm-slim', command: ['sh', '-c', script], portNumber: 8080, ...probes }],
     });
-    // The rule pack reads a one-command script as exec'd; dash does not exec it (the drill shows it).
+    // GS006 refuses the script that dash runs as a child: it is what this test drills.
     GracefulChecks.suppress(d, [{ id: 'GS006', reason: 'the drill compares dash with and without exec' }]);
     new GracefulService(chart, 'svc', { workload: d });
     return Testing.synth(chart);

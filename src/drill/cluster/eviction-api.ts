@@ -3,7 +3,7 @@
 // period, 429 when the budget allows no disruption, 500 when several budgets match.
 
 import { ClusterPod, isActive } from './cluster-pod';
-import { DEFAULT_PDB_MIN_AVAILABLE } from '../../manifest/defaults';
+import { PDB_DESIRED_HEALTHY_WITHOUT_BUDGET } from '../../kubernetes/defaults';
 import { resolveIntOrPercent } from '../../timing/rollout-plan';
 
 /** A PodDisruptionBudget selecting the Deployment's pods. */
@@ -19,12 +19,13 @@ export interface EvictionResult {
   readonly message: string;
 }
 
-/** Healthy pods the budget wants (spec 6.2): percentages round up; neither field means minAvailable 1. */
+/** Healthy pods the budget wants (spec 6.2): percentages round up; with neither field (policy/v1 has no default) none. */
 export function desiredHealthy(budget: DisruptionBudgetSpec, expected: number): number {
   if (budget.maxUnavailable !== undefined) {
     return Math.max(0, expected - resolveIntOrPercent(budget.maxUnavailable, expected, true));
   }
-  return resolveIntOrPercent(budget.minAvailable ?? DEFAULT_PDB_MIN_AVAILABLE, expected, true);
+  if (budget.minAvailable === undefined) return PDB_DESIRED_HEALTHY_WITHOUT_BUDGET;
+  return resolveIntOrPercent(budget.minAvailable, expected, true);
 }
 
 export class EvictionApi {

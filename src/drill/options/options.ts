@@ -109,7 +109,10 @@ export interface DrillOptions {
    * @default 'manifest'
    */
   readonly entrypoint?: EntrypointMode;
-  /** The program that runs the image's `sh`. @default '/bin/sh' (this machine's; dash on Debian) */
+  /**
+   * The program that runs a script's `sh` when the image's family does not tell which shell it is
+   * (src/manifest/shells.ts reads it from the image). @default '/bin/sh' (this machine's; dash on Debian)
+   */
   readonly shell?: string;
   /** Feature gates of the simulated cluster (`MaxUnavailableStatefulSet`). */
   readonly featureGates?: string[];
@@ -147,7 +150,10 @@ export const GENERAL_FLAGS: readonly Flag[] = [
     help: 'manifest: each container runs as its command/args say, --exec standing for the app (a `sh -c` script runs through the real shell, '
       + 'as PID 1 of a PID namespace); exec: --exec alone as PID 1',
   },
-  { name: 'sh', option: 'shell', kind: 'string', arg: '<program>', default: '/bin/sh', help: 'the program that runs the image\'s sh (dash on Debian, e.g. "busybox sh" for Alpine)' },
+  {
+    name: 'sh', option: 'shell', kind: 'string', arg: '<program>', default: '/bin/sh',
+    help: 'the program that runs a script\'s `sh` when the image\'s family does not tell which shell it is (Debian, Ubuntu: dash; Alpine: busybox ash; RHEL: bash)',
+  },
   { name: 'scenario', option: 'scenario', kind: 'choice', arg: '<name>', default: 'rollout', help: 'what happens to the pods (see above)' },
   { name: 'port-env', option: 'portEnv', kind: 'string', arg: '<name>', default: 'PORT', help: 'env var carrying the port' },
   { name: 'deployment', option: 'deployment', kind: 'string', arg: '<name>', help: 'which workload (Deployment, StatefulSet or DaemonSet), when the manifest has several' },

@@ -5,7 +5,8 @@
 // A command that is no shell (or none: the image's entrypoint) runs `--exec` itself as PID 1.
 
 import { findProgram, realProgramName } from './programs';
-import { shellScriptOf, withoutQuotedText } from '../../manifest/pre-stop-hook';
+import { shellCommandOf, withoutQuotedText } from '../../manifest/pre-stop-hook';
+import { ShellName, shellOfWord } from '../../manifest/shells';
 
 /** What a container's process runs. */
 export interface Entrypoint {
@@ -19,31 +20,17 @@ export interface Entrypoint {
   readonly shell?: string;
 }
 
-/** Shell words of the manifest → the local program that plays them. */
-const SHELLS: Record<string, { program: string; args: string[]; debian: string }> = {
-  sh: { program: '/bin/sh', args: [], debian: 'dash' },
-  dash: { program: 'dash', args: [], debian: 'dash' },
-  bash: { program: 'bash', args: [], debian: 'bash' },
-  ash: { program: 'busybox', args: ['ash'], debian: 'busybox' },
-  zsh: { program: 'zsh', args: [], debian: 'zsh' },
+/** The local program that plays each shell (Debian's packages, as the checker measured them: src/manifest/shells.ts). */
+const SHELLS: Record<ShellName, { argv: string[]; debian: string }> = {
+  dash: { argv: ['dash'], debian: 'dash' },
+  bash: { argv: ['bash'], debian: 'bash' },
+  ash: { argv: ['busybox', 'ash'], debian: 'busybox' },
 };
 
 /** Constructs after which the script's last statement is not the app. */
 const CONTROL = /\b(if|then|else|elif|fi|for|while|until|do|done|case|esac|function)\b|[(){}`|]|\$\(/;
 /** Statements kept as written: they change how the shell treats signals or the app's environment. */
 const KEPT = /^(trap|set|export|readonly|umask|:|true)\b|^[A-Za-z_][A-Za-z0-9_]*=\S*$|^exec(\s+\d*[<>]\S*)+$/;
-
-/** The shell word a manifest's command starts (`sh`, `bash`, `busybox sh` → `ash`), if it starts one with a script. */
-function shellWordOf(command: string[] | undefined, args: string[] | undefined): string | undefined {
-  if (shellScriptOf(command, args) === undefined) return undefined;
-  let words = [...(command ?? []), ...(args ?? [])];
-  if (/(^|\/)env$/.test(words[0])) {
-    words = words.slice(1);
-    while (words.length > 0 && (/^-/.test(words[0]) || /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[0]))) words = words.slice(1);
-  }
-  const first = words[0].replace(/^.*\//, '');
-  return first === 'busybox' ? 'ash' : first;
-}
 
 /** Splits a script into statements and the separators between them, outside quotes. */
 function statementsOf(script: string): Array<{ text: string; separator: string }> {
@@ -104,35 +91,49 @@ export function localScript(script: string, exec: string, container: string): st
   }).join('').replace(/ ; $/, '').trim();
 }
 
-/** How a container runs: through the manifest's shell, or `exec` as PID 1. */
+/**
+ * An init in front of the shell (`tini -- sh -c …`), played by a shell that forwards SIGTERM to
+ * its one child and exits when the child has: the shell is then a plain parent, which dies of the
+ * signal, and the container ends with the init (docs/kubernetes-semantics.md 8.2).
+ */
+const FORWARDING_INIT = ['/bin/sh', '-c', 'trap \'kill -TERM "$child" 2>/dev/null\' TERM INT; "$@" & child=$!; wait "$child"; wait "$child"', 'init'];
+
+/**
+ * How a container runs: through the manifest's shell (the image's `sh` as its family says, else
+ * `shell`, this machine's /bin/sh by default), or `exec` as PID 1.
+ */
 export function entrypointOf(
-  container: { name: string; command?: string[]; args?: string[] },
+  container: { name: string; image?: string; command?: string[]; args?: string[] },
   exec: string,
   mode: 'manifest' | 'exec',
   shell: string,
 ): Entrypoint {
-  const word = mode === 'manifest' ? shellWordOf(container.command, container.args) : undefined;
-  if (word === undefined) {
+  const found = mode === 'manifest' ? shellCommandOf(container.command, container.args) : undefined;
+  if (found === undefined) {
     // `sh -c "exec …"` only reads the user's command line; the app replaces it (PID 1).
     return { argv: ['/bin/sh', '-c', `exec ${exec}`], command: exec, describe: `${exec} as PID 1` };
   }
-  const known = SHELLS[word];
-  if (!known) {
-    throw new Error(`container '${container.name}' runs its command through ${word}, which the drill does not know; run it with --entrypoint exec`);
+  const known = shellOfWord(found.shell, container.image ?? '').shell;
+  const base = found.shell.split('/').pop();
+  if (!known && base !== 'sh') {
+    throw new Error(`container '${container.name}' runs its command through ${found.shell}, which the drill does not run; run it with --entrypoint exec`);
   }
-  const programWords = word === 'sh' ? shell.trim().split(/\s+/) : [known.program, ...known.args];
-  const program = findProgram(programWords[0]);
+  // `sh` in an image of unknown family: the program the user names, this machine's /bin/sh by default.
+  const argv = known ? SHELLS[known].argv : shell.trim().split(/\s+/);
+  const program = findProgram(argv[0]);
   if (!program) {
-    throw new Error(`container '${container.name}' runs \`${word} -c\`; ${programWords[0]} is not installed on this machine `
-      + `(Debian: apt-get install ${known.debian}); install it, or run with --entrypoint exec`);
+    throw new Error(`container '${container.name}' runs \`${found.shell} -c\`, which the drill runs with ${argv.join(' ')}; it is not installed on this machine `
+      + `(Debian: apt-get install ${known ? SHELLS[known].debian : argv[0]}); install it, or run with --entrypoint exec`);
   }
-  const script = localScript(shellScriptOf(container.command, container.args)!, exec, container.name);
+  const script = localScript(found.script, exec, container.name);
   const real = realProgramName(program);
-  const shown = [programWords[0], ...programWords.slice(1)].join(' ');
+  const named = argv.join(' ');
+  const shown = `${named}${real !== argv[0].split('/').pop() && argv.length === 1 ? ` (${real})` : ''} -c '${script}'`;
+  const init = found.init ? FORWARDING_INIT : [];
   return {
-    argv: [program, ...programWords.slice(1), '-c', script],
+    argv: [...init, program, ...argv.slice(1), '-c', script],
     command: exec,
-    describe: `${shown}${real !== programWords[0].replace(/^.*\//, '') ? ` (${real})` : ''} -c '${script}'`,
+    describe: found.init ? `${found.init.name} (played by a forwarding shell) starting ${shown}` : shown,
     shell: real,
   };
 }

@@ -3,7 +3,6 @@
 // and method; the rate offered and achieved; the scenario's own section; a timeline per pod.
 
 import { LongLivedReport, longLivedReport } from './long-lived-report';
-import { DEFAULT_PDB_MIN_AVAILABLE } from '../../manifest/defaults';
 import { PodSim } from '../kubelet/pod-sim';
 import { DataPlaneKind, Scenario } from '../options/options';
 import { DrillRun } from '../run/drill-run';
@@ -250,7 +249,9 @@ function describePreStop(spec: DrillSpec): string {
 function describeBudget(spec: DrillSpec): string | undefined {
   const b = spec.budgets[0];
   if (!b) return undefined;
-  return `${b.name}: ${b.maxUnavailable !== undefined ? `maxUnavailable ${b.maxUnavailable}` : `minAvailable ${b.minAvailable ?? DEFAULT_PDB_MIN_AVAILABLE}`}`;
+  const budget = b.maxUnavailable !== undefined ? `maxUnavailable ${b.maxUnavailable}`
+    : b.minAvailable !== undefined ? `minAvailable ${b.minAvailable}` : 'neither minAvailable nor maxUnavailable (every eviction allowed)';
+  return `${b.name}: ${budget}`;
 }
 
 function count<K extends string>(keys: K[], failures: DrillFailure[], pick: (f: DrillFailure) => K): Record<K, number> {

@@ -7,8 +7,8 @@
 // way (manifest-problems.ts).
 
 import { ManifestProblem, ManifestProblems } from './manifest-problems';
+import { DEPLOYMENT_DEFAULTS } from '../../kubernetes/defaults';
 import { scalerOf } from '../../manifest/cluster';
-import { DEPLOYMENT_DEFAULTS } from '../../manifest/defaults';
 import { pdbOf } from '../../manifest/disruption';
 import { FieldReader } from '../../manifest/fields';
 import { KubeObject } from '../../manifest/kube-object';
@@ -36,6 +36,8 @@ export interface DrillContainer {
   readonly preStopHook?: any;
   /** Plain `value` env vars of the container. */
   readonly env: Record<string, string>;
+  /** The image: its family says which shell its `sh` is. */
+  readonly image: string;
   /** `command` and `args` as the manifest writes them (undefined: the image's entrypoint). */
   readonly command?: string[];
   readonly args?: string[];
@@ -103,6 +105,7 @@ function drillContainerOf(c: ContainerView): DrillContainer {
     preStop: c.preStop,
     preStopHook: c.json.lifecycle?.preStop,
     env,
+    image: c.image,
     command: words(c.json.command),
     args: words(c.json.args),
   };
