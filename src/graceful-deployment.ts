@@ -1,10 +1,8 @@
 import { ApiObject, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { GracefulPod, constructErrorMessage, createDisruptionBudget } from './_graceful-pod';
+import { GracefulPod, createDisruptionBudget } from './_graceful-pod';
 import { checkWorkloadName, DURATIONS, got, PropsProblems, ReplicaRange, resolveAutoscaling, resolvePodOptions, resolveReplicaOptions } from './_props';
-import { checkManifests } from './checks/engine';
-import { Severity } from './checks/rule';
 import { startupWindowSeconds } from './checks/rules/probes';
 import { addSuppressions } from './checks/suppressions';
 import { recordWarning } from './checks/warnings';
@@ -135,7 +133,8 @@ export class GracefulDeployment extends kplus.Deployment implements ITrafficPath
       });
     }
     this.node.addValidation({
-      validate: () => this.pod.validate(this, () => this.companions(), (json, frontends) => this.autoscaledRolloutProblems(json, frontends)),
+      // The rules judge a rollout over the autoscaler's whole range (GS007), as the CLI does.
+      validate: () => this.pod.validate(this, () => this.companions()),
     });
   }
 
@@ -218,23 +217,6 @@ export class GracefulDeployment extends kplus.Deployment implements ITrafficPath
   /** Objects this construct emits besides the Deployment. */
   private companions(): any[] {
     return [this.podDisruptionBudget?.toJson(), this.autoscaler ? ApiObject.of(this.autoscaler).toJson() : undefined].filter(o => o);
-  }
-
-  /**
-   * Under an HPA the rules judge a rollout at the autoscaler's minimum; a strategy that drops
-   * capacity at its maximum is refused exactly as with that many fixed replicas: the same rules,
-   * on the Deployment at `autoscaling.maxReplicas`.
-   */
-  private autoscaledRolloutProblems(json: any, frontends: any[]): string[] {
-    if (!this.autoscaler) {
-      return [];
-    }
-    const atMax = { ...json, spec: { ...json.spec, replicas: this.autoscaler.maxReplicas } };
-    const report = checkManifests([atMax, ...frontends], { enabledRules: ['GS007', 'GS008'] });
-    const atMin = checkManifests([json, ...this.companions(), ...frontends], { enabledRules: ['GS007', 'GS008'] });
-    return report.findings
-      .filter(f => f.severity === Severity.ERROR && !atMin.findings.some(m => m.ruleId === f.ruleId))
-      .map(f => `${constructErrorMessage(f)} (at 'autoscaling.maxReplicas' ${this.autoscaler!.maxReplicas})`);
   }
 }
 

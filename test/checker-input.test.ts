@@ -278,7 +278,12 @@ describe('controls for real repositories', () => {
     expect(JSON.parse(run(['-', '-o', 'json', '--disable', 'GS009'], { stdin: noisy() }).stdout).findings).toEqual([]);
     const broken = web('b', s => s.replace('replicas: 2', 'replicas: "1"'));
     expect(JSON.parse(run(['-', '-o', 'json', '--enable', 'gs000,GS009'], { stdin: broken }).stdout).findings.map((f: any) => f.ruleId)).toEqual(['GS000', 'GS009']);
-    expect(run(['-', '--disable', 'GS999'], { stdin: noisy() }).stdout).toContain('problem: disabled rules: unknown rule(s) GS999');
+    // An unknown id is a usage error (exit 2), not a silent no-op; so is a rule both disabled and enabled.
+    expect(run(['-', '--disable', 'GS999'], { stdin: noisy() })).toMatchObject({ code: 2, stderr: expect.stringContaining('--disable: unknown rule(s) GS999; known rules are GS000-') });
+    expect(run(['-', '--enable', 'GS09'], { stdin: noisy() })).toMatchObject({ code: 2, stderr: expect.stringContaining('--enable: unknown rule(s) GS09;') });
+    expect(run(['-', '--disable', 'GS009', '--enable', 'gs009'], { stdin: noisy() })).toMatchObject({
+      code: 2, stderr: expect.stringContaining('GS009 is both disabled and enabled (flags or .graceful-check.yaml); keep it in one of the two'),
+    });
   });
 
   test('--fail-on warning|never changes the exit code; a bad value is a usage error', () => {
@@ -317,7 +322,7 @@ describe('controls for real repositories', () => {
     fs.writeFileSync(path.join(root, 'a.yaml'), noisy());
     const { code, stderr } = run(['a.yaml'], { cwd: root });
     expect(code).toBe(2);
-    expect(stderr).toMatch(/\.graceful-check\.yaml: unknown key\(s\) disabled; known keys are disable, enable, failOn, routes, exclude, suppress/);
+    expect(stderr).toMatch(/\.graceful-check\.yaml: unknown key\(s\) disabled; known keys are disable, enable, severity, failOn, routes, exclude, suppress/);
   });
 
   test('--routes shows what routes traffic to each workload', () => {

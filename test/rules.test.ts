@@ -157,6 +157,22 @@ const MUTATIONS: Array<[string, (objects: any[]) => void, string?]> = [
   ['GS039', o => { containerOf(o).command = ['nginx', '-g', 'daemon off;']; }],
   // An image of unknown family: its /bin/sh may be dash.
   ['GS040', o => { containerOf(o).command = ['/bin/sh', '-c', 'cd /app && node server.js']; }],
+  // An Ingress path to a Service renamed since (web → web-api).
+  ['GS041', o => {
+    const ingress = albIngress();
+    ingress.spec.ingressClassName = 'nginx';
+    delete (ingress.metadata.annotations as Record<string, string>)['alb.ingress.kubernetes.io/target-type'];
+    ingress.spec.rules[0].http.paths.push({ path: '/api', pathType: 'Prefix', backend: { service: { name: 'web-api', port: { number: 80 } } } });
+    o.push(ingress);
+  }, 'Ingress'],
+  // A one-letter typo in a PodDisruptionBudget's selector: it protects nothing (a second, correct one keeps the pods covered).
+  ['GS042', o => { o[2].spec.selector = { matchLabels: { app: 'wbe' } }; o.push({ ...o[2], metadata: { name: 'web-pdb', namespace: 'shop' }, spec: { ...o[2].spec, selector: { matchLabels: { app: 'web' } } } }); }, 'PodDisruptionBudget'],
+  // Required anti-affinity, pinned to a node pool, rolling with a surge pod.
+  ['GS043', o => {
+    const spec = deploymentOf(o).spec.template.spec;
+    spec.nodeSelector = { 'node-pool': 'edge' };
+    spec.affinity = { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { app: 'web' } } }] } };
+  }],
 ];
 
 describe('rule pack', () => {
@@ -240,7 +256,7 @@ describe('rule pack', () => {
     deploymentOf(objects).metadata.annotations = { 'graceful-k8s.io/suppress': '{"GS009":"meh","GS999":"because I said so"}' };
     expect(checkManifests(objects).problems).toEqual([
       "Deployment 'shop/web': suppression of GS009 needs a reason of at least 10 characters (got \"meh\"); say why the rule does not apply",
-      expect.stringMatching(/^Deployment 'shop\/web': suppression of unknown rule 'GS999'; known rules are GS000, GS001, GS002/),
+      expect.stringMatching(/^Deployment 'shop\/web': suppression of unknown rule 'GS999'; known rules are GS000-GS\d{3} \(graceful-check --list-rules\)$/),
     ]);
   });
 

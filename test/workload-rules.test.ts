@@ -114,8 +114,20 @@ describe('GS038 / GS039: nginx and Apache stopped with SIGTERM', () => {
 
   test('a container nothing routes to is not judged', () => {
     const objects = app({ image: 'bitnami/nginx:1.25' });
+    // The namespace's Service selects another workload of the input: nothing routes to nginx.
+    const other = structuredClone(objects[0]);
+    other.metadata.name = 'other';
+    other.spec.selector.matchLabels = { app: 'other' };
+    other.spec.template.metadata.labels = { app: 'other' };
     objects[1].spec.selector = { app: 'other' };
-    expect(ids(objects).filter(id => id === 'GS038' || id === 'GS039')).toEqual([]);
+    objects.push(other);
+    expect(checkManifests(objects).findings.filter(f => (f.ruleId === 'GS038' || f.ruleId === 'GS039') && f.name !== 'other')).toEqual([]);
+  });
+
+  test('a Service whose selector matches no pod (a typo) leaves the routing unknown: the workload is judged as serving', () => {
+    const objects = app({ image: 'bitnami/nginx:1.25' });
+    objects[1].spec.selector = { app: 'wbe' };
+    expect(ids(objects).filter(id => ['GS038', 'GS042'].includes(id))).toEqual(['GS038', 'GS042']);
   });
 
   test('a shell that swallows the signal is GS006\'s finding, not this one', () => {

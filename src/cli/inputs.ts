@@ -9,6 +9,9 @@ import { SourceText } from '../checks/check-files';
 /** Manifest files a directory walk picks up. */
 const MANIFEST_FILE = /\.(ya?ml|json)$/i;
 
+/** What `cdk8s synth` writes beside the manifests for its validation plugins: construct paths, no Kubernetes objects. */
+const CONSTRUCT_METADATA_FILE = 'construct-metadata.json';
+
 /** Default largest file read: far above any manifest, well below what would exhaust memory. */
 export const DEFAULT_MAX_FILE_BYTES = 64 * 1024 * 1024;
 
@@ -101,6 +104,8 @@ function walk(dir: string, abs: string, options: InputOptions, out: CollectedInp
     }
     if (stat.isDirectory()) {
       walk(child, childAbs, options, out, visited);
+    } else if (entry.name === CONSTRUCT_METADATA_FILE) {
+      out.skipped.push(`${child}: the cdk8s plugin's construct metadata, not a manifest`);
     } else if (MANIFEST_FILE.test(entry.name)) {
       readFile(child, childAbs, options, out);
     }

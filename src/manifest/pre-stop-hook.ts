@@ -2,6 +2,7 @@
 // from the manifest (spec 1.4-1.7), and the script a shell entrypoint runs (shells.ts judges it).
 
 import { FieldReader, isRecord } from './fields';
+import { stopCommandOf } from './stop-commands';
 
 /** What a preStop hook is and how long it keeps the container serving. */
 export interface PreStopView {
@@ -44,8 +45,6 @@ export interface ShellCommand {
   /** An init that starts the shell (tini, dumb-init). */
   readonly init?: { readonly name: string };
 }
-/** Commands that tell a server to stop accepting now: not a delay (issue: `nginx -s quit`). */
-const STOP_COMMAND = /^(?:\S*\/)?(?:(?:nginx|openresty)\s+(?:-\S+\s+)*-s\s+(?:quit|stop)|(?:apachectl|apache2ctl|httpd)\s+(?:-k\s+)?(?:graceful-stop|stop)|kill|pkill|killall|wait-shutdown)\b/;
 /**
  * ingress-nginx's `/wait-shutdown` starts the controller's shutdown at once; its
  * `--shutdown-grace-period=N` flag keeps nginx accepting for N seconds first.
@@ -108,14 +107,14 @@ function readExec(command: string[], declaredSeconds: number | undefined, contai
   if (rest.length === 0 && i > 0) {
     return { kind: 'exec', command, seconds: leading, plainSleep: true };
   }
-  const stop = rest.map(words => words.join(' ')).find(text => STOP_COMMAND.test(text));
+  const stop = rest.map(words => words.join(' ')).find(text => stopCommandOf(text) !== undefined);
   const grace = /wait-shutdown/.test(stop ?? '') ? containerArgs.map(a => INGRESS_NGINX_GRACE.exec(a)).find(m => m) : undefined;
   if (grace && rest.length === 1) {
     // The controller keeps serving for the grace period, then quits: a delay after all.
     const seconds = leading + Number(grace[1]);
     return { kind: 'exec', command, seconds, stopCommand: stop, gracefulStopAfterSleep: seconds > 0 };
   }
-  if (stop !== undefined && rest.every(words => STOP_COMMAND.test(words.join(' ')) || sleepSecondsOf(words) !== undefined)) {
+  if (stop !== undefined && rest.every(words => stopCommandOf(words.join(' ')) !== undefined || sleepSecondsOf(words) !== undefined)) {
     // The sleep, then the app's own graceful stop: the delay is the sleep.
     return { kind: 'exec', command, seconds: leading, stopCommand: stop, gracefulStopAfterSleep: leading > 0 };
   }
@@ -128,6 +127,14 @@ function readExec(command: string[], declaredSeconds: number | undefined, contai
 
 /** No hook and nothing declared: shared, so frozen. */
 const NO_HOOK: PreStopView = Object.freeze({ kind: 'none' });
+
+/** Hooks whose length the manifest gives only through the prestop-seconds annotation. */
+const HOOKS_OF_UNTOLD_LENGTH = new Set(['exec', 'httpGet', 'unknown']);
+
+/** A hook whose length neither the hook nor the annotation tells: SIGTERM comes whenever it returns (spec 1.5). */
+export function hookLengthUnknown(preStop: PreStopView): boolean {
+  return HOOKS_OF_UNTOLD_LENGTH.has(preStop.kind) && preStop.seconds === undefined;
+}
 
 /**
  * Reads a container's preStop hook; `declaredSeconds` comes from the prestop-seconds annotation,

@@ -9,6 +9,7 @@ import {
 } from './kube-object';
 import { PreStopView, preStopOf } from './pre-stop-hook';
 import { ResolvedProbe, resolveProbe } from './probe';
+import { selfDrainSeconds } from './self-drain';
 import { ResolvedStrategy, strategyDefaults, strategyOf } from './strategy';
 import { DEFAULT_GRACE_SECONDS, DEPLOYMENT_DEFAULTS } from '../kubernetes/defaults';
 import { DEFAULT_DRAIN_SECONDS } from '../timing/shutdown-budget';
@@ -71,6 +72,11 @@ export interface WorkloadView {
   readonly namespace: string;
   /** Pods meant to run until deleted (not Jobs). */
   readonly longRunning: boolean;
+  /**
+   * A Helm test hook (`helm.sh/hook: test`): a pod `helm test` runs for seconds and deletes; it is
+   * never drained, rolled or scaled, so no shutdown rule applies to it.
+   */
+  readonly helmTest: boolean;
   /** Object and pod template annotations (the template's win). */
   readonly annotations: Record<string, string>;
   readonly templateLabels: Record<string, string>;
@@ -230,6 +236,7 @@ interface Declared {
 
 function containerOf(
   c: any, index: number, pointer: string, role: ContainerRole, declared: Declared, reader: FieldReader,
+  selfDrain?: (container: any) => number | undefined,
 ): ContainerView | undefined {
   const json = reader.record(c, pointer);
   if (!json) {
@@ -249,7 +256,7 @@ function containerOf(
     readiness: probeOf(json, 'readinessProbe', pointer, reader),
     liveness: probeOf(json, 'livenessProbe', pointer, reader),
     startup: probeOf(json, 'startupProbe', pointer, reader),
-    preStop: preStopOf(json, declared.containerPreStop[name] ?? declared.preStop, reader, pointer, declared.servesAfterSigterm),
+    preStop: preStopOf(json, declared.containerPreStop[name] ?? declared.preStop, reader, pointer, declared.servesAfterSigterm ?? selfDrain?.(json)),
     drainSeconds: drain ?? DEFAULT_DRAIN_SECONDS,
     drainDeclared: drain !== undefined,
     ownDrainDeclared: declared.containerDrain[name] !== undefined,
@@ -285,7 +292,13 @@ function graceSecondsOf(podSpec: any, podSpecPointer: string, reader: FieldReade
 }
 
 /** Normalizes a workload, or returns undefined for objects without a pod template. */
-export function workloadOf(obj: KubeObject): WorkloadView | undefined {
+/** What a workload's view may read from the rest of the input. */
+export interface WorkloadContextObjects {
+  /** A ConfigMap of the workload's namespace, by name (an app's own lame-duck setting may be in one). */
+  readonly configMap?: (namespace: string, name: string) => KubeObject | undefined;
+}
+
+export function workloadOf(obj: KubeObject, others: WorkloadContextObjects = {}): WorkloadView | undefined {
   if (!isRecord(obj) || !WORKLOAD_KINDS.includes(String(obj.kind))) {
     return undefined;
   }
@@ -310,8 +323,11 @@ export function workloadOf(obj: KubeObject): WorkloadView | undefined {
   const podSpecPointer = found.podSpecPointer;
   const containers: ContainerView[] = [];
   const listed = reader.listAt(podSpec, 'containers', podSpecPointer);
+  const namespace = namespaceOf(obj);
+  const configMap = others.configMap;
+  const selfDrain = (c: any) => selfDrainSeconds(c, podSpec, name => configMap?.(namespace, name));
   for (let i = 0; i < listed.length; i++) {
-    const c = containerOf(listed[i], i, `${podSpecPointer}/containers/${i}`, 'main', declared, reader);
+    const c = containerOf(listed[i], i, `${podSpecPointer}/containers/${i}`, 'main', declared, reader, selfDrain);
     if (c) containers.push(c);
   }
   const sidecars: ContainerView[] = [];
@@ -338,6 +354,7 @@ export function workloadOf(obj: KubeObject): WorkloadView | undefined {
     namespace: namespaceOf(obj),
     longRunning: LONG_RUNNING_KINDS.includes(kind) && !(kind === 'Pod' && podSpec.restartPolicy !== undefined && podSpec.restartPolicy !== 'Always'),
     annotations,
+    helmTest: isHelmTestHook(objectAnnotations),
     templateLabels: reader.stringMap(templateMeta.labels, `${found.pointer}/metadata/labels`),
     podSpec,
     podSpecPointer,
@@ -359,6 +376,12 @@ export function workloadOf(obj: KubeObject): WorkloadView | undefined {
     hostNetwork: podSpec.hostNetwork === true,
     problems: dedupe(reader.problems),
   };
+}
+
+/** Helm's test hooks: `test`, and the older `test-success` / `test-failure`. */
+function isHelmTestHook(annotations: Record<string, string>): boolean {
+  const hook = annotations['helm.sh/hook'];
+  return hook !== undefined && hook.split(',').some(h => /^\s*test(-success|-failure)?\s*$/.test(h));
 }
 
 function isEmpty(map: Record<string, unknown>): boolean {

@@ -2,7 +2,7 @@
 // removal, then drains before SIGKILL (spec 1.3-1.7).
 
 import { DRAIN_ANNOTATION, PRE_STOP_ANNOTATION, SERVES_AFTER_SIGTERM_ANNOTATION } from '../../manifest/kube-object';
-import { secondsText } from '../../manifest/pre-stop-hook';
+import { hookLengthUnknown, secondsText } from '../../manifest/pre-stop-hook';
 import { WorkloadTraffic, isServing, servingPortsText } from '../../manifest/routing';
 import { SHELL_TITLES, entrypointVerdict, swallowReason } from '../../manifest/shells';
 import { ContainerView, LONG_RUNNING_KINDS, WORKLOAD_KINDS, WorkloadView, runningContainers } from '../../manifest/workload';
@@ -25,12 +25,6 @@ function stopsAtOnce(c: ContainerView): boolean {
   return c.preStop.stopCommand !== undefined && !c.preStop.gracefulStopAfterSleep;
 }
 
-/** A hook whose length neither the hook nor the annotation tells. */
-function unknownLength(c: ContainerView): boolean {
-  return HOOKS_OF_UNTOLD_LENGTH.has(c.preStop.kind) && c.preStop.seconds === undefined;
-}
-
-const HOOKS_OF_UNTOLD_LENGTH = new Set(['exec', 'httpGet', 'unknown']);
 
 /** Whether a container's own handling of SIGTERM matters: it serves, or its pod serves nothing and it is an app container. */
 function judgedForSignals(c: ContainerView, traffic: WorkloadTraffic): boolean {
@@ -59,6 +53,18 @@ function shellFindings(w: WorkloadView, traffic: WorkloadTraffic, reaches: 'no' 
       severity: w.longRunning ? undefined : Severity.WARNING,
     }];
   });
+}
+
+/**
+ * Whether a container's drain is judged against the grace period: it has a preStop of known
+ * length, or it serves (its drain, declared or assumed, is what keeps requests), or it declares
+ * a drain. A container without a hook that serves nothing and declares nothing (a controller, an
+ * exporter) is not judged on an assumed drain.
+ */
+function drainJudged(c: ContainerView, traffic: WorkloadTraffic): boolean {
+  if (c.preStop.kind !== 'none') return knownDelay(c) !== undefined;
+  const t = traffic.containers.find(x => x.container === c);
+  return c.drainDeclared || (t !== undefined && isServing(t));
 }
 
 function grace(w: WorkloadView): string {
@@ -113,19 +119,19 @@ export const PRE_STOP_RULES = area('prestop', [
     fix: `raise terminationGracePeriodSeconds to at least preStop + drain + a few seconds, or declare the real drain with the '${DRAIN_ANNOTATION}' annotation`,
     phase: TimelinePhase.SIGKILL,
     kinds: WORKLOAD_KINDS,
-    check: onWorkload(({ w }) => w.containers
-      .filter(c => c.role !== 'mesh-proxy' && knownDelay(c) !== undefined && knownDelay(c)! <= w.graceSeconds)
-      .filter(c => graceShortfallSeconds(w.graceSeconds, knownDelay(c)!, c.drainSeconds) > 0)
-      .map(c => {
-        const preStop = knownDelay(c)!;
-        return {
-          container: c.name,
-          pointer: grace(w),
-          message: `terminationGracePeriodSeconds (${w.graceSeconds}s) is less than preStop (${preStop}s) + drain (${c.drainSeconds}s${c.drainDeclared ? '' : ', assumed'}) `
-            + `= ${preStop + c.drainSeconds}s; SIGKILL cuts the drain ${graceShortfallSeconds(w.graceSeconds, preStop, c.drainSeconds)}s short`,
-          fix: `raise terminationGracePeriodSeconds to at least ${preStop + c.drainSeconds + 5}, or declare the real drain with the '${DRAIN_ANNOTATION}' annotation`,
-        };
-      })),
+    check: onWorkload(({ w, traffic }) => w.containers
+      .filter(c => c.role !== 'mesh-proxy' && drainJudged(c, traffic))
+      .map(c => ({ c, preStop: c.preStop.kind === 'none' ? 0 : knownDelay(c)! }))
+      .filter(({ preStop }) => preStop <= w.graceSeconds) // a longer one is GS004's
+      .filter(({ c, preStop }) => graceShortfallSeconds(w.graceSeconds, preStop, c.drainSeconds) > 0)
+      .map(({ c, preStop }) => ({
+        container: c.name,
+        pointer: grace(w),
+        message: `terminationGracePeriodSeconds (${w.graceSeconds}s) is less than preStop (${preStop}s${c.preStop.kind === 'none' ? ', none' : ''}) `
+          + `+ drain (${c.drainSeconds}s${c.drainDeclared ? '' : ', assumed'}) = ${preStop + c.drainSeconds}s; `
+          + `SIGKILL cuts the drain ${graceShortfallSeconds(w.graceSeconds, preStop, c.drainSeconds)}s short`,
+        fix: `raise terminationGracePeriodSeconds to at least ${preStop + c.drainSeconds + 5}, or declare the real drain with the '${DRAIN_ANNOTATION}' annotation`,
+      }))),
   },
   {
     id: 'GS006',
@@ -211,7 +217,7 @@ export const PRE_STOP_RULES = area('prestop', [
     fix: `declare the hook's length with the '${PRE_STOP_ANNOTATION}' annotation on the pod template (e.g. "20"), or use a plain sleep`,
     phase: TimelinePhase.SIGTERM,
     kinds: LONG_RUNNING_KINDS,
-    check: onWorkload(({ w }) => runningContainers(w).filter(c => unknownLength(c) && !stopsAtOnce(c)).map(c => ({
+    check: onWorkload(({ w }) => runningContainers(w).filter(c => hookLengthUnknown(c.preStop) && !stopsAtOnce(c)).map(c => ({
       container: c.name,
       pointer: on(c, 'lifecycle/preStop'),
       message: `preStop ${c.preStop.kind === 'exec' ? `runs ${JSON.stringify(c.preStop.command)}` : `is an ${c.preStop.kind} hook`}, whose length the manifest does not tell; `
