@@ -36,7 +36,8 @@ describe('Eviction API (spec 6.1-6.3)', () => {
     expect(desiredHealthy(budget({ maxUnavailable: '25%' }), 10)).toBe(7);
     expect(desiredHealthy(budget({ minAvailable: 8 }), 10)).toBe(8);
     expect(desiredHealthy(budget({ minAvailable: '75%' }), 10)).toBe(8);
-    expect(desiredHealthy(budget({}), 10)).toBe(1);
+    // policy/v1 has no default budget: with neither field the controller wants no pod healthy (spec 6.2).
+    expect(desiredHealthy(budget({}), 10)).toBe(0);
   });
 
   test('429 while the budget allows no disruption; 200 again once the replacement is Ready', () => {
