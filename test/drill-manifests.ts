@@ -19,6 +19,10 @@ export function chatDrillOptions(scale: number, maxSeconds: number) {
     timeScale: scale,
     lag: { min: 0, max: 1 },
     rate: 50,
+    // Few connections, each used every 80 ms: none stays idle through the server's close delay
+    // (200 ms real here), so none is closed as idle while a request is on its way (that race is the
+    // app's, not the drill's, and on a busy machine a stall makes it likely).
+    connections: 4,
     warmupSeconds: 2,
     settleSeconds: 2,
     maxSeconds,

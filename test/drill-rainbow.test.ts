@@ -6,7 +6,7 @@ import * as path from 'path';
 import { Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { RainbowDeployment, RainbowRelease, RainbowScaleToZero, ReleaseState } from '../src';
-import { chatDrillOptions, CHAT_APP, expectAtLeastSecondsApart } from './drill-manifests';
+import { chatDrillOptions, CHAT_APP, expectNoFailures, expectAtLeastSecondsApart } from './drill-manifests';
 import { runDrill } from '../src/drill/drill';
 import { switchRouting } from '../src/drill/scenarios/rainbow';
 import { LongLivedConnection } from '../src/drill/traffic/long-lived';
@@ -61,7 +61,7 @@ describe('--scenario rainbow', () => {
     expectAtLeastSecondsApart(rb.scaledToZeroAt!, rb.idleAt!, 2);
     expect(rb.idleAt!).toBeLessThan(rb.switchAt! + 1 + 12);
     expect(report.pods.filter(p => p.name.startsWith('chat-1-4-0')).every(p => p.events.some(e => e.what === 'gone'))).toBe(true);
-    expect(report.failed).toBe(0);
+    expectNoFailures(report);
   }, 60_000);
 
   test('drain-for shorter than the chats: the old release is scaled to zero at the bound and its chats are cut, and reconnect to the new release', async () => {
