@@ -87,7 +87,7 @@ export function daemonSetManifest(graceful: boolean): KubeObject[] {
   const container = { name: 'agent', image: 'ghcr.io/acme/agent:1', portNumber: 8080, ...(graceful ? FAST_PROBES : {}) };
   const service = graceful
     ? new GracefulService(chart, 'local', {
-      workload: new GracefulDaemonSet(chart, 'agent', { containers: [container], minReady: Duration.seconds(1), shutdown: { preStopDelay: Duration.seconds(5), drainTimeout: Duration.seconds(5) } }),
+      workload: new GracefulDaemonSet(chart, 'agent', { containers: [container], minReadySeconds: 1, shutdown: { preStopDelay: Duration.seconds(5), drainTimeout: Duration.seconds(5) } }),
     })
     : new kplus.Service(chart, 'local', { selector: new kplus.DaemonSet(chart, 'agent', { containers: [container] }), ports: [{ port: 80, targetPort: 8080 }] });
   ApiObject.of(service).addJsonPatch(JsonPatch.add('/spec/internalTrafficPolicy', 'Local'));
