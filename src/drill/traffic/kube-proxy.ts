@@ -59,14 +59,17 @@ export class KubeProxy {
     });
   }
 
-  /** The proxy connection a client socket used at a time (by its local port). */
-  public connectionFor(clientPort: number | undefined, at: number): ProxyConnection | undefined {
+  /**
+   * The proxy connection a client socket (its local port) used for something that happened by
+   * `until`: the last one from that port accepted by then. A request's connection is accepted
+   * before the request ends, however long the client queued it.
+   */
+  public connectionFor(clientPort: number | undefined, until: number): ProxyConnection | undefined {
     if (clientPort === undefined) return undefined;
     const list = this.byClientPort.get(clientPort) ?? [];
     let best: ProxyConnection | undefined;
     for (const c of list) {
-      // Accept and the client's first write race within one event loop: allow a moment.
-      if (c.acceptedAt <= at + 1 && (!best || c.acceptedAt > best.acceptedAt)) {
+      if (c.acceptedAt <= until && (!best || c.acceptedAt > best.acceptedAt)) {
         best = c;
       }
     }
@@ -185,7 +188,8 @@ export class KubeProxyPlane implements DataPlane {
   }
 
   public podOfConnection(target: number, localPort: number | undefined, at: number): string | undefined {
-    return this.proxies[target]?.connectionFor(localPort, at)?.pod;
+    // Accept and the client's first write race within one event loop: allow a moment.
+    return this.proxies[target]?.connectionFor(localPort, at + 1)?.pod;
   }
 
   /** Its connection log is complete as soon as the connections have closed. */
@@ -200,7 +204,7 @@ export class KubeProxyPlane implements DataPlane {
    */
   public routes(requests: readonly SentRequest[]): RequestRoute[] {
     const claimed = new Set<ProxyConnection>();
-    const found = requests.map(r => this.proxies[r.target]?.connectionFor(r.localPort, r.sentAt));
+    const found = requests.map(r => this.proxies[r.target]?.connectionFor(r.localPort, r.doneAt ?? r.sentAt + 1));
     found.forEach(c => c && claimed.add(c));
     const refused = this.proxies.map(p => p.connections.filter(c => c.outcome === 'no-endpoint' || c.outcome === 'no-local-endpoint' || c.outcome === 'backend-refused'));
     const refusedFor = (r: SentRequest): ProxyConnection | undefined => {

@@ -164,8 +164,11 @@ export class LoadGenerator {
       const uses = (this.uses.get(socket) ?? 0) + 1;
       this.uses.set(socket, uses);
       if (uses >= this.options.requestsPerConnection) req.setHeader('Connection', 'close');
-      const remember = () => { record.localPort = socket.localPort; };
-      if (socket.connecting) socket.once('connect', remember); else remember();
+      // The kernel picks the local port when the connection starts: known now, before 'connect'. A
+      // connection the proxy resets at once can fail before 'connect' comes (on a busy machine).
+      const remember = () => { record.localPort = socket.localPort ?? record.localPort; };
+      remember();
+      if (socket.connecting) socket.once('connect', remember);
       req.end(body);
     });
     req.on('response', res => {
