@@ -59,7 +59,9 @@ describe('--scenario rainbow', () => {
     // The old release went once its last chat ended and the cooldown (2 s) passed, long before drain-for (300 s).
     expect(rb.scaledBecause).toBe('idle');
     expectAtLeastSecondsApart(rb.scaledToZeroAt!, rb.idleAt!, 2);
-    expect(rb.idleAt!).toBeLessThan(rb.switchAt! + 1 + 12);
+    // Idle is an event (the last old chat closed), not a time: it came long before drain-for
+    // (300 s), however late a busy machine ran the 8 s chats.
+    expect(rb.idleAt!).toBeLessThan(rb.switchAt! + 300 / 2);
     expect(report.pods.filter(p => p.name.startsWith('chat-1-4-0')).every(p => p.events.some(e => e.what === 'gone'))).toBe(true);
     expectNoFailures(report);
   }, 60_000);

@@ -49,10 +49,12 @@ async function runRainbow(run: DrillRun, record: (o: RainbowOutcome) => void, ra
   outcome.switchAt = switchAt;
   run.selects = pod => !onFrom(pod.name);
   run.republish();
+  // The changes of the switch are those published until here (a busy machine takes a while).
+  const republishedAt = run.clock.now();
   run.log(`Service selector: ${rainbow.from.release} -> ${rainbow.to.release}`);
   await run.sleep(run.lag.max);
   // The switch's changes were all published at switchAt; the last to arrive completes it.
-  const switchUpdates = run.dataPlane.updates.filter(u => u.publishedAt >= switchAt && u.publishedAt < switchAt + 0.01);
+  const switchUpdates = run.dataPlane.updates.filter(u => u.publishedAt >= switchAt && u.publishedAt <= republishedAt);
   outcome.switchSeenAt = Math.max(switchAt, ...switchUpdates.map(u => u.at));
   await drainOldRelease(run, outcome, onFrom);
   fromPlane.workload.scale!(0);
