@@ -7,8 +7,8 @@
 // those added after construction, so the settings are applied there.
 
 import { ApiObject, ApiObjectMetadataDefinition, Duration, Lazy } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
+import * as kplus from './_kplus';
 import { PodSettings, SpreadSettings, renderedNameProblems } from './_props';
 import { checkManifests, formatFinding } from './checks/engine';
 import { Finding, Severity } from './checks/rule';

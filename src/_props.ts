@@ -7,7 +7,7 @@
 // (manifest/fields.ts) judges YAML; this layer judges construct props, before anything renders.
 
 import { Duration } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-27';
+import * as kplus from './_kplus';
 import { MIN_SUPPRESSION_REASON_LENGTH } from './checks/suppressions';
 import { ContainerShutdownOptions, GracefulAutoscalingOptions, GracefulPodOptions, GracefulReplicaOptions, GracefulSidecarProps, StopSignal } from './graceful-options';
 import { KubernetesVersion } from './kubernetes-version';

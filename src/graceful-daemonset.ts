@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { GracefulPod, sortedKeys } from './_graceful-pod';
+import * as kplus from './_kplus';
 import { checkWorkloadName, got, PropsProblems, resolvePodOptions } from './_props';
 import { addSuppressions } from './checks/suppressions';
 import { recordNote, recordWarning } from './checks/warnings';

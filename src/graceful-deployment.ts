@@ -1,7 +1,7 @@
 import { ApiObject, Duration } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { GracefulPod, constructErrorMessage, createDisruptionBudget } from './_graceful-pod';
+import * as kplus from './_kplus';
 import { checkWorkloadName, DURATIONS, got, PropsProblems, ReplicaRange, resolveAutoscaling, resolvePodOptions, resolveReplicaOptions } from './_props';
 import { checkManifests } from './checks/engine';
 import { Severity } from './checks/rule';

@@ -1,5 +1,5 @@
 import { Duration } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-27';
+import * as kplus from './_kplus';
 import { KubernetesVersion } from './kubernetes-version';
 import { PreStop } from './pre-stop';
 import { ShutdownOptions } from './timing/shutdown-budget';

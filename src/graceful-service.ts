@@ -1,6 +1,6 @@
 import { ApiObject, Duration } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import * as kplus from './_kplus';
 import { got, nameProblem } from './_props';
 import { checkManifests, errorMessages } from './checks/engine';
 import { recordNote } from './checks/warnings';

@@ -1,7 +1,7 @@
 import { ApiObject, Duration, Size, SizeRoundingBehavior } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { GracefulPod, createDisruptionBudget, sortedKeys } from './_graceful-pod';
+import * as kplus from './_kplus';
 import { checkWorkloadName, DURATIONS, got, PropsProblems, resolvePodOptions, resolveReplicaOptions } from './_props';
 import { startupWindowSeconds } from './checks/rules/probes';
 import { addSuppressions } from './checks/suppressions';
