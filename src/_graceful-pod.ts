@@ -1,18 +1,21 @@
 // What every graceful workload construct (Deployment, StatefulSet, DaemonSet) shares: the
 // shutdown budget of its pod (every container, native sidecars after the app), the traffic paths
 // in front, the rendering of the graceful settings into the pod template, and the synth-time
-// checks. cdk8s-plus renders through the 1.27 types, which drop fields they do not know (the
-// native preStop `sleep`, `restartPolicy` on init containers, `lifecycle.stopSignal`), even after
-// JSON patches: the rendered JSON is the one place where every container is visible, including
-// those added after construction, so the settings are applied there.
+// checks. cdk8s-plus's containers have no preStop `sleep` handler and no `lifecycle.stopSignal`
+// (and cdk8s-plus-27's Kubernetes 1.27 types drop them, and `restartPolicy` on init containers,
+// even after JSON patches): the rendered JSON is the one place where every container is visible,
+// including those added after construction, so the settings are applied there. Native sidecars
+// are cdk8s-plus init containers where the major has `restartPolicy` (cdk8s-plus-30 and later,
+// see _kplus.ts); with cdk8s-plus-27 they are written into the rendered pod.
 
 import { ApiObject, ApiObjectMetadataDefinition, Duration, Lazy } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import * as kplus from './_kplus';
-import { PodSettings, SpreadSettings, renderedNameProblems } from './_props';
+import { NATIVE_SIDECAR_RESTART_POLICY, nativeSidecarProps } from './_kplus';
+import { AUTOSCALER_GRACE_SECONDS, DEFAULT_SIDECAR_DRAIN_SECONDS, PodSettings, SidecarSettings, SpreadSettings, graceOverAutoscalerWarning, renderedNameProblems } from './_props';
 import { checkManifests, formatFinding } from './checks/engine';
 import { Finding, Severity } from './checks/rule';
-import { reportWarnings } from './checks/warnings';
+import { recordWarning, reportWarnings } from './checks/warnings';
 import { ContainerShutdownBudget } from './graceful-options';
 import { CONTAINER_DRAIN_ANNOTATION, CONTAINER_PRE_STOP_ANNOTATION, DRAIN_ANNOTATION, PRE_STOP_ANNOTATION } from './manifest/kube-object';
 import { preStopOf } from './manifest/pre-stop-hook';
@@ -32,7 +35,16 @@ interface ContainerPlan extends ContainerShutdownNeed {
   readonly ownDelay: boolean;
   /** Whether it declares a port: the traffic paths' lags apply to it. */
   readonly serves: boolean;
+  /** Whether its delay is the pod's (`shutdown.preStopDelay`, or the one derived from the traffic paths). */
+  readonly podDelay: boolean;
   readonly stopSignal?: string;
+}
+
+/** A native sidecar of the rendered pod and its options (a sidecar not from `sidecars` gets the defaults). */
+interface SidecarRef {
+  readonly settings: SidecarSettings;
+  /** How messages name its shutdown options, e.g. `sidecars[0].shutdown`. */
+  readonly prop: string;
 }
 
 /** The pod's shutdown: the budget, each container's plan, and what is wrong. */
@@ -98,10 +110,10 @@ export class GracefulPod {
     private readonly renderKind: (json: any) => boolean = () => false,
   ) {
     this.paths = [...settings.trafficPaths];
-    this.sidecars = settings.sidecars.map(s => {
-      const { shutdown: _shutdown, preStop: _preStop, ...containerProps } = s.props;
-      return new kplus.Container(containerProps);
-    });
+    // Native: the workload took them as its first init containers (initContainersWithSidecars).
+    this.sidecars = NATIVE_SIDECAR_RESTART_POLICY !== undefined
+      ? settings.sidecars.map(s => workload.initContainers.find(c => c.name === s.props.name)!).filter(c => c)
+      : settings.sidecars.map(s => new kplus.Container(containerPropsOf(s)));
     const resource = ApiObject.of(workload);
     this.resource = resource;
     this.rawRender = resource.toJson.bind(resource);
@@ -161,6 +173,12 @@ export class GracefulPod {
       ...this.startupProblems(json.spec.template.spec),
       ...renderedNameProblems(own, construct.node.path),
     ];
+    const grace = plan.budget.terminationGracePeriodSeconds;
+    if (this.settings.explicitGraceSeconds === undefined && grace > AUTOSCALER_GRACE_SECONDS) {
+      const { preStopSeconds, safetyMarginSeconds } = plan.budget;
+      recordWarning(construct, graceOverAutoscalerWarning(grace,
+        `derived: preStop ${preStopSeconds}s + drain ${grace - preStopSeconds - safetyMarginSeconds}s + margin ${safetyMarginSeconds}s`));
+    }
     const frontends = this.frontends.map(f => f.toJson());
     const report = checkManifests([...own, ...frontends]);
     reportWarnings(construct, report.findings);
@@ -190,9 +208,11 @@ export class GracefulPod {
     for (const c of podSpec?.containers ?? []) {
       plans.push(this.planContainer(c, undefined, defaultPreStop, problems));
     }
-    sidecars.forEach((c, i) => plans.push(this.planContainer(c, i, defaultPreStop, problems)));
+    sidecars.forEach((c, i) => plans.push(this.planContainer(c, this.sidecarRef(c, i), defaultPreStop, problems)));
     const apps = plans.filter(p => !p.sidecar);
     const appNeeds = apps.length > 0 ? apps : [{ name: 'main', preStopSeconds: defaultPreStop, drainSeconds: s.drainSeconds }];
+    // The pod's delay, unless no app container takes it (containers without a port get none by default).
+    const preStopSeconds = apps.length === 0 || apps.some(a => a.podDelay) ? defaultPreStop : Math.max(...apps.map(a => a.preStopSeconds));
     const times = podShutdownTimes(appNeeds, plans.filter(p => p.sidecar));
     const needed = Math.max(...times.map(t => t.doneAtSeconds));
     const grace = s.explicitGraceSeconds ?? needed + s.marginSeconds;
@@ -203,10 +223,10 @@ export class GracefulPod {
         + `raise it to at least ${needed + s.marginSeconds}s, or omit 'terminationGracePeriod' to derive it`);
     }
     problems.push(...this.trafficPathProblems(apps, defaultPreStop));
-    const timeline = killTimeline(grace, defaultPreStop);
+    const timeline = killTimeline(grace, preStopSeconds);
     return {
       budget: {
-        preStopSeconds: defaultPreStop,
+        preStopSeconds,
         drainSeconds: s.drainSeconds,
         safetyMarginSeconds: s.marginSeconds,
         terminationGracePeriodSeconds: grace,
@@ -231,17 +251,23 @@ export class GracefulPod {
   }
 
   /** One container's preStop, drain and stop signal; its own plain-sleep hook is read, not trusted to match the options. */
-  private planContainer(c: any, sidecarIndex: number | undefined, defaultPreStop: number, problems: string[]): ContainerPlan {
+  private planContainer(c: any, ref: SidecarRef | undefined, defaultPreStop: number, problems: string[]): ContainerPlan {
     const s = this.settings;
     const name = String(c.name);
-    const sidecar = sidecarIndex !== undefined ? s.sidecars[sidecarIndex] : undefined;
+    const sidecar = ref?.settings;
     const opts = sidecar ? undefined : s.containerShutdown[name];
-    const explicitProp = sidecar ? `sidecars[${sidecarIndex}].shutdown.preStopDelay`
+    const explicitProp = ref ? `${ref.prop}.preStopDelay`
       : opts?.preStopSeconds !== undefined ? `containerShutdown.${name}.preStopDelay`
         : s.preStopSeconds !== undefined ? 'shutdown.preStopDelay' : undefined;
     const explicit = sidecar ? sidecar.preStopSeconds : opts?.preStopSeconds ?? s.preStopSeconds;
     const drainSeconds = sidecar ? sidecar.drainSeconds : opts?.drainSeconds ?? s.drainSeconds;
-    let preStopSeconds = explicit ?? defaultPreStop;
+    // The delay derived from the traffic paths is for containers that serve: one without a port
+    // (a log shipper, a queue consumer) gets no preStop unless one is set for it (a delay, or a
+    // handler of its own in `containerPreStop`).
+    const serves = (c.ports ?? []).length > 0;
+    const wantsDelay = serves || s.preStopSeconds !== undefined || s.containerPreStop[name] !== undefined;
+    const podDelay = !sidecar && opts?.preStopSeconds === undefined && wantsDelay;
+    let preStopSeconds = explicit ?? (wantsDelay ? defaultPreStop : 0);
     let hook: any;
     let hasHook = false;
     let ownDelay = false;
@@ -289,7 +315,8 @@ export class GracefulPod {
       hook,
       hasHook,
       ownDelay,
-      serves: (c.ports ?? []).length > 0,
+      serves,
+      podDelay: podDelay && !ownDelay,
       stopSignal: (sidecar?.stopSignal ?? opts?.stopSignal)?.name,
     };
   }
@@ -317,8 +344,15 @@ export class GracefulPod {
     return problems;
   }
 
-  /** The sidecars as init-container JSON (deep-sorted copies, so no YAML anchors), with their volumes added to the pod. */
+  /**
+   * The native sidecars of the rendered pod. Native (cdk8s-plus-30 and later): the init containers
+   * with `restartPolicy: Always`, ours and any the app added itself. Otherwise ours, as
+   * init-container JSON (deep-sorted copies, so no YAML anchors), with their volumes added to the pod.
+   */
   private sidecarJson(podSpec: any, problems: string[]): any[] {
+    if (NATIVE_SIDECAR_RESTART_POLICY !== undefined) {
+      return (podSpec.initContainers ?? []).filter((c: any) => c.restartPolicy === NATIVE_SIDECAR_RESTART_POLICY);
+    }
     return this.sidecars.map(container => {
       for (const mount of container.mounts) {
         const volume = kplus.k8s.toJson_Volume(mount.volume._toKube());
@@ -331,6 +365,19 @@ export class GracefulPod {
       }
       return deepSorted(kplus.k8s.toJson_Container(container._toKube()));
     });
+  }
+
+  /** The options of the i-th sidecar of the rendered pod: ours by name, or the defaults for one the app added itself. */
+  private sidecarRef(c: any, i: number): SidecarRef {
+    const index = NATIVE_SIDECAR_RESTART_POLICY !== undefined ? this.settings.sidecars.findIndex(x => x.props.name === c.name) : i;
+    if (index >= 0) {
+      return { settings: this.settings.sidecars[index], prop: `sidecars[${index}].shutdown` };
+    }
+    const own = this.settings.containerShutdown[String(c.name)];
+    return {
+      settings: { props: { image: c.image }, preStopSeconds: own?.preStopSeconds ?? 0, drainSeconds: own?.drainSeconds ?? DEFAULT_SIDECAR_DRAIN_SECONDS, stopSignal: own?.stopSignal },
+      prop: `containerShutdown.${c.name}`,
+    };
   }
 
   /** Adds the graceful settings to the rendered pod template. */
@@ -350,7 +397,14 @@ export class GracefulPod {
       this.fitStartupProbe(container);
       return sortedKeys(container);
     });
-    if (plan.sidecars.length > 0) {
+    if (plan.sidecars.length > 0 && NATIVE_SIDECAR_RESTART_POLICY !== undefined) {
+      // Native: where cdk8s-plus rendered them (ours first, see initContainersWithSidecars).
+      podSpec.initContainers = podSpec.initContainers.map((c: any) => {
+        if (c.restartPolicy !== NATIVE_SIDECAR_RESTART_POLICY) return c;
+        this.applyPlan(c, plans.find(p => p.sidecar && p.name === c.name));
+        return sortedKeys(c);
+      });
+    } else if (plan.sidecars.length > 0) {
       // Sidecars first: plain init containers after them (migrations) can use them (spec 1.9).
       podSpec.initContainers = [...plan.sidecars.map(c => {
         this.applyPlan(c, plans.find(p => p.sidecar && p.name === c.name));
@@ -458,6 +512,22 @@ export class GracefulPod {
   }
 }
 
+/** A sidecar's container props, without our own options. */
+function containerPropsOf(sidecar: SidecarSettings): kplus.ContainerProps {
+  const { shutdown: _shutdown, preStop: _preStop, ...containerProps } = sidecar.props;
+  return containerProps;
+}
+
+/**
+ * The init containers a workload is constructed with: where this cdk8s-plus major has native
+ * sidecars, the `sidecars` first (so plain init containers after them, migrations, can use them,
+ * spec 1.9), then its own; with cdk8s-plus-27 its own only (the sidecars are rendered later).
+ */
+export function initContainersWithSidecars(settings: PodSettings, own: kplus.ContainerProps[] | undefined): kplus.ContainerProps[] | undefined {
+  const native = settings.sidecars.map(s => nativeSidecarProps(containerPropsOf(s)));
+  return native.length === 0 || native.some(n => n === undefined) ? own : [...native as kplus.ContainerProps[], ...(own ?? [])];
+}
+
 /**
  * The object with its own keys sorted, as cdk8s renders (unless CDK8S_DISABLE_SORT is set).
  * Shallow: the values we insert are built in sorted order.
@@ -503,12 +573,12 @@ function leftAtDefaults(probe: any): boolean {
  */
 export function createDisruptionBudget(
   scope: IConstruct & { readonly metadata: ApiObjectMetadataDefinition; readonly matchLabels: Record<string, string> },
-  budget: { readonly maxUnavailable?: number | string; readonly minAvailable?: number | string },
+  budget: { readonly maxUnavailable?: number | string; readonly minAvailable?: number | string; readonly name?: string },
 ): kplus.k8s.KubePodDisruptionBudget {
   const intOrString = (v: number | string | undefined) => v === undefined ? undefined
     : typeof v === 'number' ? kplus.k8s.IntOrString.fromNumber(v) : kplus.k8s.IntOrString.fromString(v);
   const pdb = new kplus.k8s.KubePodDisruptionBudget(scope, 'DisruptionBudget', {
-    metadata: { namespace: scope.metadata.namespace },
+    metadata: { ...(budget.name !== undefined ? { name: budget.name } : {}), namespace: scope.metadata.namespace },
     spec: {
       maxUnavailable: intOrString(budget.maxUnavailable),
       minAvailable: intOrString(budget.minAvailable),
