@@ -131,6 +131,31 @@ function build(variant) {
   console.log(`variant ${variant.package}: compiled in ${path.relative(ROOT, dir)} against ${variant.plus} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
 }
 
+/** The newest modification time of the files under a directory. */
+function newest(dir) {
+  let t = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : fs.statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+/**
+ * The variant's build directory, built first when it is missing or older than the source or
+ * package.json (tests call this: `npx projen test` alone builds what it tests).
+ */
+function ensureBuilt(variant, options = {}) {
+  const dir = stageDir(variant);
+  const assembly = path.join(dir, '.jsii');
+  const sources = Math.max(newest(path.join(ROOT, 'src')), fs.statSync(path.join(ROOT, 'package.json')).mtimeMs);
+  if (!fs.existsSync(assembly) || fs.statSync(assembly).mtimeMs < sources) {
+    const out = execFileSync(process.execPath, [__filename, 'build', String(variant.major)], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    if (options.log) options.log(out);
+  }
+  return dir;
+}
+
 function requireBuilt(variant) {
   const dir = stageDir(variant);
   if (!fs.existsSync(path.join(dir, '.jsii'))) {
@@ -208,4 +233,4 @@ if (require.main === module) {
   }
 }
 
-module.exports = { readVariants, variantsFor, stageDir, variantSeam, variantManifest, variantExample, STAGE, MAIN_PLUS };
+module.exports = { readVariants, variantsFor, stageDir, ensureBuilt, variantSeam, variantManifest, variantExample, STAGE, MAIN_PLUS };

@@ -49,9 +49,9 @@ function tarballOf(pkg: string): string {
       tarballs.set(pkg, path.join(given, file));
     } else {
       const variant = variants.find(v => v.package === pkg);
-      const dir = variant ? variantsJs.stageDir(variant, ROOT) : ROOT;
+      const dir = variant ? variantsJs.ensureBuilt(variant) : ROOT;
       if (!fs.existsSync(path.join(dir, '.jsii'))) {
-        throw new Error(`${path.relative(ROOT, dir) || '.'} is not built: run \`npx projen compile\` and \`npx projen variants\` first`);
+        throw new Error('lib/ or .jsii is missing: compile first (npx projen compile)');
       }
       const [info] = JSON.parse(execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }));
       tarballs.set(pkg, path.join(work, info.filename));

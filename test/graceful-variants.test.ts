@@ -14,27 +14,6 @@ const variantsJs = require('../scripts/variants.js');
 /* eslint-enable @typescript-eslint/no-require-imports */
 const { variants } = variantsJs.readVariants(ROOT) as { variants: Array<{ major: number; package: string; plus: string; plusVersion: string }> };
 
-/** The newest modification time under a directory. */
-function newest(dir: string): number {
-  let t = 0;
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : fs.statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-/** Builds the variant unless its build is newer than every source file (the build's `variants` task has built it). */
-function ensureBuilt(major: number): string {
-  const dir = variantsJs.stageDir({ major }, ROOT);
-  const assembly = path.join(dir, '.jsii');
-  const stale = !fs.existsSync(assembly) || fs.statSync(assembly).mtimeMs < Math.max(newest(path.join(ROOT, 'src')), fs.statSync(path.join(ROOT, 'package.json')).mtimeMs);
-  if (stale) {
-    execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'variants.js'), 'build', String(major)], { cwd: ROOT, stdio: 'pipe' });
-  }
-  return dir;
-}
-
 /** An app as a user of cdk8s-plus-NN writes it: its own objects handed to ours and ours to its own. */
 function mixedApp(plus: string, pkg: string): string {
   return `import { App, Chart, Duration } from 'cdk8s';
@@ -78,7 +57,7 @@ for (const variant of variants) {
   describe(`${variant.package} (cdk8s-plus-${variant.major})`, () => {
     let dir: string;
     beforeAll(() => {
-      dir = ensureBuilt(variant.major);
+      dir = variantsJs.ensureBuilt(variant);
     }, 300_000);
 
     test('is this source built against the major: its package peers on it, its seam imports it', () => {
