@@ -13,7 +13,8 @@ import { IConstruct } from 'constructs';
 import * as kplus from './_kplus';
 import { NATIVE_SIDECAR_RESTART_POLICY, nativeSidecarProps } from './_kplus';
 import { AUTOSCALER_GRACE_SECONDS, DEFAULT_SIDECAR_DRAIN_SECONDS, PodSettings, SidecarSettings, SpreadSettings, graceOverAutoscalerWarning, renderedNameProblems } from './_props';
-import { checkManifests, formatFinding } from './checks/engine';
+import { SynthInputs, readsDisruptionBudgets, synthCheckOptions } from './_synth-rules';
+import { CheckOptions, checkManifests, formatFinding } from './checks/engine';
 import { Finding, Severity } from './checks/rule';
 import { recordWarning, reportWarnings } from './checks/warnings';
 import { ContainerShutdownBudget } from './graceful-options';
@@ -102,12 +103,14 @@ export class GracefulPod {
    * @param renderKind what the workload's kind adds to its rendered JSON (a DaemonSet's
    * updateStrategy, a StatefulSet's volume claims), after the pod settings; true when it added
    * keys to `spec`
+   * @param given which of the workload's inputs the user gave: the rules they can break run at synth
    */
   constructor(
     private readonly workload: kplus.AbstractPod,
     private readonly settings: PodSettings,
     private readonly spread?: SpreadSettings,
     private readonly renderKind: (json: any) => boolean = () => false,
+    private readonly given: Omit<SynthInputs, 'frontends'> = { strategy: true, replicas: true, disruptionBudget: true, spread: true },
   ) {
     this.paths = [...settings.trafficPaths];
     // Native: the workload took them as its first init containers (initContainersWithSidecars).
@@ -139,6 +142,11 @@ export class GracefulPod {
   /** The app containers' preStop when no option sets it: 15 s, or the slowest traffic path's. */
   public defaultPreStopSeconds(): number {
     return this.settings.preStopSeconds ?? Math.max(DEFAULT_PRE_STOP_SECONDS, ...this.paths.map(p => ceilSeconds(p.recommendedPreStop)));
+  }
+
+  /** The options of the rule pack at synth: the rules the workload's given inputs can break (_synth-rules.ts). */
+  public synthCheckOptions(): CheckOptions {
+    return synthCheckOptions({ ...this.given, frontends: this.frontends.length > 0 || this.paths.length > 0 });
   }
 
   /** The budget, from the workload as it stands. */
@@ -180,7 +188,8 @@ export class GracefulPod {
         `derived: preStop ${preStopSeconds}s + drain ${grace - preStopSeconds - safetyMarginSeconds}s + margin ${safetyMarginSeconds}s`));
     }
     const frontends = this.frontends.map(f => f.toJson());
-    const report = checkManifests([...own, ...frontends]);
+    const options = this.synthCheckOptions();
+    const report = checkManifests(checked(options, own, frontends), options);
     reportWarnings(construct, report.findings);
     const errors = report.findings.filter(f => f.severity === Severity.ERROR).map(constructErrorMessage);
     return [...problems, ...report.problems, ...errors, ...extraChecks(json, frontends)];
@@ -188,7 +197,7 @@ export class GracefulPod {
 
   /** Every object the workload's own validation checks: the workload, its companions, the objects in front. */
   public checkedObjects(companions: any[]): any[] {
-    return [this.resource.toJson(), ...companions, ...this.frontends.map(f => f.toJson())];
+    return checked(this.synthCheckOptions(), [this.resource.toJson(), ...companions], this.frontends.map(f => f.toJson()));
   }
 
   /** The plan of a rendered pod spec (undefined: no containers yet, the options alone). */
@@ -426,12 +435,15 @@ export class GracefulPod {
   /** The declared drain and preStop for checkers: the pod's, and each container's where it differs. */
   private annotations(budget: ShutdownBudget, plans: ContainerPlan[]): Record<string, string> {
     const out: Record<string, string> = { [DRAIN_ANNOTATION]: String(budget.drainSeconds), [PRE_STOP_ANNOTATION]: String(budget.preStopSeconds) };
-    const drains = Object.fromEntries(plans.filter(p => p.drainSeconds !== budget.drainSeconds).map(p => [p.name, p.drainSeconds]));
-    const preStops = Object.fromEntries(plans
-      .filter(p => p.hasHook && !p.ownDelay && p.preStopSeconds !== budget.preStopSeconds)
-      .map(p => [p.name, p.preStopSeconds]));
-    if (Object.keys(drains).length > 0) out[CONTAINER_DRAIN_ANNOTATION] = JSON.stringify(sortedKeys(drains));
-    if (Object.keys(preStops).length > 0) out[CONTAINER_PRE_STOP_ANNOTATION] = JSON.stringify(sortedKeys(preStops));
+    // Built only when a container differs (most pods: none).
+    let drains: Record<string, number> | undefined;
+    let preStops: Record<string, number> | undefined;
+    for (const p of plans) {
+      if (p.drainSeconds !== budget.drainSeconds) (drains ??= {})[p.name] = p.drainSeconds;
+      if (p.hasHook && !p.ownDelay && p.preStopSeconds !== budget.preStopSeconds) (preStops ??= {})[p.name] = p.preStopSeconds;
+    }
+    if (drains) out[CONTAINER_DRAIN_ANNOTATION] = JSON.stringify(sortedKeys(drains));
+    if (preStops) out[CONTAINER_PRE_STOP_ANNOTATION] = JSON.stringify(sortedKeys(preStops));
     return out;
   }
 
@@ -512,6 +524,45 @@ export class GracefulPod {
   }
 }
 
+/** The objects the rule pack checks at synth: the workload's own PDB only when a rule that runs reads it (_synth-rules.ts). */
+function checked(options: CheckOptions, own: any[], frontends: any[]): any[] {
+  const objects = readsDisruptionBudgets(options) ? own : own.filter(o => o.kind !== 'PodDisruptionBudget');
+  return [...objects, ...frontends];
+}
+
+/** A companion object that renders once per synth: how it renders, and the JSON kept for the synth. */
+interface RenderedOnce {
+  readonly render: () => any;
+  forSynth?: any;
+}
+const RENDERED_ONCE = Symbol('graceful-k8s.renderedOnce');
+
+/**
+ * Makes a companion object (a PDB, an HPA) render once per synth: `renderForValidation` renders
+ * it, and the synth that follows in the same synchronous call (cdk8s validates, then renders)
+ * takes that JSON instead of rendering it again. Any later call renders afresh.
+ */
+export function renderOncePerSynth(obj: ApiObject): void {
+  const once: RenderedOnce = { render: obj.toJson.bind(obj) };
+  (obj as any)[RENDERED_ONCE] = once;
+  obj.toJson = () => {
+    const json = once.forSynth;
+    if (json === undefined) return once.render();
+    once.forSynth = undefined;
+    return json;
+  };
+}
+
+/** A companion's JSON for the workload's validation, fresh, kept for the synth that follows (see renderOncePerSynth). */
+export function renderForValidation(obj: ApiObject): any {
+  const once: RenderedOnce | undefined = (obj as any)[RENDERED_ONCE];
+  if (!once) return obj.toJson();
+  const json = once.render();
+  once.forSynth = json;
+  queueMicrotask(() => once.forSynth = undefined);
+  return json;
+}
+
 /** A sidecar's container props, without our own options. */
 function containerPropsOf(sidecar: SidecarSettings): kplus.ContainerProps {
   const { shutdown: _shutdown, preStop: _preStop, ...containerProps } = sidecar.props;
@@ -529,15 +580,20 @@ export function initContainersWithSidecars(settings: PodSettings, own: kplus.Con
 }
 
 /**
- * The object with its own keys sorted, as cdk8s renders (unless CDK8S_DISABLE_SORT is set).
- * Shallow: the values we insert are built in sorted order.
+ * The object with its own keys sorted, as cdk8s renders (unless CDK8S_DISABLE_SORT is set): the
+ * object itself when they are, else a sorted copy. Shallow: the values we insert are built in
+ * sorted order.
  */
 export function sortedKeys(value: any): any {
-  if (process.env.CDK8S_DISABLE_SORT) {
+  const keys = Object.keys(value);
+  // Already in order (most objects cdk8s rendered, where a key was replaced, not added): as is.
+  let inOrder = true;
+  for (let i = 1; i < keys.length && inOrder; i++) inOrder = keys[i - 1] < keys[i];
+  if (inOrder || process.env.CDK8S_DISABLE_SORT) {
     return value;
   }
   const sorted: any = {};
-  for (const k of Object.keys(value).sort()) {
+  for (const k of keys.sort()) {
     sorted[k] = value[k];
   }
   return sorted;
@@ -604,5 +660,6 @@ export function createDisruptionBudget(
     }
     return json;
   };
+  renderOncePerSynth(pdb);
   return pdb;
 }

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { GracefulPod, initContainersWithSidecars, sortedKeys } from './_graceful-pod';
 import * as kplus from './_kplus';
 import { checkWorkloadName, DURATIONS, got, PropsProblems, resolvePodOptions } from './_props';
+import { CheckOptions } from './checks/engine';
 import { addSuppressions } from './checks/suppressions';
 import { recordNote, recordWarning } from './checks/warnings';
 import { ContainerShutdownBudget, GracefulPodOptions } from './graceful-options';
@@ -193,6 +194,16 @@ export class GracefulDaemonSet extends kplus.DaemonSet implements ITrafficPathTa
    */
   public _checkedObjects(): any[] {
     return this.pod.checkedObjects([]);
+  }
+
+  /**
+   * The options of the rule pack in this construct's own validation (GracefulChecks reports what
+   * they leave out).
+   *
+   * @internal
+   */
+  public _synthCheckOptions(): CheckOptions {
+    return this.pod.synthCheckOptions();
   }
 
   /**

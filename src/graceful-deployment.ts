@@ -1,9 +1,9 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import { GracefulPod, constructErrorMessage, createDisruptionBudget, initContainersWithSidecars, sortedKeys } from './_graceful-pod';
+import { GracefulPod, constructErrorMessage, createDisruptionBudget, initContainersWithSidecars, renderForValidation, renderOncePerSynth, sortedKeys } from './_graceful-pod';
 import * as kplus from './_kplus';
 import { checkWorkloadName, DURATIONS, got, PropsProblems, ReplicaRange, resolveAutoscaling, resolvePodOptions, resolveReplicaOptions } from './_props';
-import { checkManifests } from './checks/engine';
+import { CheckOptions, checkManifests } from './checks/engine';
 import { Severity } from './checks/rule';
 import { startupWindowSeconds } from './checks/rules/probes';
 import { addSuppressions } from './checks/suppressions';
@@ -131,7 +131,12 @@ export class GracefulDeployment extends kplus.Deployment implements ITrafficPath
     checkWorkloadName(owner, 'Deployment', this.name, this.node.path);
     this.kubernetesVersion = settings.version;
     this.startupTimeout = props.startupTimeout;
-    this.pod = new GracefulPod(this, settings, replicaSettings.spread);
+    this.pod = new GracefulPod(this, settings, replicaSettings.spread, undefined, {
+      strategy: props.strategy !== undefined || props.allowCapacityDrop !== undefined,
+      replicas: props.replicas !== undefined || props.autoscaling !== undefined,
+      disruptionBudget: props.podDisruptionBudget !== undefined || props.disruptionBudget !== undefined,
+      spread: props.spreadAcrossNodes !== undefined || props.topologySpread !== undefined,
+    });
     this.sidecars = this.pod.sidecars;
     p.warnings.forEach(w => recordWarning(this, w));
 
@@ -157,9 +162,14 @@ export class GracefulDeployment extends kplus.Deployment implements ITrafficPath
       if (autoscaling.tolerance !== undefined) {
         renderTolerance(ApiObject.of(this.autoscaler), autoscaling.tolerance);
       }
+      renderOncePerSynth(ApiObject.of(this.autoscaler));
     }
     this.node.addValidation({
-      validate: () => this.pod.validate(this, () => this.companions(), (json, frontends) => this.autoscaledRolloutProblems(json, frontends)),
+      validate: () => {
+        // Rendered once for validation; the synth that follows takes these (renderOncePerSynth).
+        const companions = [this.podDisruptionBudget, this.autoscaler && ApiObject.of(this.autoscaler)].filter(o => o).map(o => renderForValidation(o!));
+        return this.pod.validate(this, () => companions, (json, frontends) => this.autoscaledRolloutProblems(json, companions, frontends));
+      },
     });
   }
 
@@ -215,6 +225,16 @@ export class GracefulDeployment extends kplus.Deployment implements ITrafficPath
   }
 
   /**
+   * The options of the rule pack in this construct's own validation (GracefulChecks reports what
+   * they leave out).
+   *
+   * @internal
+   */
+  public _synthCheckOptions(): CheckOptions {
+    return this.pod.synthCheckOptions();
+  }
+
+  /**
    * Estimates a rollout of the current settings: peak pods (replicas + surge + pods still
    * terminating, which Kubernetes does not count against maxSurge), the CPU and memory
    * requests at that peak, how long it takes, and what `kubectl rollout status` shows of it.
@@ -256,13 +276,13 @@ export class GracefulDeployment extends kplus.Deployment implements ITrafficPath
    * capacity at its maximum is refused exactly as with that many fixed replicas: the same rules,
    * on the Deployment at `autoscaling.maxReplicas`.
    */
-  private autoscaledRolloutProblems(json: any, frontends: any[]): string[] {
+  private autoscaledRolloutProblems(json: any, companions: any[], frontends: any[]): string[] {
     if (!this.autoscaler) {
       return [];
     }
     const atMax = { ...json, spec: { ...json.spec, replicas: this.autoscaler.maxReplicas } };
     const report = checkManifests([atMax, ...frontends], { enabledRules: ['GS007', 'GS008'] });
-    const atMin = checkManifests([json, ...this.companions(), ...frontends], { enabledRules: ['GS007', 'GS008'] });
+    const atMin = checkManifests([json, ...companions, ...frontends], { enabledRules: ['GS007', 'GS008'] });
     return report.findings
       .filter(f => f.severity === Severity.ERROR && !atMin.findings.some(m => m.ruleId === f.ruleId))
       .map(f => `${constructErrorMessage(f)} (at 'autoscaling.maxReplicas' ${this.autoscaler!.maxReplicas})`);

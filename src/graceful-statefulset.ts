@@ -1,9 +1,10 @@
 import { ApiObject, Duration, Size, SizeRoundingBehavior } from 'cdk8s';
 import { Construct } from 'constructs';
-import { GracefulPod, createDisruptionBudget, initContainersWithSidecars, sortedKeys } from './_graceful-pod';
+import { GracefulPod, createDisruptionBudget, initContainersWithSidecars, renderForValidation, sortedKeys } from './_graceful-pod';
 import * as kplus from './_kplus';
 import { checkWorkloadName, DURATIONS, got, PropsProblems, resolvePodOptions, resolveReplicaOptions } from './_props';
 import { startupWindowSeconds } from './checks/rules/probes';
+import { CheckOptions } from './checks/engine';
 import { addSuppressions } from './checks/suppressions';
 import { recordWarning } from './checks/warnings';
 import { ContainerShutdownBudget, GracefulPodOptions, GracefulReplicaOptions } from './graceful-options';
@@ -166,7 +167,12 @@ export class GracefulStatefulSet extends kplus.StatefulSet implements ITrafficPa
     this.startupTimeout = props.startupTimeout;
     this.maxUnavailableValue = maxUnavailable;
     this.volumeClaims = volumeClaims;
-    this.pod = new GracefulPod(this, settings, replicaSettings.spread, json => this.renderStatefulSet(json));
+    this.pod = new GracefulPod(this, settings, replicaSettings.spread, json => this.renderStatefulSet(json), {
+      strategy: props.strategy !== undefined || props.maxUnavailable !== undefined || props.allowCapacityDrop !== undefined || props.podManagementPolicy !== undefined,
+      replicas: props.replicas !== undefined,
+      disruptionBudget: props.podDisruptionBudget !== undefined || props.disruptionBudget !== undefined,
+      spread: props.spreadAcrossNodes !== undefined || props.topologySpread !== undefined,
+    });
     this.sidecars = this.pod.sidecars;
     p.warnings.forEach(w => recordWarning(this, w));
     if (this.service instanceof GracefulService) {
@@ -180,7 +186,9 @@ export class GracefulStatefulSet extends kplus.StatefulSet implements ITrafficPa
     if (replicaSettings.budget) {
       this.podDisruptionBudget = createDisruptionBudget(this, replicaSettings.budget);
     }
-    this.node.addValidation({ validate: () => this.pod.validate(this, () => [this.podDisruptionBudget?.toJson()].filter(o => o)) });
+    this.node.addValidation({
+      validate: () => this.pod.validate(this, () => (this.podDisruptionBudget ? [renderForValidation(this.podDisruptionBudget)] : [])),
+    });
   }
 
   /** The shutdown numbers written to the manifest (see GracefulDeployment.shutdownBudget). */
@@ -220,6 +228,16 @@ export class GracefulStatefulSet extends kplus.StatefulSet implements ITrafficPa
    */
   public _checkedObjects(): any[] {
     return this.pod.checkedObjects([this.podDisruptionBudget?.toJson()].filter(o => o));
+  }
+
+  /**
+   * The options of the rule pack in this construct's own validation (GracefulChecks reports what
+   * they leave out).
+   *
+   * @internal
+   */
+  public _synthCheckOptions(): CheckOptions {
+    return this.pod.synthCheckOptions();
   }
 
   /**

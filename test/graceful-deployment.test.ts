@@ -1,8 +1,8 @@
-import { Duration, Size, Testing, Yaml } from 'cdk8s';
+import { ApiObject, Duration, JsonPatch, Size, Testing, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import * as fc from 'fast-check';
 import { assertGracefulInvariants, only, synthError, synthValid } from './util';
-import { GracefulDeployment, GracefulDeploymentProps, GrpcProbe, KubernetesVersion, PreStop } from '../src';
+import { GracefulChecks, GracefulDeployment, GracefulDeploymentProps, GracefulService, GrpcProbe, KubernetesVersion, PreStop } from '../src';
 import { checkManifests, warningsOf } from '../src/checks';
 
 const image = 'ghcr.io/acme/api:1.4.2';
@@ -346,6 +346,58 @@ describe('GracefulDeployment: names, versions and probes', () => {
     const plan = deployment.rolloutPlan({ startupTime: Duration.seconds(20) });
     expect(plan.reportsTerminatingReplicas).toBe(true);
     expect(plan.rolloutStatus).toMatch(/^kubectl rollout status reports "successfully rolled out" .* after the change, once every new pod is available; old pods then run out their grace period \(35s\) for up to 35s more, .*: \.status\.terminatingReplicas counts them until the last is gone/);
+  });
+});
+
+describe('the rule pack at synth: only what the construct\'s own props can break', () => {
+  const conditional = ['GS007', 'GS008', 'GS009', 'GS011', 'GS012', 'GS013', 'GS014', 'GS025', 'GS026', 'GS027', 'GS031'];
+  const never = ['GS010', 'GS018', 'GS022', 'GS032'];
+
+  test('with the defaults, the rules they hold are not run again; what the props set brings its rules back', () => {
+    const plain = new GracefulDeployment(Testing.chart(), 'api', { containers: [web()] });
+    expect(plain._synthCheckOptions().disabledRules).toEqual([...never, ...conditional].sort());
+    const sized = new GracefulDeployment(Testing.chart(), 'api', {
+      containers: [web()], replicas: 3, strategy: kplus.DeploymentStrategy.recreate(), allowCapacityDrop: 'batch API, a short gap is fine',
+    });
+    // replicas and strategy given: their rules run; the PDB, spread and traffic ones need no second look
+    expect(sized._synthCheckOptions().disabledRules).toEqual([...never, 'GS011', 'GS025', 'GS026', 'GS027', 'GS031'].sort());
+  });
+
+  test('a service in front brings the traffic rules back', () => {
+    const chart = Testing.chart();
+    const api = new GracefulDeployment(chart, 'api', { containers: [web()] });
+    expect(api._synthCheckOptions().disabledRules).toContain('GS025');
+    new GracefulService(chart, 'svc', { workload: api });
+    expect(api._synthCheckOptions().disabledRules).not.toContain('GS025');
+  });
+
+  test('GracefulChecks reports what the construct\'s own check leaves out (here a JSON patch to 1 replica)', () => {
+    // GIVEN a patch outside the props: the construct's own check does not look at replicas
+    const chart = Testing.chart();
+    const api = new GracefulDeployment(chart, 'api', { containers: [web()] });
+    ApiObject.of(api).addJsonPatch(JsonPatch.replace('/spec/replicas', 1));
+    synthValid(chart);
+    expect(warningsOf(api)).toEqual([]);
+    // WHEN the full pack runs on the chart THEN it reports GS009, once
+    GracefulChecks.applyTo(chart);
+    synthValid(chart);
+    expect(warningsOf(chart)).toEqual([expect.stringMatching(/^\[GS009\] Deployment '.*': replicas is 1/)]);
+  });
+
+  test('the PodDisruptionBudget renders once per synth: the JSON validation checked is the one synthesized', () => {
+    const typed = jest.spyOn(kplus.k8s.KubePodDisruptionBudget.prototype, 'toJson');
+    try {
+      const chart = Testing.chart();
+      new GracefulDeployment(chart, 'api', { containers: [web()] });
+      const objects = synthValid(chart);
+      expect(typed).toHaveBeenCalledTimes(1);
+      expect(only(objects, 'PodDisruptionBudget').spec.maxUnavailable).toBe(1);
+      // a later render is fresh
+      synthValid(chart);
+      expect(typed).toHaveBeenCalledTimes(2);
+    } finally {
+      typed.mockRestore();
+    }
   });
 });
 
