@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # The Debian programs that tests and benchmarks run for real, because a claim about a real program
 # is tested on that program: dash, bash and busybox (which shell execs what, who gets SIGTERM),
+# tini and dumb-init (an init in front of a shell),
 # nginx and haproxy (the drill's app and data plane), chromium (the HTML reports in a browser).
 # Run before the tests (`npx projen test` runs it first) and by CI. Installs what is missing when it
 # can (root with apt-get, as on a fresh machine of this project's kind); otherwise it prints the one
 # command that installs them, and the tests that need a missing program fail naming it.
 set -uo pipefail
 # program:package, one per program the tests start
-wanted=(dash:dash bash:bash busybox:busybox nginx:nginx haproxy:haproxy chromium:chromium)
+wanted=(dash:dash bash:bash busybox:busybox tini:tini dumb-init:dumb-init nginx:nginx haproxy:haproxy chromium:chromium)
 export PATH="$PATH:/usr/sbin:/sbin"
 missing=()
 for pair in "${wanted[@]}"; do

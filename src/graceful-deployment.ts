@@ -1,10 +1,9 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import { GracefulPod, constructErrorMessage, createDisruptionBudget, initContainersWithSidecars, renderForValidation, renderOncePerSynth, sortedKeys } from './_graceful-pod';
+import { GracefulPod, createDisruptionBudget, initContainersWithSidecars, renderForValidation, renderOncePerSynth, sortedKeys } from './_graceful-pod';
 import * as kplus from './_kplus';
 import { checkWorkloadName, DURATIONS, got, PropsProblems, ReplicaRange, resolveAutoscaling, resolvePodOptions, resolveReplicaOptions } from './_props';
-import { CheckOptions, checkManifests } from './checks/engine';
-import { Severity } from './checks/rule';
+import { CheckOptions } from './checks/engine';
 import { startupWindowSeconds } from './checks/rules/probes';
 import { addSuppressions } from './checks/suppressions';
 import { recordWarning } from './checks/warnings';
@@ -165,11 +164,10 @@ export class GracefulDeployment extends kplus.Deployment implements ITrafficPath
       renderOncePerSynth(ApiObject.of(this.autoscaler));
     }
     this.node.addValidation({
-      validate: () => {
-        // Rendered once for validation; the synth that follows takes these (renderOncePerSynth).
-        const companions = [this.podDisruptionBudget, this.autoscaler && ApiObject.of(this.autoscaler)].filter(o => o).map(o => renderForValidation(o!));
-        return this.pod.validate(this, () => companions, (json, frontends) => this.autoscaledRolloutProblems(json, companions, frontends));
-      },
+      // The rules judge a rollout over the autoscaler's whole range (GS007), as the CLI does. The
+      // companions are rendered once for validation; the synth that follows takes them (renderOncePerSynth).
+      validate: () => this.pod.validate(this, () => [this.podDisruptionBudget, this.autoscaler && ApiObject.of(this.autoscaler)]
+        .filter(o => o).map(o => renderForValidation(o!))),
     });
   }
 
@@ -269,23 +267,6 @@ export class GracefulDeployment extends kplus.Deployment implements ITrafficPath
   /** Objects this construct emits besides the Deployment. */
   private companions(): any[] {
     return [this.podDisruptionBudget?.toJson(), this.autoscaler ? ApiObject.of(this.autoscaler).toJson() : undefined].filter(o => o);
-  }
-
-  /**
-   * Under an HPA the rules judge a rollout at the autoscaler's minimum; a strategy that drops
-   * capacity at its maximum is refused exactly as with that many fixed replicas: the same rules,
-   * on the Deployment at `autoscaling.maxReplicas`.
-   */
-  private autoscaledRolloutProblems(json: any, companions: any[], frontends: any[]): string[] {
-    if (!this.autoscaler) {
-      return [];
-    }
-    const atMax = { ...json, spec: { ...json.spec, replicas: this.autoscaler.maxReplicas } };
-    const report = checkManifests([atMax, ...frontends], { enabledRules: ['GS007', 'GS008'] });
-    const atMin = checkManifests([json, ...companions, ...frontends], { enabledRules: ['GS007', 'GS008'] });
-    return report.findings
-      .filter(f => f.severity === Severity.ERROR && !atMin.findings.some(m => m.ruleId === f.ruleId))
-      .map(f => `${constructErrorMessage(f)} (at 'autoscaling.maxReplicas' ${this.autoscaler!.maxReplicas})`);
   }
 }
 

@@ -23,6 +23,6 @@ export { ShutdownBudget, ShutdownOptions } from './timing/shutdown-budget';
 export { Fenceposts, RolloutPlan, RolloutPlanInput } from './timing/rollout-plan';
 export { StatefulSetRolloutInput, StatefulSetRolloutPlan } from './timing/stateful-set-rollout';
 export { Finding, RuleInfo, Severity, TimelinePhase } from './checks/rule';
-export { CheckOptions, CheckReport, ObjectExclusion, SkippedObjects } from './checks/engine';
+export { CheckOptions, CheckReport, ObjectExclusion, SkippedObjects, SuppressedFinding } from './checks/engine';
 export { Suppression } from './checks/suppressions';
 export { ContainerTimeline, TimelineEvent } from './checks/shutdown-timeline';

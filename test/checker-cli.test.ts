@@ -1,11 +1,12 @@
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import * as fc from 'fast-check';
 import { dump as dumpYaml } from 'js-yaml';
 import { checkManifests, ruleInfos } from '../src/checks';
 import { checkTexts } from '../src/checks/check-files';
 import { main } from '../src/cli/graceful-check';
-import { loadManifests } from '../src/manifest/load';
+import { MANIFEST_SCHEMA, loadManifests } from '../src/manifest/load';
 import { lineOfPointer } from '../src/manifest/locate';
 
 const FIXTURES = path.join(__dirname, 'fixtures', 'checker');
@@ -30,7 +31,8 @@ describe('graceful-check CLI', () => {
   });
 
   test('exit 0 when only warnings', () => {
-    const { code } = run(['-'], 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: solo}\nspec:\n  replicas: 1\n  template:\n    spec:\n      containers: [{name: c, image: x}]\n');
+    const { code } = run(['-'], 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: solo}\nspec:\n  replicas: 1\n  selector: {matchLabels: {app: solo}}\n'
+      + '  template:\n    metadata: {labels: {app: solo}}\n    spec:\n      containers: [{name: c, image: x}]\n');
     expect(code).toBe(0);
   });
 
@@ -65,7 +67,7 @@ describe('graceful-check CLI', () => {
 
   test('usage errors exit 2', () => {
     expect(run([]).code).toBe(2);
-    expect(run(['-o', 'xml', 'web-app.yaml']).stderr).toContain("--output must be text, json or sarif (got 'xml')");
+    expect(run(['-o', 'xml', 'web-app.yaml']).stderr).toContain("--output must be text, ci, json or sarif (got 'xml')");
     expect(run(['--bogus']).code).toBe(2);
     expect(run(['--explain', 'GS999']).stderr).toContain("unknown rule 'GS999'; known rules are GS000, GS001");
   });
@@ -100,7 +102,7 @@ describe('graceful-check CLI', () => {
     const runObj = sarif.runs[0];
     expect(runObj.tool.driver.rules.map((r: any) => r.id)).toHaveLength(ruleInfos().length);
     expect(runObj.results.map((r: any) => [r.ruleId, r.level, r.locations[0].physicalLocation.region.startLine])).toEqual([
-      ['GS006', 'error', 20], ['GS012', 'error', 29], ['GS018', 'warning', 28],
+      ['GS006', 'error', 21], ['GS012', 'error', 30], ['GS018', 'warning', 29],
     ]);
     for (const r of runObj.results) {
       expect(runObj.tool.driver.rules[r.ruleIndex].id).toBe(r.ruleId);
@@ -114,6 +116,82 @@ describe('graceful-check CLI', () => {
     const { stdout } = run(['-'], text);
     expect(stdout).not.toContain('  GS006  ');
     expect(stdout).toContain('suppressed: GS006 on Deployment jobs/mailer: the migration script forwards TERM itself');
+  });
+});
+
+describe('CLI conventions', () => {
+  const helmOutput = fs.readFileSync(path.join(__dirname, 'fixtures', 'corpus', 'suppressions-helm-output.yaml'), 'utf8');
+  const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'graceful-check-cli-'));
+
+  test('-o ci: one line per finding with file, line, severity, rule and object, then the counts', () => {
+    const { code, stdout } = run(['worker.yaml', '-o', 'ci']);
+    expect(code).toBe(1);
+    expect(stdout.split('\n')).toEqual([
+      expect.stringMatching(/^worker\.yaml:21: error GS006 Deployment jobs\/mailer \[worker\]: runs "\.\/migrate && \.\/mailer --queue outbound" through \/bin\/sh in image/),
+      expect.stringMatching(/^worker\.yaml:30: error GS012 PodDisruptionBudget jobs\/mailer: \(minAvailable 1\) allows 0 evictions/),
+      expect.stringMatching(/^worker\.yaml:29: warning GS018 PodDisruptionBudget jobs\/mailer: keeps the default unhealthyPodEvictionPolicy/),
+      '2 error(s), 1 warning(s), 0 suppressed',
+      '',
+    ]);
+  });
+
+  test('SARIF: driver.version, and suppressed results kept with their suppression (SARIF 2.1.0 §3.27.23)', () => {
+    const sarif = JSON.parse(run(['-', '-o', 'sarif'], helmOutput).stdout);
+    const runObj = sarif.runs[0];
+    expect(runObj.tool.driver.version).toMatch(/^\d+\.\d+\.\d+/);
+    const suppressed = runObj.results.filter((r: any) => r.suppressions);
+    expect(suppressed.map((r: any) => [r.ruleId, r.suppressions])).toEqual([
+      ['GS009', [{ kind: 'inSource', status: 'accepted', justification: 'single replica by design in the demo environment' }]],
+    ]);
+    // A stale suppression is a note, not a failure of the run.
+    expect(runObj.invocations[0].toolExecutionNotifications).toContainEqual(expect.objectContaining({
+      level: 'note', message: { text: expect.stringMatching(/^note: suppression of GS002 on Deployment 'web-demo-mychart' matched no finding/) },
+    }));
+  });
+
+  test('a configured suppression is external in SARIF; Kind/default/name matches an object without a namespace; an unmatched key is a note', () => {
+    const dir = tmp();
+    fs.writeFileSync(path.join(dir, 'app.yaml'), helmOutput.replace(/,"GS099":"typo of GS009"/, '').replace(/\n    graceful-k8s\.io\/suppress: '\{"GS009":[^\n]*/, ''));
+    fs.writeFileSync(path.join(dir, '.graceful-check.yaml'), 'suppress:\n  Deployment/default/web-demo-mychart: { GS009: "single replica in the demo environment" }\n  Deployment/prod/web: { GS009: "an object that is not in the input" }\n');
+    const r = (args: string[]) => {
+      let out = '';
+      main(args, { stdout: s => { out += s; }, stderr: () => undefined, readStdin: () => '', cwd: dir });
+      return out;
+    };
+    const sarif = JSON.parse(r(['app.yaml', '-o', 'sarif']));
+    expect(sarif.runs[0].results.filter((x: any) => x.suppressions).map((x: any) => [x.ruleId, x.suppressions[0].kind])).toEqual([['GS009', 'external']]);
+    expect(r(['app.yaml'])).toContain("note: configured suppression 'Deployment/prod/web' matches no object of the input");
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('severity overrides in .graceful-check.yaml; a bad one is a usage error naming the file and the key', () => {
+    const dir = tmp();
+    fs.copyFileSync(path.join(FIXTURES, 'worker.yaml'), path.join(dir, 'worker.yaml'));
+    const r = (config: string) => {
+      fs.writeFileSync(path.join(dir, '.graceful-check.yaml'), config);
+      let out = '';
+      let err = '';
+      const code = main(['worker.yaml', '-o', 'json'], { stdout: s => { out += s; }, stderr: s => { err += s; }, readStdin: () => '', cwd: dir });
+      return { code, out, err };
+    };
+    const raised = JSON.parse(r('severity: { GS018: error, gs006: warning }\n').out).findings.map((f: any) => `${f.ruleId} ${f.severity}`);
+    expect(raised).toEqual(['GS006 warning', 'GS012 error', 'GS018 error']);
+    expect(r('severity: { GS018: critical }\n')).toMatchObject({ code: 2, err: expect.stringContaining("'severity.GS018' must be error or warning (got \"critical\")") });
+    expect(r('severity: { GS404: error }\n')).toMatchObject({ code: 2, err: expect.stringContaining("'severity' names unknown rule 'GS404'") });
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a directory walk skips the cdk8s plugin\'s construct-metadata.json with a note', () => {
+    const dir = tmp();
+    fs.mkdirSync(path.join(dir, 'dist'));
+    fs.copyFileSync(path.join(FIXTURES, 'worker.yaml'), path.join(dir, 'dist', 'app.k8s.yaml'));
+    fs.writeFileSync(path.join(dir, 'dist', 'construct-metadata.json'), JSON.stringify({ version: '1.0.0', resources: { 'app/web/Resource': { path: 'app/web' } } }));
+    let err = '';
+    let out = '';
+    main([dir, '-o', 'json'], { stdout: s => { out += s; }, stderr: s => { err += s; }, readStdin: () => '', cwd: dir });
+    expect(err).toContain('skipped ' + path.join(dir, 'dist', 'construct-metadata.json') + ": the cdk8s plugin's construct metadata, not a manifest");
+    expect(JSON.parse(out).problems).toEqual([]);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });
 
@@ -186,7 +264,9 @@ describe('manifest loader', () => {
       });
     };
     fc.assert(fc.property(value.map, fc.boolean(), fc.constantFrom(2, 4), fc.boolean(), (object, noArrayIndent, indent, crlf) => {
-      const lf = dumpYaml(object, { noArrayIndent, indent, lineWidth: -1 });
+      // Dumped with the schema manifests are read with, so that a string YAML 1.1 would read as
+      // something else (`n`, `on`, `0x1`) is quoted, as a YAML 1.1 writer quotes it.
+      const lf = dumpYaml(object, { noArrayIndent, indent, lineWidth: -1, schema: MANIFEST_SCHEMA });
       const text = crlf ? lf.replace(/\n/g, '\r\n') : lf;
       const [doc] = loadManifests(text, 'p.yaml').objects;
       expect(doc.object).toEqual(object);

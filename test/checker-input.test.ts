@@ -133,7 +133,7 @@ describe('kinds, names and empty input', () => {
 });
 
 describe('directories and files', () => {
-  test('symlink loops, dangling links, FIFOs and devices are reported and skipped; the rest is checked', () => {
+  test('symlink loops, dangling links, links out of the directory, FIFOs and devices are reported and skipped; the rest is checked', () => {
     const dir = tmpdir();
     fs.writeFileSync(path.join(dir, 'a.yaml'), web('a', s => s.replace('replicas: 2', 'replicas: 1')));
     fs.mkdirSync(path.join(dir, 'sub'));
@@ -146,9 +146,31 @@ describe('directories and files', () => {
     expect(code).toBe(2);
     expect(JSON.parse(stdout).findings.map((f: any) => `${f.ruleId} ${f.name}`)).toEqual(['GS009 a', 'GS009 b']);
     expect(stderr).toContain('dangling.yaml: a dangling symbolic link');
-    expect(stderr).toContain('device.yaml: a device; only regular files are read');
+    // A link out of the named directory is not followed (a link to / would walk the disk).
+    expect(stderr).toContain(`device.yaml: a symbolic link out of ${fs.realpathSync(dir)} (to /dev/null); name it as an input to read it`);
     expect(stderr).toContain('pipe.yaml: a FIFO; only regular files are read');
     expect(stderr).toMatch(/loop: already read through another path/);
+    // Named directly, the device is refused as a device.
+    expect(run([path.join(dir, 'device.yaml')]).stderr).toContain('device.yaml: a device; only regular files are read');
+  });
+
+  test('each file is read once, however it is named: twice, through its directory, or through a link inside the tree', () => {
+    const dir = tmpdir();
+    fs.writeFileSync(path.join(dir, 'a.yaml'), web('a', s => s.replace('replicas: 2', 'replicas: 1')));
+    fs.symlinkSync('a.yaml', path.join(dir, 'same.yaml'));
+    const { stdout, stderr } = run([dir, path.join(dir, 'a.yaml'), path.join(dir, 'a.yaml'), '-o', 'json']);
+    const report = JSON.parse(stdout);
+    expect([report.fileCount, report.objectCount, report.findings.map((f: any) => f.ruleId)]).toEqual([1, 1, ['GS009']]);
+    expect(stderr).toContain(`same.yaml: the same file as ${path.join(dir, 'a.yaml')}, read once`);
+  });
+
+  test('a link to / inside a named directory is not followed', () => {
+    const dir = tmpdir();
+    fs.writeFileSync(path.join(dir, 'a.yaml'), web('a'));
+    fs.symlinkSync('/', path.join(dir, 'root'));
+    const { stdout, stderr } = run([dir, '-o', 'json']);
+    expect(JSON.parse(stdout).fileCount).toBe(1);
+    expect(stderr).toContain(`root: a symbolic link out of ${fs.realpathSync(dir)} (to /); name it as an input to read it`);
   });
 
   test('a file over the size limit is refused with the numbers; the limit is configurable', () => {
@@ -259,13 +281,15 @@ describe('heuristics that were easy to evade', () => {
     expect(finding.message).toContain("annotation 'graceful-k8s.io/drain-seconds' is \"soon\", not a number of seconds");
   });
 
-  test('/usr/bin/env bash -c is a shell; a one-command script is exec\'d by the shell', () => {
+  test('/usr/bin/env bash -c is a shell, judged as bash: the last command of a plain list is exec\'d, one with a redirection is not', () => {
     expect(shellScriptOf(['/usr/bin/env', 'bash', '-c', 'node server.js && echo done'], undefined)).toBe('node server.js && echo done');
     const ids = (command: string[]) => JSON.parse(run(['-', '-o', 'json'], {
       stdin: web('a', s => s.replace('          ports:', `          command: ${JSON.stringify(command)}\n          ports:`)),
-    }).stdout).findings.filter((f: any) => f.severity === 'error').map((f: any) => f.ruleId);
-    expect(ids(['/usr/bin/env', 'bash', '-c', 'migrate && node server.js'])).toEqual(['GS006']);
-    expect(ids(['sh', '-c', 'node server.js --port $PORT'])).toEqual([]);
+    }).stdout).findings.filter((f: any) => f.ruleId === 'GS006' || f.ruleId === 'GS040').map((f: any) => `${f.ruleId} ${f.severity}`);
+    expect(ids(['/usr/bin/env', 'bash', '-c', 'migrate && node server.js'])).toEqual([]);
+    expect(ids(['/usr/bin/env', 'bash', '-c', 'migrate && node server.js 2>&1'])).toEqual(['GS006 error']);
+    // `sh` in an image of unknown family: dash would swallow it, bash and ash would not.
+    expect(ids(['sh', '-c', 'node server.js --port $PORT'])).toEqual(['GS040 warning']);
   });
 });
 
@@ -276,7 +300,12 @@ describe('controls for real repositories', () => {
     expect(JSON.parse(run(['-', '-o', 'json', '--disable', 'GS009'], { stdin: noisy() }).stdout).findings).toEqual([]);
     const broken = web('b', s => s.replace('replicas: 2', 'replicas: "1"'));
     expect(JSON.parse(run(['-', '-o', 'json', '--enable', 'gs000,GS009'], { stdin: broken }).stdout).findings.map((f: any) => f.ruleId)).toEqual(['GS000', 'GS009']);
-    expect(run(['-', '--disable', 'GS999'], { stdin: noisy() }).stdout).toContain('problem: disabled rules: unknown rule(s) GS999');
+    // An unknown id is a usage error (exit 2), not a silent no-op; so is a rule both disabled and enabled.
+    expect(run(['-', '--disable', 'GS999'], { stdin: noisy() })).toMatchObject({ code: 2, stderr: expect.stringContaining('--disable: unknown rule(s) GS999; known rules are GS000-') });
+    expect(run(['-', '--enable', 'GS09'], { stdin: noisy() })).toMatchObject({ code: 2, stderr: expect.stringContaining('--enable: unknown rule(s) GS09;') });
+    expect(run(['-', '--disable', 'GS009', '--enable', 'gs009'], { stdin: noisy() })).toMatchObject({
+      code: 2, stderr: expect.stringContaining('GS009 is both disabled and enabled (flags or .graceful-check.yaml); keep it in one of the two'),
+    });
   });
 
   test('--fail-on warning|never changes the exit code; a bad value is a usage error', () => {
@@ -315,7 +344,7 @@ describe('controls for real repositories', () => {
     fs.writeFileSync(path.join(root, 'a.yaml'), noisy());
     const { code, stderr } = run(['a.yaml'], { cwd: root });
     expect(code).toBe(2);
-    expect(stderr).toMatch(/\.graceful-check\.yaml: unknown key\(s\) disabled; known keys are disable, enable, failOn, routes, exclude, suppress/);
+    expect(stderr).toMatch(/\.graceful-check\.yaml: unknown key\(s\) disabled; known keys are disable, enable, severity, failOn, routes, exclude, suppress/);
   });
 
   test('--routes shows what routes traffic to each workload', () => {

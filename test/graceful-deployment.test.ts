@@ -457,9 +457,10 @@ describe('GracefulDeployment refuses settings that drop requests', () => {
     expect(message).toMatch(/\[GS002\] .*container 'main': livenessProbe is identical to readinessProbe \(\{"httpGet":\{"path":"\/health","port":8080,"scheme":"HTTP"\}\}, period 10s, failureThreshold 3\).*Fix: give liveness a cheaper endpoint/);
   });
 
-  test('fails synth if the command runs through a shell without exec', () => {
-    const message = synthError(chart => new GracefulDeployment(chart, 'api', { containers: [web({ command: ['sh', '-c', 'migrate && node server.js'] })] }));
-    expect(message).toMatch(/\[GS006\] .*container 'main': runs "migrate && node server.js" through a shell without exec; the shell is PID 1 and does not forward SIGTERM to the app\. Fix: run the binary directly.*`exec`.*tini/);
+  test('fails synth if the command runs through a shell that keeps SIGTERM from the app', () => {
+    // node's official image is Debian-based: /bin/sh is dash, which never execs the command of -c.
+    const message = synthError(chart => new GracefulDeployment(chart, 'api', { containers: [web({ image: 'node:22-bookworm', command: ['sh', '-c', 'migrate && node server.js'] })] }));
+    expect(message).toMatch(/\[GS006\] .*container 'main': runs "migrate && node server.js" through sh in image 'node:22-bookworm', .* whose \/bin\/sh is dash: dash never replaces itself with a command of `-c` \(only `exec` does\), so the shell stays PID 1, drops SIGTERM and the app is SIGKILLed after \d+s without draining\. Fix: start the app with `exec`/);
   });
 
   test('accepts a shell script that ends in exec', () => {
@@ -522,7 +523,8 @@ describe('GracefulDeployment refuses settings that drop requests', () => {
 
   test('synth errors list every problem at once', () => {
     const message = synthError(chart => new GracefulDeployment(chart, 'api', {
-      containers: [{ image, portNumber: 8080, command: ['bash', '-c', 'migrate && node server.js'] }],
+      // bash does not replace itself with a command that has a redirection: GS006.
+      containers: [{ image, portNumber: 8080, command: ['bash', '-c', 'migrate && node server.js 2>&1'] }],
       strategy: kplus.DeploymentStrategy.recreate(),
     }));
     expect(message.match(/\[GS\d{3}\]/g)).toEqual(['[GS001]', '[GS006]', '[GS007]']);

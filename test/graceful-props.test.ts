@@ -168,7 +168,8 @@ describe('messages name the option as the user wrote it', () => {
       });
       new GracefulService(chart, 'svc', { workload: d });
     });
-    expect(message).toMatch(/\[GS007\] Deployment 'test-api-[0-9a-f]+': maxUnavailable "25%" lets a rollout take 7 of 30 serving pod\(s\) down before replacements are available\..*\(option: 'strategy', or accept it with 'allowCapacityDrop: "<reason>"'\) \(at 'autoscaling.maxReplicas' 30\)/);
+    // The rule judges the autoscaler's whole range, as the CLI does on the same YAML.
+    expect(message).toMatch(/\[GS007\] Deployment 'test-api-[0-9a-f]+': maxUnavailable "25%" lets a rollout take 7 of 30 serving pod\(s\) down before replacements are available \(at 4–30 of the autoscaler's 3–30 replicas\)\..*\(option: 'strategy', or accept it with 'allowCapacityDrop: "<reason>"'\)/);
   });
 
   test('the same strategy is accepted with a reason', () => {

@@ -68,8 +68,15 @@ describe('what serves', () => {
   });
 
   test('nothing routes to a declared port while the namespace\'s Services are in view: not serving', () => {
-    const objects = [deployment([app([{ containerPort: 8080 }])]), { ...service([{ port: 80 }]), spec: { selector: { app: 'other' }, ports: [{ port: 80 }] } }];
+    const other = { ...deployment([app([{ containerPort: 8080 }])]), metadata: { name: 'other', namespace: 'shop' } };
+    other.spec = { ...other.spec, selector: { matchLabels: { app: 'other' } }, template: { ...other.spec.template, metadata: { labels: { app: 'other' } } } };
+    const objects = [deployment([app([{ containerPort: 8080 }])]), other, { ...service([{ port: 80 }]), spec: { selector: { app: 'other' }, ports: [{ port: 80 }] } }];
     expect(serving(objects)).toEqual({ app: 'none' });
+  });
+
+  test('a Service that selects no pod of the input (a typo) leaves the namespace\'s routing unknown: a declared port counts as serving', () => {
+    const objects = [deployment([app([{ containerPort: 8080 }])]), { ...service([{ port: 80 }]), spec: { selector: { app: 'wbe' }, ports: [{ port: 80 }] } }];
+    expect(serving(objects)).toEqual({ app: 'declared' });
   });
 
   test('routes not in view (a workload on its own): a declared port counts as serving, a metrics port does not', () => {
@@ -219,5 +226,57 @@ describe('meshes and sidecars', () => {
       podSpec: { terminationGracePeriodSeconds: 60, initContainers: [{ ...proxy, restartPolicy: 'Always' }] },
     }), classic[1]];
     expect(ids(native)).not.toContain('GS028');
+  });
+});
+
+describe('routes the kube-apiserver sends: aggregated APIs and admission webhooks are client traffic', () => {
+  const apiServer = (kind: string, extra: any = {}) => [
+    deployment([app([{ name: 'https', containerPort: 10250 }])]),
+    service([{ name: 'https', port: 443, targetPort: 'https' }]),
+    { apiVersion: 'apiregistration.k8s.io/v1', kind, metadata: { name: 'v1beta1.metrics.k8s.io' }, ...extra },
+  ];
+
+  test('an APIService routes to its Service port: the container serves, whatever the Service is named', () => {
+    const objects = apiServer('APIService', { spec: { group: 'metrics.k8s.io', version: 'v1beta1', service: { name: 'web', namespace: 'shop' } } });
+    objects[1].metadata.name = 'metrics-server';
+    objects[2].spec.service.name = 'metrics-server';
+    const t = traffic(objects);
+    expect(t.containers[0].serving).toBe('routed');
+    expect(t.containers[0].dataPlanes.map(d => d.kind)).toEqual(['kube-apiserver', 'kube-proxy']);
+    expect(checkManifests(objects).findings.map(f => f.ruleId)).toEqual(expect.arrayContaining(['GS001', 'GS003']));
+  });
+
+  test('a webhook configuration routes to its Service port (443 by default)', () => {
+    const objects = apiServer('ValidatingWebhookConfiguration', { webhooks: [{ name: 'v.acme.io', clientConfig: { service: { name: 'web', namespace: 'shop' } } }] });
+    objects[2].apiVersion = 'admissionregistration.k8s.io/v1';
+    expect(traffic(objects).containers[0].dataPlanes.map(d => d.kind)).toEqual(['kube-apiserver', 'kube-proxy']);
+  });
+});
+
+describe('apps that keep serving after SIGTERM by their own configuration', () => {
+  test('CoreDNS lameduck in the mounted Corefile is the preStop delay it needs', () => {
+    const coredns = deployment([{ name: 'coredns', image: 'registry.k8s.io/coredns/coredns:v1.11.3', ports: [{ name: 'dns-tcp', containerPort: 53 }] }], {
+      podSpec: { volumes: [{ name: 'config', configMap: { name: 'coredns' } }] },
+    });
+    const corefile = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'coredns', namespace: 'shop' }, data: { Corefile: '.:53 {\n    health {\n       lameduck 5s\n    }\n}\n' } };
+    const objects = [coredns, service([{ name: 'dns-tcp', port: 53, targetPort: 53 }]), corefile];
+    expect(traffic(objects).containers[0].container.preStop).toEqual({ kind: 'app', seconds: 5, declared: true });
+    expect(checkManifests(objects).findings.filter(f => f.ruleId === 'GS003')).toEqual([]);
+    // Without the ConfigMap in the input, nothing shows it: GS003.
+    expect(checkManifests(objects.slice(0, 2)).findings.filter(f => f.ruleId === 'GS003')).toHaveLength(1);
+  });
+
+  test('--shutdown-delay-duration of a server built on k8s.io/apiserver', () => {
+    const objects = [deployment([app([{ containerPort: 10250 }], { args: ['--secure-port=10250', '--shutdown-delay-duration=15s'] })]), service([{ port: 443, targetPort: 10250 }])];
+    expect(traffic(objects).containers[0].container.preStop).toEqual({ kind: 'app', seconds: 15, declared: true });
+  });
+});
+
+describe('metrics reached at the pod itself', () => {
+  test('the port the pod\'s prometheus.io annotations name is scraped, not served: a log shipper with no Service serves nothing', () => {
+    const shipper = deployment([app([{ containerPort: 2020 }])], { annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': '2020' } });
+    expect(serving([shipper])).toEqual({ app: 'metrics-only' });
+    // Without the annotation the same port, routes unseen, counts as serving.
+    expect(serving([deployment([app([{ containerPort: 2020 }])])])).toEqual({ app: 'declared' });
   });
 });

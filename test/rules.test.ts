@@ -5,7 +5,8 @@ import * as kplus from 'cdk8s-plus-27';
 import { CheckReport, Severity } from '../src';
 import { checkManifests, formatFinding, ruleInfos } from '../src/checks';
 import { readmeWithGeneratedTables } from '../src/checks/generated-docs';
-import { preStopOf, scriptSwallowsSigterm, shellScriptOf } from '../src/manifest/pre-stop-hook';
+import { preStopOf, shellScriptOf } from '../src/manifest/pre-stop-hook';
+import { scriptShape, sigtermReachesApp } from '../src/manifest/shells';
 
 /** A compliant web app: Deployment + Service + PDB, as hand-written YAML would have it. */
 function webApp(): any[] {
@@ -71,7 +72,8 @@ const MUTATIONS: Array<[string, (objects: any[]) => void, string?]> = [
   ['GS003', o => { delete containerOf(o).lifecycle; }],
   ['GS004', o => { containerOf(o).lifecycle.preStop = { sleep: { seconds: 60 } }; }],
   ['GS005', o => { deploymentOf(o).spec.template.spec.terminationGracePeriodSeconds = 25; }],
-  ['GS006', o => { containerOf(o).command = ['/bin/sh', '-c', 'cd /app && node server.js']; }],
+  // node's official image is Debian-based: its /bin/sh is dash, which never execs the command of -c.
+  ['GS006', o => { containerOf(o).image = 'node:22'; containerOf(o).command = ['/bin/sh', '-c', 'cd /app && node server.js']; }],
   ['GS007', o => { deploymentOf(o).spec.strategy.rollingUpdate.maxUnavailable = 1; }],
   ['GS008', o => { deploymentOf(o).spec.strategy.rollingUpdate = { maxSurge: 0, maxUnavailable: 1 }; }],
   ['GS009', o => { deploymentOf(o).spec.replicas = 1; o.splice(2, 1); }],
@@ -153,6 +155,24 @@ const MUTATIONS: Array<[string, (objects: any[]) => void, string?]> = [
   }],
   ['GS038', o => { containerOf(o).image = 'docker.io/bitnami/nginx:1.25.4'; }],
   ['GS039', o => { containerOf(o).command = ['nginx', '-g', 'daemon off;']; }],
+  // An image of unknown family: its /bin/sh may be dash.
+  ['GS040', o => { containerOf(o).command = ['/bin/sh', '-c', 'cd /app && node server.js']; }],
+  // An Ingress path to a Service renamed since (web → web-api).
+  ['GS041', o => {
+    const ingress = albIngress();
+    ingress.spec.ingressClassName = 'nginx';
+    delete (ingress.metadata.annotations as Record<string, string>)['alb.ingress.kubernetes.io/target-type'];
+    ingress.spec.rules[0].http.paths.push({ path: '/api', pathType: 'Prefix', backend: { service: { name: 'web-api', port: { number: 80 } } } });
+    o.push(ingress);
+  }, 'Ingress'],
+  // A one-letter typo in a PodDisruptionBudget's selector: it protects nothing (a second, correct one keeps the pods covered).
+  ['GS042', o => { o[2].spec.selector = { matchLabels: { app: 'wbe' } }; o.push({ ...o[2], metadata: { name: 'web-pdb', namespace: 'shop' }, spec: { ...o[2].spec, selector: { matchLabels: { app: 'web' } } } }); }, 'PodDisruptionBudget'],
+  // Required anti-affinity, pinned to a node pool, rolling with a surge pod.
+  ['GS043', o => {
+    const spec = deploymentOf(o).spec.template.spec;
+    spec.nodeSelector = { 'node-pool': 'edge' };
+    spec.affinity = { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { app: 'web' } } }] } };
+  }],
 ];
 
 describe('rule pack', () => {
@@ -236,7 +256,7 @@ describe('rule pack', () => {
     deploymentOf(objects).metadata.annotations = { 'graceful-k8s.io/suppress': '{"GS009":"meh","GS999":"because I said so"}' };
     expect(checkManifests(objects).problems).toEqual([
       "Deployment 'shop/web': suppression of GS009 needs a reason of at least 10 characters (got \"meh\"); say why the rule does not apply",
-      expect.stringMatching(/^Deployment 'shop\/web': suppression of unknown rule 'GS999'; known rules are GS000, GS001, GS002/),
+      expect.stringMatching(/^Deployment 'shop\/web': suppression of unknown rule 'GS999'; known rules are GS000-GS\d{3} \(graceful-check --list-rules\)$/),
     ]);
   });
 
@@ -258,32 +278,38 @@ describe('rule pack', () => {
   });
 
   test('StatefulSet, DaemonSet, Job: only the rules that apply', () => {
-    const pod = { metadata: { labels: { app: 'x' } }, spec: { containers: [{ name: 'c', image: 'busybox', command: ['sh', '-c', 'prepare && work'] }] } };
+    // python's official image is Debian-based: /bin/sh is dash, which keeps SIGTERM from `work`.
+    const pod = { metadata: { labels: { app: 'x' } }, spec: { containers: [{ name: 'c', image: 'python:3.12', command: ['sh', '-c', 'prepare && work'] }] } };
     const report = checkManifests([
       { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'j' }, spec: { template: pod } },
       { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'cj' }, spec: { schedule: '* * * * *', jobTemplate: { spec: { template: pod } } } },
       { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'ds' }, spec: { selector: { matchLabels: { app: 'x' } }, template: pod } },
     ]);
-    expect(report.findings.map(f => `${f.kind}:${f.ruleId}`)).toEqual(['Job:GS006', 'CronJob:GS006', 'DaemonSet:GS006']);
+    // A Job's pod that swallows SIGTERM loses its work when a drain evicts it: a warning; a DaemonSet's is an error.
+    expect(report.findings.map(f => `${f.kind}:${f.ruleId}:${f.severity}`)).toEqual(['Job:GS006:warning', 'CronJob:GS006:warning', 'DaemonSet:GS006:error']);
     expect(report.workloadCount).toBe(3);
   });
 });
 
 describe('shell entrypoints', () => {
+  // Whether SIGTERM reaches the app, per shell (test/shells.test.ts holds the model to the real shells).
   test.each([
-    // A script of one simple command is exec'd by the shell itself.
-    [['sh', '-c', 'node server.js'], false],
-    [['sh', '-c', 'node server.js --port $PORT'], false],
-    [['sh', '-c', 'migrate; node server.js'], true],
-    [['/bin/bash', '-c', 'cd /app && node server.js'], true],
-    [['sh', '-c', 'cd /app && exec node server.js'], false],
-    [['sh', '-c', 'exec tini -- node server.js'], false],
-    [['sh', '-c', 'trap "kill -TERM $child" TERM; node server.js & child=$!; wait'], false],
-    [['sh', '-ec', 'migrate\nexec node server.js'], false],
-  ])('%j swallows SIGTERM: %s', (command, swallows) => {
+    [['sh', '-c', 'node server.js'], { dash: false, bash: true, ash: true }],
+    [['sh', '-c', 'node server.js --port $PORT'], { dash: false, bash: true, ash: true }],
+    [['sh', '-c', 'migrate; node server.js'], { dash: false, bash: true, ash: true }],
+    [['/bin/bash', '-c', 'cd /app && node server.js'], { dash: false, bash: true, ash: true }],
+    [['sh', '-c', 'node server.js 2>&1'], { dash: false, bash: false, ash: true }],
+    [['sh', '-c', 'node server.js | tee /log/out'], { dash: false, bash: false, ash: false }],
+    [['sh', '-c', 'cd /app && exec node server.js'], { dash: true, bash: true, ash: true }],
+    [['sh', '-c', 'exec tini -- node server.js'], { dash: true, bash: true, ash: true }],
+    [['sh', '-c', 'trap "kill -TERM $child" TERM; node server.js & child=$!; wait'], { dash: true, bash: true, ash: true }],
+    [['sh', '-ec', 'migrate\nexec node server.js'], { dash: true, bash: true, ash: true }],
+    [['sh', '-c', 'node worker.js & node server.js'], { dash: false, bash: false, ash: false }],
+  ])('%j: SIGTERM reaches the app %j', (command, reaches) => {
     const script = shellScriptOf(command as string[], undefined);
     expect(script).toBeDefined();
-    expect(scriptSwallowsSigterm(script!)).toBe(swallows);
+    const shape = scriptShape(script!);
+    expect({ dash: sigtermReachesApp('dash', shape), bash: sigtermReachesApp('bash', shape), ash: sigtermReachesApp('ash', shape) }).toEqual(reaches);
   });
 
   test('command [sh] with args [-c, script] is a shell too', () => {

@@ -29,14 +29,14 @@ describe('GracefulValidationPlugin (cdk8s CLI validation contract)', () => {
     const ctx = fakeContext([path.join(FIXTURES, 'worker.yaml')]);
     await new GracefulValidationPlugin().validate(ctx.context);
     expect(ctx.violations.map(v => v.ruleName)).toEqual([
-      'GS006 (error) Shell entrypoint without exec swallows SIGTERM',
+      'GS006 (error) Shell entrypoint keeps SIGTERM from the app',
       'GS012 (error) PodDisruptionBudget blocks every eviction',
       'GS018 (warning) PodDisruptionBudget without unhealthyPodEvictionPolicy: AlwaysAllow',
     ]);
     expect(ctx.violations[0].violatingResources).toEqual([{
       resourceName: 'mailer',
       manifestPath: path.join(FIXTURES, 'worker.yaml'),
-      locations: [expect.stringMatching(/^line 20 \/spec\/template\/spec\/containers\/0\/command \(container 'worker'\): runs/)],
+      locations: [expect.stringMatching(/^line 21 \/spec\/template\/spec\/containers\/0\/command \(container 'worker'\): runs/)],
     }]);
     expect(ctx.summary()).toEqual({ status: 'failure', metadata: { objects: '2', workloads: '1', errors: '2', warnings: '1', suppressed: '0' } });
   });
@@ -45,7 +45,8 @@ describe('GracefulValidationPlugin (cdk8s CLI validation contract)', () => {
     const file = path.join(ROOT, '.tmp', 'plugin-warn.yaml');
     fs.mkdirSync(path.dirname(file), { recursive: true });
     // One serving replica, otherwise graceful: a GS009 warning and nothing else.
-    fs.writeFileSync(file, 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: solo}\nspec:\n  replicas: 1\n  template:\n    spec:\n      containers:\n'
+    fs.writeFileSync(file, 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: solo}\nspec:\n  replicas: 1\n  selector: {matchLabels: {app: solo}}\n'
+      + '  template:\n    metadata: {labels: {app: solo}}\n    spec:\n      containers:\n'
       + '      - {name: c, image: x, ports: [{containerPort: 80}], readinessProbe: {tcpSocket: {port: 80}}, lifecycle: {preStop: {sleep: {seconds: 10}}}}\n');
     const lenient = fakeContext([file]);
     await new GracefulValidationPlugin().validate(lenient.context);

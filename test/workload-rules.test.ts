@@ -3,7 +3,7 @@
 import { Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { checkManifests } from '../src/checks';
-import { imageRepository } from '../src/checks/rules/signals';
+import { imageRepository } from '../src/manifest/image';
 import { podShutdownTimes } from '../src/timing/pod-shutdown';
 
 /** A serving Deployment with one container, behind a Service. */
@@ -114,12 +114,27 @@ describe('GS038 / GS039: nginx and Apache stopped with SIGTERM', () => {
 
   test('a container nothing routes to is not judged', () => {
     const objects = app({ image: 'bitnami/nginx:1.25' });
+    // The namespace's Service selects another workload of the input: nothing routes to nginx.
+    const other = structuredClone(objects[0]);
+    other.metadata.name = 'other';
+    other.spec.selector.matchLabels = { app: 'other' };
+    other.spec.template.metadata.labels = { app: 'other' };
     objects[1].spec.selector = { app: 'other' };
-    expect(ids(objects).filter(id => id === 'GS038' || id === 'GS039')).toEqual([]);
+    objects.push(other);
+    expect(checkManifests(objects).findings.filter(f => (f.ruleId === 'GS038' || f.ruleId === 'GS039') && f.name !== 'other')).toEqual([]);
+  });
+
+  test('a Service whose selector matches no pod (a typo) leaves the routing unknown: the workload is judged as serving', () => {
+    const objects = app({ image: 'bitnami/nginx:1.25' });
+    objects[1].spec.selector = { app: 'wbe' };
+    expect(ids(objects).filter(id => ['GS038', 'GS042'].includes(id))).toEqual(['GS038', 'GS042']);
   });
 
   test('a shell that swallows the signal is GS006\'s finding, not this one', () => {
-    expect(ids(app({ image: 'alpine:3.20', command: ['sh', '-c', 'envsubst < /t > /c; nginx -g "daemon off;"'] }))).toEqual(['GS006']);
+    // debian's /bin/sh is dash: nginx never gets a signal at all.
+    expect(ids(app({ image: 'debian:12', command: ['sh', '-c', 'envsubst < /t > /c; nginx -g "daemon off;"'] }))).toEqual(['GS006']);
+    // busybox ash (Alpine) replaces itself with nginx: nginx gets SIGTERM, its fast stop.
+    expect(ids(app({ image: 'alpine:3.20', command: ['sh', '-c', 'envsubst < /t > /c; nginx -g "daemon off;"'] }))).toEqual(['GS039']);
   });
 
   test('image repositories are read past registries, tags and digests', () => {

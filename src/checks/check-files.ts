@@ -2,12 +2,11 @@
 // parse every file, check all objects together (a Service in one file selects a Deployment
 // in another, as in a cluster), and give each finding its file and line.
 
-import { CheckOptions, CheckReport, checkObjects } from './engine';
+import { CheckOptions, CheckReport, ObjectFinding, SuppressedFinding, checkObjects } from './engine';
 import { Finding, Severity } from './rule';
 import { ContainerTimeline, shutdownTimeline } from './shutdown-timeline';
 import { ClusterModel } from '../manifest/cluster';
-import { isRecord } from '../manifest/fields';
-import { nameOf, namespaceOf } from '../manifest/kube-object';
+import { nameOf } from '../manifest/kube-object';
 import { ParseError, SourcedObject, loadManifests } from '../manifest/load';
 import { lineOfPointer } from '../manifest/locate';
 import { appendTo } from '../manifest/multimap';
@@ -39,9 +38,18 @@ export interface WorkloadRoutes {
   readonly mesh?: string;
 }
 
+/** A suppressed finding with where it is. */
+export interface LocatedSuppressedFinding extends SuppressedFinding {
+  readonly file: string;
+  readonly line: number;
+  readonly objectLine: number;
+}
+
 /** The checker's result over files. */
-export interface FilesReport extends Omit<CheckReport, 'findings'> {
+export interface FilesReport extends Omit<CheckReport, 'findings' | 'suppressed'> {
   readonly findings: LocatedFinding[];
+  /** Findings a suppression silenced, with their reason and where they are. */
+  readonly suppressed: LocatedSuppressedFinding[];
   readonly parseErrors: ParseError[];
   readonly fileCount: number;
   /** Shutdown timelines of every workload, when asked for. */
@@ -73,17 +81,16 @@ function workloadRoutes(w: WorkloadView, model: ClusterModel): WorkloadRoutes {
 }
 
 /**
- * Every workload's shutdown timeline. Each is given only its own findings, grouped once:
- * handing every timeline all findings made the JSON output quadratic (minutes at 150,000 objects).
+ * Every workload's shutdown timeline. Each is given only its own findings, grouped once by the
+ * object they are on (handing every timeline all findings made the JSON output quadratic:
+ * minutes at 150,000 objects; grouping by kind and name mixed two objects of one name).
  */
-function timelinesOf(sources: SourcedObject[], findings: Finding[], model: ClusterModel): ContainerTimeline[] {
-  const byObject = new Map<string, Finding[]>();
-  for (const f of findings) appendTo(byObject, `${f.kind}\n${f.namespace}\n${f.name}`, f);
+function timelinesOf(sources: SourcedObject[], located: ObjectFinding[], model: ClusterModel): ContainerTimeline[] {
+  const byObject = new Map<unknown, Finding[]>();
+  for (const { finding, object } of located) appendTo(byObject, object, finding);
   const out: ContainerTimeline[] = [];
   for (const { object } of sources) {
-    // Keyed as the engine names a finding's object.
-    const own = isRecord(object) ? byObject.get(`${String(object.kind)}\n${namespaceOf(object)}\n${nameOf(object)}`) : undefined;
-    for (const t of shutdownTimeline(object, own ?? [], model)) out.push(t);
+    for (const t of shutdownTimeline(object, byObject.get(object) ?? [], model)) out.push(t);
   }
   return out;
 }
@@ -109,7 +116,7 @@ export function checkTexts(texts: SourceText[], options: CheckTextsOptions = {})
     byObject.set(s.object, s);
     objects.push(s.object);
   }
-  const { report, located, model } = checkObjects(objects, options);
+  const { report, located, suppressedLocated, model } = checkObjects(objects, options);
   // Findings come object by object: the last object's source and line are nearly always the next one's.
   let lastObject: unknown;
   let source: SourcedObject | undefined;
@@ -137,9 +144,13 @@ export function checkTexts(texts: SourceText[], options: CheckTextsOptions = {})
       objectLine,
     };
   });
-  const timelines = options.timelines ? timelinesOf(sources, report.findings, model) : [];
+  const suppressed = suppressedLocated.map(({ finding, object }) => {
+    const s = byObject.get(object)!;
+    return { ...finding, file: s.file, line: lineOfPointer(s, finding.pointer), objectLine: lineOfPointer(s, '') };
+  });
+  const timelines = options.timelines ? timelinesOf(sources, located, model) : [];
   const routes = options.routes ? model.workloads.filter(w => w.longRunning).map(w => workloadRoutes(w, model)) : [];
-  return { ...report, findings, parseErrors, fileCount: texts.length, timelines, routes };
+  return { ...report, findings, suppressed, parseErrors, fileCount: texts.length, timelines, routes };
 }
 
 /** Errors (error findings plus problems with suppressions) and warnings of a report. */

@@ -4,10 +4,10 @@
 
 import { CHECKED_KINDS, RULES, RULES_BY_ID } from './registry';
 import { Finding, RawFinding, Rule, RuleContext, Severity, WorkloadContext, WorkloadRuleCheck } from './rule';
-import { Suppression, suppressionProblems, suppressionsOf } from './suppressions';
-import { ClusterModel, WorkloadRelations } from '../manifest/cluster';
+import { Suppression, declaresSuppressions, suppressionProblems, suppressionsOf } from './suppressions';
+import { ClusterModel, WEBHOOK_CONFIGURATION_KINDS, WorkloadRelations } from '../manifest/cluster';
 import { isRecord } from '../manifest/fields';
-import { KubeObject, SUPPRESS_ANNOTATION, describeObject, nameOf, namespaceOf } from '../manifest/kube-object';
+import { KubeObject, describeObject, nameOf, namespaceOf } from '../manifest/kube-object';
 import { appendTo } from '../manifest/multimap';
 import { WorkloadTraffic, trafficOf } from '../manifest/routing';
 import { WorkloadView } from '../manifest/workload';
@@ -29,8 +29,8 @@ export interface SkippedObjects {
 export interface CheckReport {
   /** Findings not suppressed, in object order then rule order. */
   readonly findings: Finding[];
-  /** Findings that a suppression silenced, kept for the record. */
-  readonly suppressed: Finding[];
+  /** Findings that a suppression silenced, kept for the record, each with the suppression's reason. */
+  readonly suppressed: SuppressedFinding[];
   /** Suppressions that were declared, used or not. */
   readonly suppressions: Suppression[];
   /** Problems with the input itself (bad suppressions, objects without a kind), as messages; they count as errors. */
@@ -43,6 +43,19 @@ export interface CheckReport {
   readonly skipped: SkippedObjects[];
   /** Objects left out by an exclusion. */
   readonly excludedCount: number;
+  /**
+   * Remarks that do not fail a run: a suppression that silenced nothing (stale, or its rule
+   * no longer fires), a configured suppression key that matches no object.
+   */
+  readonly notes: string[];
+}
+
+/** A finding a suppression silenced. */
+export interface SuppressedFinding extends Finding {
+  /** The suppression's reason. */
+  readonly reason: string;
+  /** Where the suppression was declared: the object's annotation, or the configuration. */
+  readonly source: 'annotation' | 'config';
 }
 
 /**
@@ -91,6 +104,13 @@ export interface CheckOptions {
   readonly exclude?: ObjectExclusion[];
 
   /**
+   * Severity per rule id, over the rule's own (a team that treats GS014 as an error).
+   *
+   * @default - each rule's severity
+   */
+  readonly severities?: { [ruleId: string]: Severity };
+
+  /**
    * Whether every route to the workloads (Services, Ingresses) is in the input. When true,
    * a container that nothing routes to is not judged as serving; when false, a declared
    * port counts as serving unless its name says metrics.
@@ -98,6 +118,12 @@ export interface CheckOptions {
    * @default - per namespace: complete when the input has a Service in it
    */
   readonly routesComplete?: boolean;
+}
+
+/** A suppressed finding with the object it is about. @internal */
+export interface SuppressedObjectFinding {
+  readonly finding: SuppressedFinding;
+  readonly object: KubeObject;
 }
 
 /** A finding with the object it is about. @internal */
@@ -109,7 +135,7 @@ export interface ObjectFinding {
 /** Kinds the rules read to relate objects: used, not skipped. */
 const RELATION_KINDS = new Set([
   'Ingress', 'IngressClass', 'HTTPRoute', 'GRPCRoute', 'Gateway', 'PersistentVolumeClaim', 'BackendConfig', 'ServiceMonitor', 'PodMonitor', 'ScaledObject',
-  'Namespace',
+  'Namespace', 'APIService', ...WEBHOOK_CONFIGURATION_KINDS,
 ]);
 
 /**
@@ -136,8 +162,15 @@ function globMatches(pattern: string | undefined, value: string): boolean {
   return re.test(value);
 }
 
+/** The namespace an object lands in when applied: its own, or `default` (Helm output without --namespace). */
+function appliedNamespace(obj: KubeObject): string {
+  return namespaceOf(obj) || 'default';
+}
+
 function isExcluded(obj: KubeObject, exclude: ObjectExclusion[]): boolean {
-  return exclude.some(e => globMatches(e.kind, String(obj.kind)) && globMatches(e.namespace, namespaceOf(obj)) && globMatches(e.name, nameOf(obj)));
+  return exclude.some(e => globMatches(e.kind, String(obj.kind))
+    && (globMatches(e.namespace, namespaceOf(obj)) || globMatches(e.namespace, appliedNamespace(obj)))
+    && globMatches(e.name, nameOf(obj)));
 }
 
 /** Sorts the input into objects to check, objects used as relations, and what is skipped (with why). */
@@ -148,11 +181,12 @@ function knownKindsByLowerCase(): Map<string, string> {
   return knownKinds;
 }
 
-function triage(objects: KubeObject[], problems: string[]): { valid: KubeObject[]; skipped: Map<string, number> } {
+function triage(objects: KubeObject[], problems: string[]): { valid: KubeObject[]; others: KubeObject[]; skipped: Map<string, number> } {
   const skipped = new Map<string, number>();
   const skip = (reason: string) => skipped.set(reason, (skipped.get(reason) ?? 0) + 1);
   const known = knownKindsByLowerCase();
   const valid: KubeObject[] = [];
+  const others: KubeObject[] = [];
   for (const o of objects) {
     if (!isRecord(o)) {
       skip('documents that are not objects');
@@ -179,8 +213,9 @@ function triage(objects: KubeObject[], problems: string[]): { valid: KubeObject[
       continue;
     }
     skip(o.kind);
+    others.push(o);
   }
-  return { valid, skipped };
+  return { valid, others, skipped };
 }
 
 /**
@@ -252,11 +287,18 @@ const NO_RULES: RunnableRule[] = [];
 class CheckRun {
   public readonly problems: string[] = [];
   public readonly findings: Finding[] = [];
-  public readonly suppressed: Finding[] = [];
+  public readonly suppressed: SuppressedFinding[] = [];
+  public readonly suppressedLocated: SuppressedObjectFinding[] = [];
   public readonly located: ObjectFinding[] = [];
   public readonly suppressionList: Suppression[] = [];
   public excludedCount = 0;
   private readonly suppressionCache = new Map<KubeObject, Record<string, string>>();
+  /** Where each object's suppressions come from (rule id → annotation or config). */
+  private readonly suppressionSource = new Map<KubeObject, Record<string, 'annotation' | 'config'>>();
+  /** Suppressions that silenced a finding, as `ruleId\nKind\nnamespace\nname`. */
+  private readonly usedSuppressions = new Set<string>();
+  /** Configured suppression keys that matched an object. */
+  public readonly matchedConfigKeys = new Set<string>();
   // A finding on another object (a PDB two workloads share) may come twice.
   private readonly seenElsewhere = new Set<string>();
 
@@ -272,7 +314,8 @@ class CheckRun {
     const w = model.workloadOf(obj);
     const ctx: RuleContext = { object: obj, model, workload: w && new LazyWorkloadContext(w, model) };
     const own = this.suppressionsFor(obj);
-    const workload = ctx.workload;
+    // A Helm test hook runs for seconds and is never drained: only its fields (GS000) are judged.
+    const workload = w?.helmTest ? undefined : ctx.workload;
     const rules = this.rules.get(obj.kind!) ?? NO_RULES;
     // Indexed loops: this one runs for every rule of every object, mostly while the code is
     // cold, where an array iterator costs calls of its own.
@@ -295,7 +338,7 @@ class CheckRun {
     const target = raw.on ?? obj;
     const finding: Finding = {
       ruleId: rule.id,
-      severity: rule.severity,
+      severity: this.options.severities?.[rule.id] ?? raw.severity ?? rule.severity,
       title: rule.title,
       kind: String(target.kind),
       name: nameOf(target),
@@ -310,30 +353,62 @@ class CheckRun {
       if (this.seenElsewhere.has(key)) return;
       this.seenElsewhere.add(key);
     }
-    if (own[rule.id] !== undefined || (target !== obj && this.suppressionsFor(target)[rule.id] !== undefined)) {
-      this.suppressed.push(finding);
+    const holder = own[rule.id] !== undefined ? obj : target !== obj && this.suppressionsFor(target)[rule.id] !== undefined ? target : undefined;
+    if (holder) {
+      const suppressed: SuppressedFinding = {
+        ...finding, reason: this.suppressionsFor(holder)[rule.id], source: this.suppressionSource.get(holder)?.[rule.id] ?? 'annotation',
+      };
+      this.usedSuppressions.add(`${rule.id}\n${holder.kind}\n${namespaceOf(holder)}\n${nameOf(holder)}`);
+      this.suppressed.push(suppressed);
+      this.suppressedLocated.push({ finding: suppressed, object: target });
     } else {
       this.findings.push(finding);
       this.located.push({ finding, object: target });
     }
   }
 
+  /**
+   * The configured suppressions of an object: by `Kind/namespace/name` (an object without a
+   * namespace is in `default`, where it lands when applied), or by `Kind/name`.
+   */
+  private configuredSuppressions(obj: KubeObject): Record<string, string> {
+    const configured = this.options.suppressions;
+    if (!configured) return {};
+    for (const key of [`${obj.kind}/${namespaceOf(obj)}/${nameOf(obj)}`, `${obj.kind}/${appliedNamespace(obj)}/${nameOf(obj)}`, `${obj.kind}/${nameOf(obj)}`]) {
+      if (configured[key] !== undefined) {
+        this.matchedConfigKeys.add(key);
+        return configured[key];
+      }
+    }
+    return {};
+  }
+
+  /** Suppressions that silenced nothing, for rules that ran: stale, to be removed. */
+  public unusedSuppressionNotes(ranRules: ReadonlySet<string>): string[] {
+    return this.suppressionList
+      .filter(s => ranRules.has(s.ruleId) && !this.usedSuppressions.has(`${s.ruleId}\n${s.kind}\n${s.namespace}\n${s.name}`))
+      .map(s => `suppression of ${s.ruleId} on ${s.kind} '${s.namespace ? `${s.namespace}/` : ''}${s.name}' matched no finding: the rule does not fire there; remove it`);
+  }
+
   /** An object's suppressions (annotation and options), validated once. */
   private suppressionsFor(obj: KubeObject): Record<string, string> {
     // Most objects have none: nothing to read, validate or remember.
-    if (obj.metadata?.annotations?.[SUPPRESS_ANNOTATION] === undefined && this.options.suppressions === undefined) {
+    if (this.options.suppressions === undefined && !declaresSuppressions(obj)) {
       return NO_SUPPRESSIONS;
     }
     let found = this.suppressionCache.get(obj);
     if (!found) {
       const annotated = suppressionsOf(obj);
       if (annotated.problem) this.problems.push(`${describeObject(obj)}: ${annotated.problem}`);
-      const extra = this.options.suppressions
-        ? this.options.suppressions[`${obj.kind}/${namespaceOf(obj)}/${nameOf(obj)}`] ?? this.options.suppressions[`${obj.kind}/${nameOf(obj)}`] ?? {}
-        : {};
+      const extra = this.configuredSuppressions(obj);
       found = { ...annotated.suppressions, ...extra };
+      const sources: Record<string, 'annotation' | 'config'> = {};
+      for (const id of Object.keys(annotated.suppressions)) sources[id] = 'annotation';
+      for (const id of Object.keys(extra)) sources[id] = 'config';
+      this.suppressionSource.set(obj, sources);
       if (Object.keys(found).length > 0) this.problems.push(...suppressionProblems(describeObject(obj), found));
       for (const [ruleId, reason] of Object.entries(found)) {
+        if (!RULES_BY_ID.has(ruleId)) continue; // a problem, reported above
         this.suppressionList.push({ ruleId, reason, kind: String(obj.kind), name: nameOf(obj), namespace: namespaceOf(obj) });
       }
       this.suppressionCache.set(obj, found);
@@ -350,15 +425,18 @@ class CheckRun {
 export function checkObjects(
   objects: KubeObject[],
   options: CheckOptions = {},
-): { report: CheckReport; located: ObjectFinding[]; model: ClusterModel } {
+): { report: CheckReport; located: ObjectFinding[]; suppressedLocated: SuppressedObjectFinding[]; model: ClusterModel } {
   const selection = selectionFor(options);
   const problems = [...selection.problems];
-  const { valid, skipped } = triage(objects, problems);
-  const model = new ClusterModel(valid, { routesComplete: options.routesComplete });
+  const { valid, others, skipped } = triage(objects, problems);
+  const model = new ClusterModel(valid, { routesComplete: options.routesComplete, others });
   const run = new CheckRun(model, selection.byKind, options);
   for (let i = 0; i < valid.length; i++) {
     if (CHECKED_KINDS.has(valid[i].kind!)) run.checkObject(valid[i]);
   }
+  const ranRules = new Set([...selection.byKind.values()].flatMap(list => list.map(r => r.rule.id)));
+  const unmatchedKeys = Object.keys(options.suppressions ?? {}).filter(k => !run.matchedConfigKeys.has(k))
+    .map(k => `configured suppression '${k}' matches no object of the input (keys are Kind/namespace/name or Kind/name; an object without a namespace is in 'default')`);
   const report: CheckReport = {
     findings: run.findings,
     suppressed: run.suppressed,
@@ -368,8 +446,9 @@ export function checkObjects(
     workloadCount: model.workloads.length,
     skipped: [...skipped].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count || (a.reason < b.reason ? -1 : 1)),
     excludedCount: run.excludedCount,
+    notes: [...run.unusedSuppressionNotes(ranRules), ...unmatchedKeys],
   };
-  return { report, located: run.located, model };
+  return { report, located: run.located, suppressedLocated: run.suppressedLocated, model };
 }
 
 /** One line per finding: `[GS005] Deployment 'shop/web' container 'main': message. Fix: …`. */

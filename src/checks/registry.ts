@@ -8,6 +8,7 @@ import { MANIFEST_RULES } from './rules/manifest';
 import { PRE_STOP_RULES } from './rules/prestop';
 import { PROBE_RULES } from './rules/probes';
 import { RAINBOW_RULES } from './rules/rainbow';
+import { REFERENCE_RULES } from './rules/references';
 import { ROLLOUT_RULES } from './rules/rollout';
 import { SERVICE_RULES } from './rules/service';
 import { SIDECAR_RULES } from './rules/sidecars';
@@ -31,7 +32,7 @@ function byId(rules: Rule[]): Rule[] {
  */
 export const RULES: Rule[] = byId([
   ...MANIFEST_RULES, ...PROBE_RULES, ...PRE_STOP_RULES, ...ROLLOUT_RULES, ...DISRUPTION_RULES, ...SERVICE_RULES, ...TRAFFIC_RULES, ...RAINBOW_RULES,
-  ...SIDECAR_RULES, ...SIGNAL_RULES,
+  ...SIDECAR_RULES, ...SIGNAL_RULES, ...REFERENCE_RULES,
 ]);
 
 /** Rules by id. @internal */

@@ -89,6 +89,11 @@ export interface Finding {
 /** What a rule reports before the engine adds the object's identity. */
 export interface RawFinding {
   readonly message: string;
+  /**
+   * A severity below the rule's, for a finding that is less certain or does less harm than the
+   * rule's usual case (a Job's swallowed SIGTERM loses work, not requests).
+   */
+  readonly severity?: Severity;
   readonly fix?: string;
   readonly container?: string;
   readonly pointer: string;

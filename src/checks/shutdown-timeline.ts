@@ -1,10 +1,10 @@
 import { RULES_BY_ID } from './registry';
 import { Finding, TimelinePhase } from './rule';
+import { KUBELET_MINIMUM_STOP_SECONDS } from '../kubernetes/defaults';
 import { ClusterModel } from '../manifest/cluster';
 import { DATA_PLANES } from '../manifest/data-planes';
-import { KUBELET_MINIMUM_STOP_SECONDS } from '../manifest/defaults';
 import { KubeObject } from '../manifest/kube-object';
-import { secondsText } from '../manifest/pre-stop-hook';
+import { hookLengthUnknown, secondsText } from '../manifest/pre-stop-hook';
 import { ContainerTraffic, MeshView, isServing, trafficOf } from '../manifest/routing';
 import { ContainerView, workloadOf } from '../manifest/workload';
 import { ContainerShutdownNeed, podShutdownTimes } from '../timing/pod-shutdown';
@@ -15,8 +15,11 @@ import { killTimeline } from '../timing/shutdown-budget';
  * One moment of a container's shutdown.
  */
 export interface TimelineEvent {
-  /** Seconds after the pod's deletion. */
-  readonly atSeconds: number;
+  /**
+   * Seconds after the pod's deletion; undefined when the manifest does not tell (SIGTERM after a
+   * preStop hook of unknown length comes when the hook returns, spec 1.5).
+   */
+  readonly atSeconds?: number;
   /** What happens. */
   readonly what: string;
   /** Rules broken at this moment, with their message. */
@@ -63,6 +66,8 @@ export function shutdownTimeline(obj: KubeObject, findings: Finding[] = [], mode
     // after SIGTERM gets the signal at once and serves its declared delay before draining.
     const hookRuns = c.preStop.kind === 'tcpSocket' || c.preStop.kind === 'app' ? 0 : Math.min(preStopSeconds, w.graceSeconds);
     const turn = turns.get(c.name);
+    // A hook of unknown length (a script, an httpGet, `kong quit`): SIGTERM comes when it returns.
+    const hookOfUnknownLength = hookLengthUnknown(c.preStop) && turn === undefined;
     const { sigtermAt, sigkillAt } = turn === undefined ? killTimeline(w.graceSeconds, hookRuns) : sidecarKillTimeline(w.graceSeconds, turn);
     const drainEnds = sigtermAt + (c.preStop.kind === 'app' ? preStopSeconds : 0) + c.drainSeconds;
     const events: TimelineEvent[] = [
@@ -70,20 +75,27 @@ export function shutdownTimeline(obj: KubeObject, findings: Finding[] = [], mode
       ...lagEvents(traffic?.containers.find(t => t.container === c)),
       ...(turn === undefined ? meshEvents(traffic?.mesh) : []),
       {
-        atSeconds: sigtermAt,
-        what: `${turn === undefined ? 'SIGTERM: the app stops accepting and drains' : 'SIGTERM to the native sidecar, after the app containers exited: it drains'} `
-          + `(${c.drainSeconds}s${c.drainDeclared ? ' declared' : ' assumed'})`,
+        atSeconds: hookOfUnknownLength ? undefined : sigtermAt,
+        what: hookOfUnknownLength
+          ? `SIGTERM when the preStop hook returns, which the manifest does not tell (spec 1.5); then the app drains (${c.drainSeconds}s${c.drainDeclared ? ' declared' : ' assumed'})`
+          : `${turn === undefined ? 'SIGTERM: the app stops accepting and drains' : 'SIGTERM to the native sidecar, after the app containers exited: it drains'} `
+            + `(${c.drainSeconds}s${c.drainDeclared ? ' declared' : ' assumed'})`,
         broken: broken(TimelinePhase.SIGTERM),
       },
-      { atSeconds: drainEnds, what: 'drain done', broken: [] },
+      ...(hookOfUnknownLength ? [] : [{ atSeconds: drainEnds, what: 'drain done', broken: [] }]),
       {
-        atSeconds: sigkillAt,
-        what: `SIGKILL (terminationGracePeriodSeconds ${w.graceSeconds}${sigkillAt > w.graceSeconds ? ', +2 s one-time extension' : ''})`
-          + `${sigkillAt >= drainEnds ? `: ${sigkillAt - drainEnds}s of margin` : `: ${drainEnds - sigkillAt}s before the drain ends`}`,
+        atSeconds: hookOfUnknownLength ? w.graceSeconds : sigkillAt,
+        what: hookOfUnknownLength
+          ? `SIGKILL at the latest (terminationGracePeriodSeconds ${w.graceSeconds}, +2 s if the hook runs past it): the drain fits only if the hook returns `
+            + `by ${Math.max(0, w.graceSeconds - c.drainSeconds)}s`
+          : `SIGKILL (terminationGracePeriodSeconds ${w.graceSeconds}${sigkillAt > w.graceSeconds ? ', +2 s one-time extension' : ''})`
+            + `${sigkillAt >= drainEnds ? `: ${sigkillAt - drainEnds}s of margin` : `: ${drainEnds - sigkillAt}s before the drain ends`}`,
         broken: broken(TimelinePhase.SIGKILL),
       },
     ];
-    events.sort((a, b) => a.atSeconds - b.atSeconds);
+    // An event of unknown time stands just before SIGKILL, which bounds it.
+    const at = (e: TimelineEvent) => e.atSeconds ?? w.graceSeconds - 1e-9;
+    events.sort((a, b) => at(a) - at(b));
     return { kind: w.kind, name: w.name, namespace: w.namespace, container: c.name, events };
   });
 }
@@ -137,7 +149,7 @@ function meshEvents(mesh: MeshView | undefined): TimelineEvent[] {
 export function formatTimeline(timeline: ContainerTimeline): string[] {
   const out = [`shutdown of ${timeline.kind} '${timeline.namespace ? timeline.namespace + '/' : ''}${timeline.name}' container '${timeline.container}':`];
   for (const e of timeline.events) {
-    out.push(`  t=${String(e.atSeconds).padStart(4)}s  ${e.what}`);
+    out.push(`  t=${e.atSeconds === undefined ? '    ?' : `${String(e.atSeconds).padStart(4)}s`}  ${e.what}`);
     for (const b of e.broken) {
       out.push(`           ✗ ${b}`);
     }

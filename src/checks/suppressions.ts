@@ -24,9 +24,29 @@ export interface Suppression {
   readonly namespace: string;
 }
 
-/** Suppressions declared on an object: rule id → reason. Bad JSON yields a problem string. */
+/** Where a workload keeps its pod template's metadata. */
+function templateMetadataOf(obj: KubeObject): any {
+  return obj?.kind === 'CronJob' ? obj?.spec?.jobTemplate?.spec?.template?.metadata : obj?.spec?.template?.metadata;
+}
+
+/**
+ * Suppressions declared on an object: rule id → reason, from its annotation and, for a workload,
+ * its pod template's (where charts let users add annotations). Bad JSON yields a problem string.
+ */
 export function suppressionsOf(obj: KubeObject): { suppressions: Record<string, string>; problem?: string } {
-  const raw = obj?.metadata?.annotations?.[SUPPRESS_ANNOTATION];
+  const own = parseSuppressions(obj?.metadata?.annotations?.[SUPPRESS_ANNOTATION]);
+  const template = templateMetadataOf(obj)?.annotations?.[SUPPRESS_ANNOTATION];
+  if (template === undefined) return own;
+  const fromTemplate = parseSuppressions(template);
+  return { suppressions: { ...fromTemplate.suppressions, ...own.suppressions }, problem: own.problem ?? fromTemplate.problem };
+}
+
+/** Whether an object or its pod template declares suppressions. */
+export function declaresSuppressions(obj: KubeObject): boolean {
+  return obj?.metadata?.annotations?.[SUPPRESS_ANNOTATION] !== undefined || templateMetadataOf(obj)?.annotations?.[SUPPRESS_ANNOTATION] !== undefined;
+}
+
+function parseSuppressions(raw: unknown): { suppressions: Record<string, string>; problem?: string } {
   if (raw === undefined) {
     return { suppressions: {} };
   }
@@ -44,12 +64,18 @@ export function suppressionsOf(obj: KubeObject): { suppressions: Record<string, 
   }
 }
 
+/** `GS000-GS043`: the rule ids, as messages name them. */
+function knownRange(): string {
+  const ids = [...RULES_BY_ID.keys()];
+  return `${ids[0]}-${ids[ids.length - 1]}`;
+}
+
 /** Validates a suppression map; returns problems (unknown rule, reason too short). */
 export function suppressionProblems(owner: string, suppressions: Record<string, string>): string[] {
   const problems: string[] = [];
   for (const [ruleId, reason] of Object.entries(suppressions)) {
     if (!RULES_BY_ID.has(ruleId)) {
-      problems.push(`${owner}: suppression of unknown rule '${ruleId}'; known rules are ${[...RULES_BY_ID.keys()].join(', ')}`);
+      problems.push(`${owner}: suppression of unknown rule '${ruleId}'; known rules are ${knownRange()} (graceful-check --list-rules)`);
     } else if (typeof reason !== 'string' || reason.trim().length < MIN_SUPPRESSION_REASON_LENGTH) {
       problems.push(`${owner}: suppression of ${ruleId} needs a reason of at least ${MIN_SUPPRESSION_REASON_LENGTH} characters (got ${JSON.stringify(reason)}); say why the rule does not apply`);
     }

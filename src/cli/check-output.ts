@@ -13,6 +13,8 @@ export interface OutputOptions {
   readonly routes: boolean;
   /** Inputs that could not be read. */
   readonly unreadable: string[];
+  /** The checker's version, for SARIF's `driver.version`. */
+  readonly version?: string;
 }
 
 function where(f: { namespace: string; name: string }): string {
@@ -86,6 +88,7 @@ export function formatText(report: FilesReport, rules: RuleInfo[], options: Outp
   }
   if (options.routes) out.push(...routeLines(report));
   for (const s of report.suppressions) out.push(`suppressed: ${s.ruleId} on ${s.kind} ${where(s)}: ${s.reason}`);
+  for (const n of report.notes) out.push(`note: ${n}`);
   for (const p of report.problems) out.push(`problem: ${p}`);
   for (const e of report.parseErrors) out.push(`parse error: ${e.file}:${e.line}: ${e.message}`);
   const byRule = summaryByRule(report, rules);
@@ -102,14 +105,32 @@ export function formatText(report: FilesReport, rules: RuleInfo[], options: Outp
   return out.join('\n') + '\n';
 }
 
+/**
+ * One line per finding, for CI logs (as kube-score's `-o ci`):
+ * `file:line: error GS005 Deployment shop/web [app]: message`, then problems, parse errors,
+ * unreadable inputs and notes one line each, and a closing count.
+ */
+export function formatCi(report: FilesReport, _rules: RuleInfo[], options: OutputOptions): string {
+  const out = report.findings.map(f => `${f.file}:${f.line}: ${f.severity} ${f.ruleId} ${f.kind} ${where(f)}${f.container ? ` [${f.container}]` : ''}: ${f.message}`);
+  for (const e of report.parseErrors) out.push(`${e.file}:${e.line}: error parse: ${e.message}`);
+  for (const u of options.unreadable) out.push(`error unreadable: ${u}`);
+  for (const p of report.problems) out.push(`error problem: ${p}`);
+  for (const n of report.notes) out.push(`note: ${n}`);
+  const { errors, warnings } = severityCounts(report);
+  out.push(`${errors} error(s), ${warnings} warning(s), ${report.suppressed.length} suppressed`);
+  return out.join('\n') + '\n';
+}
+
 export function formatJson(report: FilesReport, rules: RuleInfo[], options: OutputOptions): string {
   const {
     findings, suppressed, suppressions, problems, parseErrors, objectCount, workloadCount, fileCount, timelines, skipped, excludedCount, routes,
+    notes,
   } = report;
   return JSON.stringify({
     findings,
     suppressed,
     suppressions,
+    notes,
     problems,
     parseErrors,
     unreadable: options.unreadable,
@@ -130,8 +151,15 @@ function uri(file: string): string {
 
 export function formatSarif(report: FilesReport, rules: RuleInfo[], options: OutputOptions): string {
   const level = (s: Severity) => (s === Severity.ERROR ? 'error' : 'warning');
-  const notification = (text: string, file?: string, line?: number) => ({
-    level: 'error',
+  const result = (f: LocatedFinding) => ({
+    ruleId: f.ruleId,
+    ruleIndex: rules.findIndex(r => r.id === f.ruleId),
+    level: level(f.severity),
+    message: { text: `${f.kind} ${where(f)}${f.container ? ` container '${f.container}'` : ''}: ${f.message}. Fix: ${f.fix}` },
+    locations: [{ physicalLocation: { artifactLocation: { uri: uri(f.file) }, region: { startLine: f.line } } }],
+  });
+  const notification = (text: string, file?: string, line?: number, levelOf = 'error') => ({
+    level: levelOf,
     message: { text },
     ...(file ? { locations: [{ physicalLocation: { artifactLocation: { uri: uri(file) }, region: { startLine: line ?? 1 } } }] } : {}),
   });
@@ -142,6 +170,7 @@ export function formatSarif(report: FilesReport, rules: RuleInfo[], options: Out
       tool: {
         driver: {
           name: 'graceful-check',
+          ...(options.version ? { version: options.version, semanticVersion: options.version } : {}),
           informationUri: 'https://www.npmjs.com/package/graceful-k8s',
           rules: rules.map(r => ({
             id: r.id,
@@ -154,19 +183,22 @@ export function formatSarif(report: FilesReport, rules: RuleInfo[], options: Out
           })),
         },
       },
-      results: report.findings.map(f => ({
-        ruleId: f.ruleId,
-        ruleIndex: rules.findIndex(r => r.id === f.ruleId),
-        level: level(f.severity),
-        message: { text: `${f.kind} ${where(f)}${f.container ? ` container '${f.container}'` : ''}: ${f.message}. Fix: ${f.fix}` },
-        locations: [{ physicalLocation: { artifactLocation: { uri: uri(f.file) }, region: { startLine: f.line } } }],
-      })),
+      results: [
+        ...report.findings.map(result),
+        // Suppressed results stay in the log, marked (SARIF 2.1.0 §3.27.23): inSource for the
+        // object's annotation, external for the configuration file.
+        ...report.suppressed.map(s => ({
+          ...result(s),
+          suppressions: [{ kind: s.source === 'annotation' ? 'inSource' : 'external', status: 'accepted', justification: s.reason }],
+        })),
+      ],
       invocations: [{
         executionSuccessful: report.parseErrors.length === 0 && options.unreadable.length === 0 && report.problems.length === 0,
         toolExecutionNotifications: [
           ...report.parseErrors.map(e => notification(`parse error: ${e.message}`, e.file, e.line)),
           ...report.problems.map(p => notification(`problem: ${p}`)),
           ...options.unreadable.map(u => notification(`cannot read: ${u}`)),
+          ...report.notes.map(n => notification(`note: ${n}`, undefined, undefined, 'note')),
         ],
       }],
     }],

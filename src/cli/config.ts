@@ -6,6 +6,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { load as loadYaml } from 'js-yaml';
 import { ObjectExclusion } from '../checks/engine';
+import { RULES_BY_ID } from '../checks/registry';
+import { Severity } from '../checks/rule';
 import { isRecord } from '../manifest/fields';
 
 export const CONFIG_FILE_NAMES = ['.graceful-check.yaml', '.graceful-check.yml'];
@@ -23,9 +25,11 @@ export interface CheckerConfig {
   readonly exclude?: ObjectExclusion[];
   /** `Kind/namespace/name` or `Kind/name` → rule id → reason. */
   readonly suppress?: Record<string, Record<string, string>>;
+  /** Rule id → the severity its findings get (error or warning), over the rule's own. */
+  readonly severity?: Record<string, Severity>;
 }
 
-const KEYS = ['disable', 'enable', 'failOn', 'routes', 'exclude', 'suppress'];
+const KEYS = ['disable', 'enable', 'severity', 'failOn', 'routes', 'exclude', 'suppress'];
 
 /** The nearest config file at or above `dir`, if any. */
 export function findConfig(dir: string): string | undefined {
@@ -73,6 +77,17 @@ export function readConfig(file: string): CheckerConfig {
       throw new Error(`${file}: 'exclude' must be a list of { kind, namespace, name } patterns ('*' matches any run of characters), e.g. - { namespace: kube-system }`);
     }
     config.exclude = raw.exclude;
+  }
+  if (raw.severity !== undefined) {
+    const example = 'e.g. severity: { GS014: error, GS009: warning }';
+    if (!isRecord(raw.severity)) throw new Error(`${file}: 'severity' must map rule ids to error or warning, ${example}`);
+    const severity: Record<string, Severity> = {};
+    for (const [id, value] of Object.entries(raw.severity)) {
+      if (!RULES_BY_ID.has(id.toUpperCase())) throw new Error(`${file}: 'severity' names unknown rule '${id}'; known rules are GS000-GS${String(RULES_BY_ID.size - 1).padStart(3, '0')} (graceful-check --list-rules)`);
+      if (value !== 'error' && value !== 'warning') throw new Error(`${file}: 'severity.${id}' must be error or warning (got ${JSON.stringify(value)}); ${example}`);
+      severity[id.toUpperCase()] = value === 'error' ? Severity.ERROR : Severity.WARNING;
+    }
+    config.severity = severity;
   }
   if (raw.suppress !== undefined) {
     if (!isRecord(raw.suppress) || Object.values(raw.suppress).some(v => !isRecord(v) || Object.values(v).some(r => typeof r !== 'string'))) {

@@ -4,7 +4,7 @@
 
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { formatJson, formatSarif, formatText } from './check-output';
+import { formatCi, formatJson, formatSarif, formatText } from './check-output';
 import { CheckerConfig, FailOn, findConfig, readConfig } from './config';
 import { DEFAULT_MAX_FILE_BYTES, collectInputs } from './inputs';
 import { packageVersion, wantsVersion } from './version';
@@ -26,10 +26,11 @@ function usage(rules: RuleInfo[]): string {
 Checks Kubernetes manifests (multi-document YAML or JSON; '-' reads stdin, a directory is
 searched for *.yaml, *.yml, *.json) against the graceful-shutdown rules ${rules[0].id}-${rules[rules.length - 1].id}
 (--list-rules). Settings also come from the nearest .graceful-check.yaml at or above the
-first input (disable, enable, failOn, routes, exclude, suppress); flags win.
+first input (disable, enable, severity, failOn, routes, exclude, suppress); flags win. A
+directory walk skips the cdk8s plugin's construct-metadata.json (not a manifest).
 
 options:
-  -o, --output <text|json|sarif>  output format (default: text)
+  -o, --output <text|ci|json|sarif>  output format (default: text; ci: one line per finding)
       --disable <GSnnn,...>       rules not to run (repeatable)
       --enable <GSnnn,...>        run only these rules (repeatable)
       --fail-on <error|warning|never>  what makes the exit code 1 (default: error)
@@ -81,8 +82,23 @@ function ruleIds(values: string[] | undefined): string[] | undefined {
   return values?.flatMap(v => v.split(',')).map(v => v.trim().toUpperCase()).filter(v => v !== '');
 }
 
+/** Refuses rule ids that are no rule, and a rule both disabled and enabled (which would turn every rule off). */
+function checkRuleSelection(disable: string[], enable: string[] | undefined, rules: RuleInfo[]): void {
+  const known = new Set(rules.map(r => r.id));
+  for (const [option, ids] of [['--disable', disable], ['--enable', enable ?? []]] as const) {
+    const unknown = ids.filter(id => !known.has(id));
+    if (unknown.length > 0) {
+      throw new Error(`${option}: unknown rule(s) ${unknown.join(', ')}; known rules are ${rules[0].id}-${rules[rules.length - 1].id} (--list-rules)`);
+    }
+  }
+  const both = (enable ?? []).filter(id => disable.includes(id));
+  if (both.length > 0) {
+    throw new Error(`${both.join(', ')} ${both.length === 1 ? 'is' : 'are'} both disabled and enabled (flags or .graceful-check.yaml); keep it in one of the two`);
+  }
+}
+
 /** Flags and the config file, merged (flags win); throws on a bad value. */
-function settings(values: Values, positionals: string[], io: CliIo): CheckerConfig & { failOn: FailOn } {
+function settings(values: Values, positionals: string[], io: CliIo, rules: RuleInfo[]): CheckerConfig & { failOn: FailOn } {
   let config: CheckerConfig = {};
   if (!values['no-config']) {
     const first = positionals.find(p => p !== '-');
@@ -96,13 +112,10 @@ function settings(values: Values, positionals: string[], io: CliIo): CheckerConf
     throw new Error(`--fail-on must be error, warning or never (got '${failOn}')`);
   }
   const routes = values.routes === 'complete' || values.routes === 'partial' ? values.routes : config.routes;
-  return {
-    ...config,
-    disable: [...(config.disable ?? []), ...(ruleIds(values.disable as string[]) ?? [])],
-    enable: ruleIds(values.enable as string[]) ?? config.enable,
-    failOn: failOn as FailOn,
-    routes,
-  };
+  const disable = [...(config.disable ?? []), ...(ruleIds(values.disable as string[]) ?? [])];
+  const enable = ruleIds(values.enable as string[]) ?? config.enable;
+  checkRuleSelection(disable, enable, rules);
+  return { ...config, disable, enable, failOn: failOn as FailOn, routes };
 }
 
 function maxFileBytes(value: unknown): number {
@@ -156,8 +169,8 @@ export function main(argv: string[], io: CliIo): number {
   const info = infoCommand(values, rules, io);
   if (info !== undefined) return info;
   const output = values.output as string;
-  if (!['text', 'json', 'sarif'].includes(output)) {
-    io.stderr(`graceful-check: --output must be text, json or sarif (got '${output}')\n`);
+  if (!['text', 'ci', 'json', 'sarif'].includes(output)) {
+    io.stderr(`graceful-check: --output must be text, ci, json or sarif (got '${output}')\n`);
     return 2;
   }
   if (positionals.length === 0) {
@@ -167,7 +180,7 @@ export function main(argv: string[], io: CliIo): number {
   let config: ReturnType<typeof settings>;
   let limit: number;
   try {
-    config = settings(values, positionals, io);
+    config = settings(values, positionals, io, rules);
     limit = maxFileBytes(values['max-file-size']);
   } catch (e) {
     io.stderr(`graceful-check: ${(e as Error).message}\n`);
@@ -185,12 +198,15 @@ function run(positionals: string[], values: Values, config: ReturnType<typeof se
     enabledRules: config.enable,
     exclude: config.exclude,
     suppressions: config.suppress,
+    severities: config.severity,
     routesComplete: config.routes === undefined ? undefined : config.routes === 'complete',
   });
-  const options = { timeline: values.timeline === true, routes: values.routes !== undefined, unreadable: inputs.unreadable };
-  const format = values.output === 'json' ? formatJson : values.output === 'sarif' ? formatSarif : formatText;
+  const options = {
+    timeline: values.timeline === true, routes: values.routes !== undefined, unreadable: inputs.unreadable, version: packageVersion(),
+  };
+  const format = { json: formatJson, sarif: formatSarif, ci: formatCi }[values.output as string] ?? formatText;
   io.stdout(format(report, rules, options));
-  if (values.output !== 'text') {
+  if (values.output === 'json' || values.output === 'sarif') {
     for (const e of report.parseErrors) io.stderr(`graceful-check: parse error: ${e.file}:${e.line}: ${e.message}\n`);
   }
   for (const u of inputs.unreadable) io.stderr(`graceful-check: cannot read ${u}\n`);

@@ -1,6 +1,7 @@
 // The checker's inputs: files, directories and stdin, read safely. Only regular files are
-// read, each up to a size limit; symlink loops, dangling links, devices, FIFOs, sockets and
-// unreadable entries are reported and skipped, and every other input is still checked.
+// read, each up to a size limit and each once (by its real path, however it was named); symlink
+// loops, dangling links, links out of a named directory, devices, FIFOs, sockets and unreadable
+// entries are reported and skipped, and every other input is still checked.
 
 import * as fs from 'fs';
 import * as path from 'path';
@@ -8,6 +9,9 @@ import { SourceText } from '../checks/check-files';
 
 /** Manifest files a directory walk picks up. */
 const MANIFEST_FILE = /\.(ya?ml|json)$/i;
+
+/** What `cdk8s synth` writes beside the manifests for its validation plugins: construct paths, no Kubernetes objects. */
+const CONSTRUCT_METADATA_FILE = 'construct-metadata.json';
 
 /** Default largest file read: far above any manifest, well below what would exhaust memory. */
 export const DEFAULT_MAX_FILE_BYTES = 64 * 1024 * 1024;
@@ -44,8 +48,16 @@ function errorText(e: unknown): string {
   }
 }
 
-/** Reads one regular file, refusing anything else or anything too large. */
-function readFile(file: string, abs: string, options: InputOptions, out: { texts: SourceText[]; unreadable: string[] }): void {
+/** What was collected so far, and the real paths of the files read (each is read once). */
+interface Collecting {
+  readonly texts: SourceText[];
+  readonly unreadable: string[];
+  readonly skipped: string[];
+  readonly readFiles: Map<string, string>;
+}
+
+/** Reads one regular file, refusing anything else or anything too large; a file already read (by another name, a link) is not read again. */
+function readFile(file: string, abs: string, options: InputOptions, out: Collecting): void {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(abs);
@@ -63,6 +75,19 @@ function readFile(file: string, abs: string, options: InputOptions, out: { texts
     out.unreadable.push(`${file}: ${stat.size} bytes is over the ${options.maxFileBytes}-byte limit; raise it with --max-file-size if the file is really a manifest`);
     return;
   }
+  let real: string;
+  try {
+    real = fs.realpathSync(abs);
+  } catch (e) {
+    out.unreadable.push(`${file}: ${errorText(e)}`);
+    return;
+  }
+  const earlier = out.readFiles.get(real);
+  if (earlier !== undefined) {
+    out.skipped.push(`${file}: the same file as ${earlier}, read once`);
+    return;
+  }
+  out.readFiles.set(real, file);
   try {
     out.texts.push({ file, text: fs.readFileSync(abs, 'utf8') });
   } catch (e) {
@@ -70,8 +95,17 @@ function readFile(file: string, abs: string, options: InputOptions, out: { texts
   }
 }
 
-/** Walks a directory: manifest files and subdirectories, each real directory once (no loops). */
-function walk(dir: string, abs: string, options: InputOptions, out: CollectedInputs & { texts: SourceText[] }, visited: Set<string>): void {
+/** Whether a real path is inside a directory's real path. */
+function inside(real: string, root: string): boolean {
+  return real === root || real.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
+}
+
+/**
+ * Walks a directory: manifest files and subdirectories, each real directory once (no loops). A
+ * symbolic link that leads out of the named directory (`root`, a real path) is not followed: a
+ * link to `/` would walk the whole disk.
+ */
+function walk(dir: string, abs: string, options: InputOptions, out: Collecting, visited: Set<string>, root: string): void {
   let real: string;
   let entries: fs.Dirent[];
   try {
@@ -99,8 +133,23 @@ function walk(dir: string, abs: string, options: InputOptions, out: CollectedInp
       }
       continue;
     }
+    if (entry.isSymbolicLink()) {
+      let target: string;
+      try {
+        target = fs.realpathSync(childAbs);
+      } catch (e) {
+        out.unreadable.push(`${child}: ${errorText(e)}`);
+        continue;
+      }
+      if (!inside(target, root)) {
+        out.skipped.push(`${child}: a symbolic link out of ${root} (to ${target}); name it as an input to read it`);
+        continue;
+      }
+    }
     if (stat.isDirectory()) {
-      walk(child, childAbs, options, out, visited);
+      walk(child, childAbs, options, out, visited, root);
+    } else if (entry.name === CONSTRUCT_METADATA_FILE) {
+      out.skipped.push(`${child}: the cdk8s plugin's construct metadata, not a manifest`);
     } else if (MANIFEST_FILE.test(entry.name)) {
       readFile(child, childAbs, options, out);
     }
@@ -109,7 +158,7 @@ function walk(dir: string, abs: string, options: InputOptions, out: CollectedInp
 
 /** Collects every input: `-` is stdin, a directory is walked, anything else is read as a file. */
 export function collectInputs(targets: string[], options: InputOptions): CollectedInputs {
-  const out = { texts: [] as SourceText[], unreadable: [] as string[], skipped: [] as string[] };
+  const out: Collecting = { texts: [], unreadable: [], skipped: [], readFiles: new Map() };
   const visited = new Set<string>();
   for (const target of targets) {
     if (target === '-') {
@@ -124,10 +173,10 @@ export function collectInputs(targets: string[], options: InputOptions): Collect
       // readFile names what is wrong (no such file, a loop, a dangling link).
     }
     if (isDirectory) {
-      walk(target, abs, options, out, visited);
+      walk(target, abs, options, out, visited, fs.realpathSync(abs));
     } else {
       readFile(target, abs, options, out);
     }
   }
-  return out;
+  return { texts: out.texts, unreadable: out.unreadable, skipped: out.skipped };
 }

@@ -2,12 +2,12 @@
 // autoscalers, Ingresses and routes relate to which workload, matched as Kubernetes matches
 // them (selectors within a namespace, scaleTargetRef by kind and name).
 
-import { DEFAULT_HPA_MIN_REPLICAS } from './defaults';
 import { isRecord } from './fields';
 import { KubeObject, namespaceOf, nameOf } from './kube-object';
 import { appendTo } from './multimap';
-import { SelectorIndex, selectorMatches, serviceSelects } from './selectors';
+import { SelectorIndex, selectorMatches, serviceSelectsPodsOf, templateSelectorPart } from './selectors';
 import { WorkloadView, workloadOf } from './workload';
+import { DEFAULT_HPA_MIN_REPLICAS, KEDA_DEFAULTS } from '../kubernetes/defaults';
 
 /** Something that sets a workload's replica count: an HPA or a KEDA ScaledObject. */
 export interface Scaler {
@@ -52,6 +52,14 @@ function keyOf(namespace: string, name: string): string {
   return `${namespace}\n${name}`;
 }
 
+/** Options of a ClusterModel. */
+export interface ClusterModelOptions {
+  /** See `ClusterModel.routesComplete`. */
+  readonly routesComplete?: boolean;
+  /** The input's other objects (kinds no rule reads: custom resources among them), to tell where an operator may create pods. */
+  readonly others?: KubeObject[];
+}
+
 /**
  * All objects of one check, with the lookups the rules need. Built once per check.
  */
@@ -91,9 +99,19 @@ export class ClusterModel {
   /** ServiceMonitors indexed by the namespaces and labels of the Services they select; those watching every namespace aside. */
   private monitorIndex?: { readonly index: SelectorIndex; readonly anyNamespace: KubeObject[] };
   private readonly monitorsOfService = new Map<KubeObject, KubeObject[]>();
+  private unmatched?: Set<KubeObject>;
+  private unmatchedNamespaces?: Set<string>;
+  private workloadsByNamespace?: Map<string, WorkloadView[]>;
+  private servicesByNamespace?: Map<string, KubeObject[]>;
+  private configMaps?: Map<string, KubeObject>;
+  private identities?: Map<string, KubeObject>;
+  private duplicates?: Map<KubeObject, KubeObject>;
+  private operatorNamespaces?: Set<string>;
+  private readonly others: KubeObject[];
 
-  constructor(objects: KubeObject[], options: { routesComplete?: boolean } = {}) {
+  constructor(objects: KubeObject[], options: ClusterModelOptions = {}) {
     this.objects = objects;
+    this.others = options.others ?? [];
     const groups = groupByKind(objects);
     this.objectsByKind = groups;
     this.services = byKind(objects, groups, 'Service');
@@ -104,7 +122,13 @@ export class ClusterModel {
     this.httpRoutes = byKind(objects, groups, 'HTTPRoute', 'GRPCRoute');
     this.serviceMonitors = byKind(objects, groups, 'ServiceMonitor');
     this.routesComplete = options.routesComplete;
-    this.serviceIndex = new SelectorIndex(this.services, s => isRecord(s.spec?.selector) ? s.spec.selector : undefined);
+    // Filed under the labels a pod template can show; a selector of controller-set labels only (a
+    // per-pod Service by pod name) is compared with every workload of its namespace.
+    this.serviceIndex = new SelectorIndex(
+      this.services,
+      s => isRecord(s.spec?.selector) ? templateSelectorPart(s.spec.selector) as Record<string, string> : undefined,
+      s => isRecord(s.spec?.selector) && Object.keys(s.spec.selector).length > 0 && Object.keys(templateSelectorPart(s.spec.selector)).length === 0,
+    );
     // A PDB with expressions, or with an empty selector (which selects every pod), is scanned.
     const pdbScanned = (p: KubeObject) => (p.spec?.selector?.matchExpressions ?? []).length > 0
       || Object.keys(p.spec?.selector?.matchLabels ?? {}).length === 0;
@@ -119,8 +143,10 @@ export class ClusterModel {
       this.namespacesWithServices.add(namespaceOf(s));
     }
     this.workloads = [];
+    // ConfigMaps are among the objects no rule checks (options.others): looked up there, indexed on first use.
+    const others = { configMap: (namespace: string, name: string) => this.configMap(namespace, name) };
     for (const o of objects) {
-      const w = workloadOf(o);
+      const w = workloadOf(o, others);
       if (w) {
         this.workloads.push(w);
         this.workloadByObject.set(o, w);
@@ -128,8 +154,95 @@ export class ClusterModel {
     }
   }
 
+  /**
+   * Whether every route to pods of a namespace is in view: set by the caller, or a namespace with
+   * Services none of which misses its pods. A Service whose selector matches no pod template (a
+   * one-letter typo) was meant for some workload: which one is unknown, so none is taken as
+   * unrouted.
+   */
   public routesVisible(namespace: string): boolean {
-    return this.routesComplete ?? this.namespacesWithServices.has(namespace);
+    return this.routesComplete ?? (this.namespacesWithServices.has(namespace) && !this.namespacesWithUnmatchedServices().has(namespace));
+  }
+
+  /** Services with a selector that no pod template of the input matches, computed once. */
+  public unmatchedServices(): ReadonlySet<KubeObject> {
+    if (!this.unmatched) {
+      const matched = new Set<KubeObject>();
+      for (const w of this.workloads) {
+        for (const s of this.servicesSelecting(w)) matched.add(s);
+      }
+      this.unmatched = new Set(this.services.filter(s => hasSelector(s) && !matched.has(s)));
+    }
+    return this.unmatched;
+  }
+
+  private namespacesWithUnmatchedServices(): ReadonlySet<string> {
+    this.unmatchedNamespaces ??= new Set([...this.unmatchedServices()].map(namespaceOf));
+    return this.unmatchedNamespaces;
+  }
+
+  /**
+   * The first object of the input with the same API group, kind, namespace and name as this
+   * one, when this one comes later: `kubectl apply` keeps only the last of them.
+   */
+  public earlierDuplicateOf(obj: KubeObject): KubeObject | undefined {
+    if (!this.identities) {
+      this.identities = new Map();
+      this.duplicates = new Map();
+      for (const o of this.objects) {
+        const key = `${apiGroupOf(o)}\n${o.kind}\n${namespaceOf(o)}\n${nameOf(o)}`;
+        const first = this.identities.get(key);
+        if (first) this.duplicates.set(o, first);
+        else this.identities.set(key, o);
+      }
+    }
+    return this.duplicates!.get(obj);
+  }
+
+  /** A ConfigMap of the input, by namespace and name (from the objects no rule checks). */
+  private configMap(namespace: string, name: string): KubeObject | undefined {
+    if (!this.configMaps) {
+      this.configMaps = new Map();
+      for (const o of [...this.others, ...(this.objectsByKind.get('ConfigMap') ?? [])]) {
+        if (o.kind === 'ConfigMap') this.configMaps.set(keyOf(namespaceOf(o), nameOf(o)), o);
+      }
+    }
+    return this.configMaps.get(keyOf(namespace, name));
+  }
+
+  /** Whether the input has a Service in this namespace. */
+  public hasServicesIn(namespace: string): boolean {
+    return this.namespacesWithServices.has(namespace);
+  }
+
+  /** The Services of one namespace. */
+  public servicesIn(namespace: string): KubeObject[] {
+    if (!this.servicesByNamespace) {
+      this.servicesByNamespace = new Map();
+      for (const s of this.services) appendTo(this.servicesByNamespace, namespaceOf(s), s);
+    }
+    return this.servicesByNamespace.get(namespace) ?? [];
+  }
+
+  /** Workloads of one namespace. */
+  public workloadsIn(namespace: string): WorkloadView[] {
+    if (!this.workloadsByNamespace) {
+      this.workloadsByNamespace = new Map();
+      for (const w of this.workloads) appendTo(this.workloadsByNamespace, w.namespace, w);
+    }
+    return this.workloadsByNamespace.get(namespace) ?? [];
+  }
+
+  /**
+   * Whether a namespace holds custom resources that an operator may turn into pods (a
+   * Prometheus, a Kafka cluster): a selector that matches no pod template of the input may
+   * then match the operator's pods.
+   */
+  public mayHaveOperatorPods(namespace: string): boolean {
+    if (!this.operatorNamespaces) {
+      this.operatorNamespaces = new Set(this.others.filter(o => mayCreatePods(o)).map(namespaceOf));
+    }
+    return this.operatorNamespaces.has(namespace);
   }
 
   /** The workload view of an object of this set, if it has a pod template. */
@@ -196,7 +309,7 @@ export class ClusterModel {
     return found;
   }
 
-  /** Ingress paths and Gateway API route rules that send traffic to a Service. */
+  /** Ingress paths, Gateway API route rules, APIServices and admission webhooks that send traffic to a Service. */
   public frontendRefsOf(service: KubeObject): FrontendRef[] {
     if (!this.frontendIndex) {
       this.frontendIndex = new Map();
@@ -215,6 +328,20 @@ export class ClusterModel {
         for (const b of backends) {
           const svc = b?.service;
           if (isRecord(svc)) add(ns, svc.name, { object: ingress, port: svc.port?.number ?? svc.port?.name });
+        }
+      }
+      // The kube-apiserver sends aggregated API calls (APIService) and admission reviews
+      // (webhook configurations) to a Service port, 443 unless `port` says otherwise.
+      for (const api of this.objectsByKind.get('APIService') ?? []) {
+        const svc = api.spec?.service;
+        if (isRecord(svc) && typeof svc.namespace === 'string') add(svc.namespace, svc.name, { object: api, port: typeof svc.port === 'number' ? svc.port : 443 });
+      }
+      for (const kind of WEBHOOK_CONFIGURATION_KINDS) {
+        for (const config of this.objectsByKind.get(kind) ?? []) {
+          for (const hook of Array.isArray(config.webhooks) ? config.webhooks : []) {
+            const svc = hook?.clientConfig?.service;
+            if (isRecord(svc) && typeof svc.namespace === 'string') add(svc.namespace, svc.name, { object: config, port: typeof svc.port === 'number' ? svc.port : 443 });
+          }
         }
       }
       for (const route of this.httpRoutes) {
@@ -255,7 +382,7 @@ export class ClusterModel {
   public servicesSelecting(w: WorkloadView): KubeObject[] {
     let found = this.servicesOf.get(w);
     if (!found) {
-      found = this.serviceIndex.candidates(w.namespace, w.templateLabels).filter(s => serviceSelects(s, w.templateLabels));
+      found = this.serviceIndex.candidates(w.namespace, w.templateLabels).filter(s => serviceSelectsPodsOf(s, w.templateLabels, w));
       this.servicesOf.set(w, found);
     }
     return found;
@@ -278,7 +405,40 @@ export class ClusterModel {
   }
 }
 
-/** An Ingress or route that sends traffic to a Service port (by number or name; any port when absent). */
+/** The API group of an object (`apps` of `apps/v1`, '' for the core group). */
+function apiGroupOf(o: KubeObject): string {
+  const v = typeof o.apiVersion === 'string' ? o.apiVersion : '';
+  return v.includes('/') ? v.slice(0, v.lastIndexOf('/')) : '';
+}
+
+/** A Service whose plain selector names at least one label (one without has manual endpoints). */
+function hasSelector(service: KubeObject): boolean {
+  const selector = service.spec?.selector;
+  return isRecord(selector) && Object.keys(selector).length > 0;
+}
+
+/** API groups of Kubernetes itself, and of custom resources known not to create pods. */
+const NO_POD_GROUPS = new Set([
+  '', 'v1', 'apps', 'batch', 'autoscaling', 'policy', 'networking.k8s.io', 'rbac.authorization.k8s.io', 'storage.k8s.io', 'admissionregistration.k8s.io',
+  'apiextensions.k8s.io', 'apiregistration.k8s.io', 'scheduling.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io', 'node.k8s.io', 'certificates.k8s.io',
+  'flowcontrol.apiserver.k8s.io', 'gateway.networking.k8s.io', 'cert-manager.io', 'keda.sh', 'cloud.google.com', 'networking.gke.io',
+  'elbv2.k8s.aws', 'security.istio.io', 'networking.istio.io', 'telemetry.istio.io', 'policy.linkerd.io', 'split.smi-spec.io',
+]);
+/** Kinds of the monitoring.coreos.com group that only configure (the operator's pods come from Prometheus and Alertmanager). */
+const MONITORING_CONFIG_KINDS = new Set(['ServiceMonitor', 'PodMonitor', 'PrometheusRule', 'Probe', 'ScrapeConfig', 'AlertmanagerConfig']);
+
+/** A custom resource an operator may turn into pods. */
+function mayCreatePods(o: KubeObject): boolean {
+  const apiVersion = typeof o.apiVersion === 'string' ? o.apiVersion : '';
+  const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.lastIndexOf('/')) : '';
+  if (NO_POD_GROUPS.has(group)) return false;
+  return !(group === 'monitoring.coreos.com' && MONITORING_CONFIG_KINDS.has(String(o.kind)));
+}
+
+/** Admission webhook configurations: the kube-apiserver calls their Services. */
+export const WEBHOOK_CONFIGURATION_KINDS = ['ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration'];
+
+/** An Ingress, route, APIService or webhook that sends traffic to a Service port (by number or name; any port when absent). */
 export interface FrontendRef {
   readonly object: KubeObject;
   readonly port?: number | string;
@@ -290,13 +450,13 @@ export function scalerOf(s: KubeObject): Scaler {
   const isHpa = s.kind === 'HorizontalPodAutoscaler';
   const min = isHpa ? spec.minReplicas : spec.minReplicaCount;
   const max = isHpa ? spec.maxReplicas : spec.maxReplicaCount;
-  const minReplicas = typeof min === 'number' ? min : isHpa ? DEFAULT_HPA_MIN_REPLICAS : 0;
+  const minReplicas = typeof min === 'number' ? min : isHpa ? DEFAULT_HPA_MIN_REPLICAS : KEDA_DEFAULTS.minReplicaCount;
   return {
     object: s,
     kind: String(s.kind),
     name: nameOf(s),
     minReplicas,
-    // A ScaledObject's maxReplicaCount defaults to 100.
-    maxReplicas: typeof max === 'number' ? max : isHpa ? minReplicas : 100,
+    // An HPA's maxReplicas is required (refused when missing: GS000); a ScaledObject's defaults to 100.
+    maxReplicas: typeof max === 'number' ? max : isHpa ? minReplicas : KEDA_DEFAULTS.maxReplicaCount,
   };
 }

@@ -6,6 +6,7 @@
 /** Kinds of data plane between clients and a pod. */
 export type DataPlaneKind =
   | 'kube-proxy'
+  | 'kube-apiserver'
   | 'host-port'
   | 'headless-dns'
   | 'ingress-nginx'
@@ -45,6 +46,13 @@ export const DATA_PLANES: Record<DataPlaneKind, DataPlaneProfile> = {
     recommendedPreStopSeconds: 15,
     lagIsCertain: true,
     source: 'kube-proxy applies endpoint changes within its 1 s minSyncPeriod in small clusters; 10-30 s is reported in large ones, which the 15 s default covers (spec 4.1, 4.4)',
+  },
+  'kube-apiserver': {
+    title: 'the kube-apiserver (aggregated API or admission webhook)',
+    propagationSeconds: 1,
+    recommendedPreStopSeconds: 15,
+    lagIsCertain: true,
+    source: 'the kube-apiserver proxies aggregated API calls and admission reviews to the Service, through kube-proxy or, with --enable-aggregator-routing, to the endpoints it watches: about as fast as kube-proxy (spec 4.1)',
   },
   'host-port': {
     title: 'hostPort / hostNetwork (node-local)',

@@ -1,118 +1,14 @@
-// Every Kubernetes default the project relies on, read in one place. Each value is what the
-// API server fills in when a manifest leaves the field out (docs/kubernetes-semantics.md).
+// Kept for the drill's imports while it moves to src/kubernetes/defaults.ts and ./strategy.
+// New code imports from those.
 
-/** Probe defaults (spec 2.1, `SetDefaults_Probe`). */
-export const PROBE_DEFAULTS = {
-  initialDelaySeconds: 0,
-  periodSeconds: 10,
-  timeoutSeconds: 1,
-  successThreshold: 1,
-  failureThreshold: 3,
-} as const;
-
-/** Pod `terminationGracePeriodSeconds` when unset (spec defaults table). */
-export const DEFAULT_GRACE_SECONDS = 30;
-
-/** Deployment defaults (spec 3.1). */
-export const DEPLOYMENT_DEFAULTS = {
-  replicas: 1,
-  strategyType: 'RollingUpdate',
-  maxSurge: '25%',
-  maxUnavailable: '25%',
-  minReadySeconds: 0,
-  progressDeadlineSeconds: 600,
-} as const;
-
-/** DaemonSet RollingUpdate defaults: one node at a time, no surge. */
-export const DAEMON_SET_DEFAULTS = {
-  strategyType: 'RollingUpdate',
-  maxSurge: 0,
-  maxUnavailable: 1,
-} as const;
-
-/** StatefulSet defaults: ordered, one pod at a time. */
-export const STATEFUL_SET_DEFAULTS = {
-  replicas: 1,
-  strategyType: 'RollingUpdate',
-  podManagementPolicy: 'OrderedReady',
-  maxUnavailable: 1,
-} as const;
-
-/** A PodDisruptionBudget with neither minAvailable nor maxUnavailable means minAvailable 1. */
-export const DEFAULT_PDB_MIN_AVAILABLE = 1;
-
-/** HorizontalPodAutoscaler `minReplicas` when unset. */
-export const DEFAULT_HPA_MIN_REPLICAS = 1;
-
-/** The kubelet never gives a container less than this after its preStop (spec 1.4 step 4). */
-export const KUBELET_MINIMUM_STOP_SECONDS = 2;
+export {
+  DAEMON_SET_DEFAULTS, DEFAULT_GRACE_SECONDS, DEFAULT_HPA_MIN_REPLICAS, DEPLOYMENT_DEFAULTS, KUBELET_MINIMUM_STOP_SECONDS, PROBE_DEFAULTS,
+  STATEFUL_SET_DEFAULTS,
+} from '../kubernetes/defaults';
+export { ResolvedStrategy, strategyDefaults, strategyOf } from './strategy';
 
 /**
- * A workload's update strategy with the defaults of its kind filled in (spec 3.1).
- * `maxSurge`/`maxUnavailable` are as written (number or percentage), not yet resolved.
+ * @deprecated a `policy/v1` PodDisruptionBudget has no default budget: with neither field it
+ * allows every eviction (`PDB_DESIRED_HEALTHY_WITHOUT_BUDGET` in src/kubernetes/defaults.ts).
  */
-export interface ResolvedStrategy {
-  /** RollingUpdate, Recreate or OnDelete. */
-  readonly type: string;
-  readonly maxSurge: number | string;
-  readonly maxUnavailable: number | string;
-  /** Whether each field was written in the manifest (messages say "(the default)" otherwise). */
-  readonly declared: { readonly maxSurge: boolean; readonly maxUnavailable: boolean };
-  /** JSON pointer of the strategy object. */
-  readonly pointer: string;
-}
-
-/** maxSurge and maxUnavailable of a kind when the manifest leaves them out. */
-export function strategyDefaults(kind: string): { maxSurge: number | string; maxUnavailable: number | string } {
-  switch (kind) {
-    case 'DaemonSet': return { maxSurge: DAEMON_SET_DEFAULTS.maxSurge, maxUnavailable: DAEMON_SET_DEFAULTS.maxUnavailable };
-    case 'StatefulSet': return { maxSurge: 0, maxUnavailable: STATEFUL_SET_DEFAULTS.maxUnavailable };
-    default: return { maxSurge: DEPLOYMENT_DEFAULTS.maxSurge, maxUnavailable: DEPLOYMENT_DEFAULTS.maxUnavailable };
-  }
-}
-
-/** The update strategy of a Deployment, DaemonSet or StatefulSet with its kind's defaults. */
-export function strategyOf(obj: any): ResolvedStrategy | undefined {
-  const spec = obj?.spec ?? {};
-  switch (obj?.kind) {
-    case 'Deployment': {
-      const s = isObject(spec.strategy) ? spec.strategy : {};
-      const rolling = isObject(s.rollingUpdate) ? s.rollingUpdate : {};
-      return {
-        type: typeof s.type === 'string' ? s.type : DEPLOYMENT_DEFAULTS.strategyType,
-        maxSurge: rolling.maxSurge ?? DEPLOYMENT_DEFAULTS.maxSurge,
-        maxUnavailable: rolling.maxUnavailable ?? DEPLOYMENT_DEFAULTS.maxUnavailable,
-        declared: { maxSurge: rolling.maxSurge !== undefined, maxUnavailable: rolling.maxUnavailable !== undefined },
-        pointer: '/spec/strategy',
-      };
-    }
-    case 'DaemonSet': {
-      const s = isObject(spec.updateStrategy) ? spec.updateStrategy : {};
-      const rolling = isObject(s.rollingUpdate) ? s.rollingUpdate : {};
-      return {
-        type: typeof s.type === 'string' ? s.type : DAEMON_SET_DEFAULTS.strategyType,
-        maxSurge: rolling.maxSurge ?? DAEMON_SET_DEFAULTS.maxSurge,
-        maxUnavailable: rolling.maxUnavailable ?? DAEMON_SET_DEFAULTS.maxUnavailable,
-        declared: { maxSurge: rolling.maxSurge !== undefined, maxUnavailable: rolling.maxUnavailable !== undefined },
-        pointer: '/spec/updateStrategy',
-      };
-    }
-    case 'StatefulSet': {
-      const s = isObject(spec.updateStrategy) ? spec.updateStrategy : {};
-      const rolling = isObject(s.rollingUpdate) ? s.rollingUpdate : {};
-      return {
-        type: typeof s.type === 'string' ? s.type : STATEFUL_SET_DEFAULTS.strategyType,
-        maxSurge: 0,
-        maxUnavailable: rolling.maxUnavailable ?? STATEFUL_SET_DEFAULTS.maxUnavailable,
-        declared: { maxSurge: false, maxUnavailable: rolling.maxUnavailable !== undefined },
-        pointer: '/spec/updateStrategy',
-      };
-    }
-    default:
-      return undefined;
-  }
-}
-
-function isObject(value: unknown): value is Record<string, any> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+export const DEFAULT_PDB_MIN_AVAILABLE = 1;

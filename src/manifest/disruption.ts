@@ -1,8 +1,9 @@
 // PodDisruptionBudgets and autoscalers as the disruption rules read them (spec 6).
 
-import { DEFAULT_PDB_MIN_AVAILABLE } from './defaults';
+
 import { FieldProblem, FieldReader } from './fields';
 import { KubeObject } from './kube-object';
+import { PDB_DESIRED_HEALTHY_WITHOUT_BUDGET } from '../kubernetes/defaults';
 import { resolveIntOrPercent } from '../timing/rollout-plan';
 
 /** A PodDisruptionBudget's budget, read as the API server reads it. */
@@ -36,11 +37,17 @@ export function pdbAllowedDisruptions(pdb: PdbView, replicas: number): number {
   if (pdb.minAvailable !== undefined) {
     return Math.max(0, replicas - resolveIntOrPercent(pdb.minAvailable, replicas, true));
   }
-  // Neither set: the API defaults to minAvailable 1.
-  return Math.max(0, replicas - DEFAULT_PDB_MIN_AVAILABLE);
+  // Neither set: policy/v1 has no default; the disruption controller wants no pod healthy.
+  return Math.max(0, replicas - PDB_DESIRED_HEALTHY_WITHOUT_BUDGET);
+}
+
+/** A PDB that sets neither minAvailable nor maxUnavailable: it allows every eviction. */
+export function pdbProtectsNothing(pdb: PdbView): boolean {
+  return pdb.maxUnavailable === undefined && pdb.minAvailable === undefined;
 }
 
 /** How a PDB states its budget, for messages. */
 export function pdbBudgetText(pdb: PdbView): string {
-  return pdb.maxUnavailable !== undefined ? `maxUnavailable ${JSON.stringify(pdb.maxUnavailable)}` : `minAvailable ${JSON.stringify(pdb.minAvailable ?? DEFAULT_PDB_MIN_AVAILABLE)}`;
+  return pdb.maxUnavailable !== undefined ? `maxUnavailable ${JSON.stringify(pdb.maxUnavailable)}`
+    : pdb.minAvailable !== undefined ? `minAvailable ${JSON.stringify(pdb.minAvailable)}` : 'neither minAvailable nor maxUnavailable';
 }

@@ -3,6 +3,8 @@
 // JSON pointer (reported as a finding with file:line), never an exception and never a silent
 // "absent". The API server's rules are in docs/kubernetes-semantics.md, section 7.
 
+import { INT32_MAX } from '../kubernetes/validation';
+
 /** A field the API server would reject, or that no cluster could run as meant. */
 export interface FieldProblem {
   /** JSON pointer of the field in its object. */
@@ -98,8 +100,10 @@ export class FieldReader {
       this.report(pointer, `${fieldName(pointer)} is ${n}; it must be at least ${options.min}`, `set it to ${options.min} or more`);
       return undefined;
     }
-    if (options.max !== undefined && n > options.max) {
-      this.report(pointer, `${fieldName(pointer)} is ${n}; it must be at most ${options.max}`, `set it to ${options.max} or less`);
+    // Integers of the API are int32 unless a field says otherwise: a larger one does not decode.
+    const max = options.max ?? INT32_MAX;
+    if (n > max) {
+      this.report(pointer, `${fieldName(pointer)} is ${n}; it must be at most ${max}${options.max === undefined ? ' (an int32)' : ''}`, `set it to ${max} or less`);
       return undefined;
     }
     return n;
@@ -115,7 +119,7 @@ export class FieldReader {
       return undefined;
     }
     if (typeof value === 'number') {
-      if (Number.isInteger(value) && value >= 0) {
+      if (Number.isInteger(value) && value >= 0 && value <= INT32_MAX) {
         return value;
       }
       this.report(pointer, `${fieldName(pointer)} is ${value}; it must be a whole number of zero or more, or a percentage such as '25%'`, 'use e.g. 1 or \'25%\'');
@@ -228,7 +232,7 @@ export class FieldReader {
     const value = parent[key];
     if (value === undefined || value === null) return undefined;
     if (typeof value === 'number' && Number.isInteger(value)
-      && (options.min === undefined || value >= options.min) && (options.max === undefined || value <= options.max)) {
+      && (options.min === undefined || value >= options.min) && value <= (options.max ?? INT32_MAX)) {
       return value;
     }
     return this.integer(value, `${parentPointer}/${key}`, options);

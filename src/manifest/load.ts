@@ -4,7 +4,7 @@
 // (locate.ts), only for the findings there are: no slow position-tracking parse.
 
 import * as jsYaml from 'js-yaml';
-import { CORE_SCHEMA, LoadOptions, Type, load as loadYaml, loadAll as loadAllYaml } from 'js-yaml';
+import { FAILSAFE_SCHEMA, LoadOptions, Type, load as loadYaml, loadAll as loadAllYaml } from 'js-yaml';
 
 // js-yaml exports its built-in types as `types`; @types/js-yaml does not declare it.
 const yamlTypes = (jsYaml as unknown as { types: Record<'merge' | 'timestamp' | 'binary' | 'omap' | 'pairs' | 'set', Type> }).types;
@@ -73,18 +73,95 @@ export function expandedNodeCount(root: unknown, limit = MAX_EXPANDED_NODES): nu
 }
 
 /**
- * The YAML schema manifests are read with: js-yaml's default less the implicit timestamp.
- *
- * Kubernetes reads a manifest as JSON (kubectl turns YAML into JSON first), so an unquoted
- * `2024-05-01` in an annotation or a ConfigMap reaches the API server as the string it looks
- * like, never as a date; reading it as a string is the faithful choice. It is also the cheaper
- * one: the timestamp type tests every plain scalar against two regular expressions, about a
- * sixth of the parse of a large manifest (docs/benchmarks.md). Merge keys (`<<`) stay, as
- * kubectl honours them, and `!!timestamp`, `!!binary`, `!!set` and friends still read when a
- * document tags a value explicitly.
+ * How kubectl and the API server read plain scalars: YAML 1.1 as go-yaml v2 resolves it
+ * (sigs.k8s.io/yaml, `gopkg.in/yaml.v2` resolve.go), not js-yaml's YAML 1.2 core schema.
+ * - booleans: y, Y, yes, Yes, YES, on, On, ON, true, True, TRUE, and their opposites n, no, off,
+ *   false (so `publishNotReadyAddresses: yes` is true);
+ * - nulls: ~, null, Null, NULL and the empty scalar;
+ * - integers: underscores dropped, then Go's `strconv.ParseInt(s, 0, 64)`: `0x1A` hex, `0o32`
+ *   and a leading `0` octal (`terminationGracePeriodSeconds: 032` is 26), `0b101` binary;
+ * - floats: `1.5`, `1e3`, `.inf`, `-.Inf`, `.nan`; a decimal that is no valid integer (`08`) is
+ *   a float. No sexagesimal numbers (go-yaml v2 dropped them) and no implicit timestamps: an
+ *   unquoted `2024-05-01` stays the string kubectl sends.
+ * Merge keys (`<<`) stay, as kubectl honours them; `!!timestamp`, `!!binary`, `!!set` and
+ * friends still read when a document tags a value explicitly.
  */
-export const MANIFEST_SCHEMA = CORE_SCHEMA.extend({
-  implicit: [yamlTypes.merge],
+const YAML11_TRUE = new Set(['y', 'Y', 'yes', 'Yes', 'YES', 'on', 'On', 'ON', 'true', 'True', 'TRUE']);
+const YAML11_FALSE = new Set(['n', 'N', 'no', 'No', 'NO', 'off', 'Off', 'OFF', 'false', 'False', 'FALSE']);
+const YAML11_NULL = new Set(['~', 'null', 'Null', 'NULL', '']);
+const GO_INT = /^[-+]?(?:0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)$/;
+const GO_FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
+const SPECIAL_FLOATS: Record<string, number> = {
+  '.inf': Infinity,
+  '.Inf': Infinity,
+  '.INF': Infinity,
+  '+.inf': Infinity,
+  '+.Inf': Infinity,
+  '+.INF': Infinity,
+  '-.inf': -Infinity,
+  '-.Inf': -Infinity,
+  '-.INF': -Infinity,
+  '.nan': NaN,
+  '.NaN': NaN,
+  '.NAN': NaN,
+};
+
+/** A plain scalar as Go's ParseInt with base 0 reads it, after dropping underscores; undefined when it is no integer. */
+export function goInteger(text: string): number | undefined {
+  const plain = text.replace(/_/g, '');
+  if (!GO_INT.test(plain)) return undefined;
+  const negative = plain.startsWith('-');
+  const digits = plain.replace(/^[-+]/, '');
+  let value: number;
+  if (/^0[xX]/.test(digits)) value = parseInt(digits.slice(2), 16);
+  else if (/^0[oO]/.test(digits)) value = parseInt(digits.slice(2), 8);
+  else if (/^0[bB]/.test(digits)) value = parseInt(digits.slice(2), 2);
+  else if (digits.length > 1 && digits.startsWith('0')) value = parseInt(digits, 8);
+  else value = parseInt(digits, 10);
+  return negative ? -value : value;
+}
+
+function goFloat(text: string): number | undefined {
+  if (text in SPECIAL_FLOATS) return SPECIAL_FLOATS[text];
+  const plain = text.replace(/_/g, '');
+  return GO_FLOAT.test(plain) ? parseFloat(plain) : undefined;
+}
+
+const yaml11Null = new Type('tag:yaml.org,2002:null', {
+  kind: 'scalar',
+  resolve: (data: string | null) => data === null || YAML11_NULL.has(data),
+  construct: () => null,
+  predicate: (v: unknown) => v === null,
+  represent: { canonical: () => '~' },
+  defaultStyle: 'canonical',
+});
+const yaml11Bool = new Type('tag:yaml.org,2002:bool', {
+  kind: 'scalar',
+  resolve: (data: string | null) => data !== null && (YAML11_TRUE.has(data) || YAML11_FALSE.has(data)),
+  construct: (data: string) => YAML11_TRUE.has(data),
+  predicate: (v: unknown) => typeof v === 'boolean',
+  represent: { lowercase: (v: unknown) => (v ? 'true' : 'false') },
+  defaultStyle: 'lowercase',
+});
+const yaml11Int = new Type('tag:yaml.org,2002:int', {
+  kind: 'scalar',
+  resolve: (data: string | null) => data !== null && goInteger(data) !== undefined,
+  construct: (data: string) => goInteger(data),
+  predicate: (v: unknown) => typeof v === 'number' && Number.isInteger(v),
+  represent: { decimal: (v: unknown) => String(v) },
+  defaultStyle: 'decimal',
+});
+const yaml11Float = new Type('tag:yaml.org,2002:float', {
+  kind: 'scalar',
+  resolve: (data: string | null) => data !== null && goFloat(data) !== undefined,
+  construct: (data: string) => goFloat(data),
+  predicate: (v: unknown) => typeof v === 'number' && !Number.isInteger(v),
+  represent: { lowercase: (v: unknown) => String(v) },
+  defaultStyle: 'lowercase',
+});
+
+export const MANIFEST_SCHEMA = FAILSAFE_SCHEMA.extend({
+  implicit: [yaml11Null, yaml11Bool, yaml11Int, yaml11Float, yamlTypes.merge],
   explicit: [yamlTypes.timestamp, yamlTypes.binary, yamlTypes.omap, yamlTypes.pairs, yamlTypes.set],
 });
 

@@ -1,7 +1,8 @@
 // What a container's preStop hook does and how long it keeps the container serving, read
-// from the manifest (spec 1.4-1.7), and whether a shell entrypoint passes SIGTERM on.
+// from the manifest (spec 1.4-1.7), and the script a shell entrypoint runs (shells.ts judges it).
 
 import { FieldReader, isRecord } from './fields';
+import { stopCommandOf } from './stop-commands';
 
 /** What a preStop hook is and how long it keeps the container serving. */
 export interface PreStopView {
@@ -33,8 +34,17 @@ export interface PreStopView {
 const SLEEP_BINARY = /^(?:\/(?:usr\/)?bin\/)?sleep$/;
 const SHELL_BINARY = /^(?:\/(?:usr\/)?(?:local\/)?bin\/)?(?:sh|bash|ash|dash|zsh|busybox)$/;
 const ENV_BINARY = /^(?:\/(?:usr\/)?bin\/)?env$/;
-/** Commands that tell a server to stop accepting now: not a delay (issue: `nginx -s quit`). */
-const STOP_COMMAND = /^(?:\S*\/)?(?:(?:nginx|openresty)\s+(?:-\S+\s+)*-s\s+(?:quit|stop)|(?:apachectl|apache2ctl|httpd)\s+(?:-k\s+)?(?:graceful-stop|stop)|kill|pkill|killall|wait-shutdown)\b/;
+/** Small inits that start a command and forward signals to it. */
+const INIT_BINARY = /^(?:\S*\/)?(?:tini|tini-static|dumb-init|catatonit)$/;
+
+/** A shell started with `-c`, and the init in front of it, if any. */
+export interface ShellCommand {
+  /** The shell word as written (`sh`, `/bin/bash`; `busybox` for `busybox sh`). */
+  readonly shell: string;
+  readonly script: string;
+  /** An init that starts the shell (tini, dumb-init). */
+  readonly init?: { readonly name: string };
+}
 /**
  * ingress-nginx's `/wait-shutdown` starts the controller's shutdown at once; its
  * `--shutdown-grace-period=N` flag keeps nginx accepting for N seconds first.
@@ -97,14 +107,14 @@ function readExec(command: string[], declaredSeconds: number | undefined, contai
   if (rest.length === 0 && i > 0) {
     return { kind: 'exec', command, seconds: leading, plainSleep: true };
   }
-  const stop = rest.map(words => words.join(' ')).find(text => STOP_COMMAND.test(text));
+  const stop = rest.map(words => words.join(' ')).find(text => stopCommandOf(text) !== undefined);
   const grace = /wait-shutdown/.test(stop ?? '') ? containerArgs.map(a => INGRESS_NGINX_GRACE.exec(a)).find(m => m) : undefined;
   if (grace && rest.length === 1) {
     // The controller keeps serving for the grace period, then quits: a delay after all.
     const seconds = leading + Number(grace[1]);
     return { kind: 'exec', command, seconds, stopCommand: stop, gracefulStopAfterSleep: seconds > 0 };
   }
-  if (stop !== undefined && rest.every(words => STOP_COMMAND.test(words.join(' ')) || sleepSecondsOf(words) !== undefined)) {
+  if (stop !== undefined && rest.every(words => stopCommandOf(words.join(' ')) !== undefined || sleepSecondsOf(words) !== undefined)) {
     // The sleep, then the app's own graceful stop: the delay is the sleep.
     return { kind: 'exec', command, seconds: leading, stopCommand: stop, gracefulStopAfterSleep: leading > 0 };
   }
@@ -117,6 +127,14 @@ function readExec(command: string[], declaredSeconds: number | undefined, contai
 
 /** No hook and nothing declared: shared, so frozen. */
 const NO_HOOK: PreStopView = Object.freeze({ kind: 'none' });
+
+/** Hooks whose length the manifest gives only through the prestop-seconds annotation. */
+const HOOKS_OF_UNTOLD_LENGTH = new Set(['exec', 'httpGet', 'unknown']);
+
+/** A hook whose length neither the hook nor the annotation tells: SIGTERM comes whenever it returns (spec 1.5). */
+export function hookLengthUnknown(preStop: PreStopView): boolean {
+  return HOOKS_OF_UNTOLD_LENGTH.has(preStop.kind) && preStop.seconds === undefined;
+}
 
 /**
  * Reads a container's preStop hook; `declaredSeconds` comes from the prestop-seconds annotation,
@@ -158,11 +176,11 @@ export function preStopOf(
 }
 
 /**
- * The script a container hands to a shell with `-c`, or undefined when it runs no shell.
+ * The shell and the script a container hands it with `-c`, or undefined when it runs no shell.
  * Covers `command: [sh, -c, script]`, `command: [sh], args: [-c, script]`,
  * `busybox sh -c …` and `/usr/bin/env bash -c …`.
  */
-export function shellScriptOf(command: string[] | undefined, args: string[] | undefined): string | undefined {
+export function shellCommandOf(command: string[] | undefined, args: string[] | undefined): ShellCommand | undefined {
   const commandWords = Array.isArray(command) ? command.length : 0;
   const argWords = Array.isArray(args) ? args.length : 0;
   // Most containers run their image's entrypoint: nothing to read.
@@ -170,6 +188,14 @@ export function shellScriptOf(command: string[] | undefined, args: string[] | un
     return undefined;
   }
   let words = [...(command ?? []), ...(args ?? [])].map(String);
+  // `tini [-g] [--] sh -c …`: an init in front of the shell.
+  let init: ShellCommand['init'];
+  if (words.length > 0 && INIT_BINARY.test(words[0])) {
+    init = { name: words[0].split('/').pop()! };
+    let i = 1;
+    while (i < words.length && /^-/.test(words[i]) && words[i] !== '--') i++;
+    words = words.slice(words[i] === '--' ? i + 1 : i);
+  }
   if (words.length > 0 && ENV_BINARY.test(words[0])) {
     // `env [-i] [NAME=value …] bash -c …`
     words = words.slice(1);
@@ -189,33 +215,12 @@ export function shellScriptOf(command: string[] | undefined, args: string[] | un
   if (c < 0 || c + 1 >= rest.length) {
     return undefined;
   }
-  return rest[c + 1];
+  return { shell: /busybox$/.test(words[0]) ? 'busybox' : rest[0], script: rest[c + 1], init };
 }
 
-/**
- * True when a `sh -c` script leaves the shell as PID 1: its last command is not run with
- * `exec` (or through an init that forwards signals), so SIGTERM never reaches the app.
- */
-export function scriptSwallowsSigterm(script: string): boolean {
-  // Quoted words are one word to the shell: `exec nginx -g "daemon off;"` is one statement.
-  script = withoutQuotedText(script);
-  // sh, bash, dash and ash exec a script that is one simple command instead of forking it.
-  if (!/[;&|\n`(){}<>]|\$\(|\b(if|for|while|case|until)\b/.test(script.trim())) {
-    return false;
-  }
-  const statements = script
-    .split(/\n|;|&&|\|\|/)
-    .map(s => s.trim())
-    .filter(s => s.length > 0 && !s.startsWith('#'));
-  const last = statements[statements.length - 1];
-  if (last === undefined) {
-    return false;
-  }
-  // `trap … TERM` scripts handle the signal themselves.
-  if (/\btrap\b[^\n]*\b(TERM|SIGTERM|15)\b/.test(script)) {
-    return false;
-  }
-  return !/^exec\s/.test(last) && !/^(?:exec\s+)?(?:\S*\/)?(?:tini|dumb-init|catatonit)\b/.test(last);
+/** The script a container hands to a shell with `-c`, or undefined when it runs no shell. */
+export function shellScriptOf(command: string[] | undefined, args: string[] | undefined): string | undefined {
+  return shellCommandOf(command, args)?.script;
 }
 
 /** A script with each quoted string replaced by a plain word, so that `;` or `&&` inside quotes splits nothing. */

@@ -1,4 +1,4 @@
-import { PROBE_DEFAULTS } from './defaults';
+import { PROBE_DEFAULTS } from '../kubernetes/defaults';
 
 /** Probe fields after Kubernetes' defaults (spec 2.1). */
 export interface ResolvedProbe {

@@ -9,7 +9,8 @@ import { ClusterModel } from './cluster';
 import { DATA_PLANES, DataPlaneKind } from './data-planes';
 import { isRecord } from './fields';
 import { KubeObject, describeObject, nameOf, namespaceOf } from './kube-object';
-import { ContainerView, WorkloadView } from './workload';
+import { ContainerPortView, ContainerView, WorkloadView } from './workload';
+import { DEFAULT_PROTOCOL, serviceTargetPort } from '../kubernetes/defaults';
 
 /** A data plane in front of a route, with the settings the manifest gives it. */
 export interface DataPlane {
@@ -31,8 +32,29 @@ export interface DataPlane {
   readonly drainObject?: KubeObject;
 }
 
-/** What a route carries. */
-export type RoutePurpose = 'client' | 'metrics' | 'peer-discovery';
+/**
+ * What a route carries: client requests; metrics scrapes; peer discovery; or a control plane's
+ * configuration streams (xDS), whose clients reconnect to another replica and keep serving with
+ * their last configuration meanwhile, so a cut stream loses no request.
+ */
+export type RoutePurpose = 'client' | 'metrics' | 'peer-discovery' | 'config-stream';
+
+/**
+ * Ports that carry control-plane configuration streams: Envoy's xDS (istiod's 15010 `grpc-xds`
+ * and 15012, Envoy Gateway's 18000), nginx-gateway-fabric's agent stream (`agent-grpc`).
+ * Sources: Istio "Ports used by Istio"; Envoy Gateway and nginx-gateway-fabric deployment manifests.
+ */
+const CONFIG_STREAM_PORT_NAME = /^(grpc-)?xds$|^agent-grpc$/;
+const CONFIG_STREAM_IMAGES: ReadonlyArray<readonly [RegExp, readonly number[]]> = [
+  [/(^|\/)(pilot|istiod)(:|@|$)/, [15010, 15012]],
+  [/(^|\/)envoyproxy\/gateway(:|@|$)/, [18000]],
+];
+
+/** Whether a container port carries configuration streams (xDS) rather than requests. */
+function isConfigStreamPort(container: ContainerView, containerPort: number, names: Array<string | undefined>): boolean {
+  if (names.some(n => n !== undefined && CONFIG_STREAM_PORT_NAME.test(n))) return true;
+  return CONFIG_STREAM_IMAGES.some(([image, ports]) => image.test(container.image) && ports.includes(containerPort));
+}
 
 /** One Service port routed to one container of a workload. */
 export interface ServicePortRoute {
@@ -141,14 +163,16 @@ function readServicePorts(service: KubeObject): IndexedServicePort[] {
   for (let index = 0; index < ports.length; index++) {
     const p = ports[index];
     if (!isRecord(p) || typeof p.port !== 'number') continue;
-    const target = p.targetPort ?? p.port;
+    // Left out, 0 or "": the API server stores `port` (SetDefaults_Service).
+    const target = serviceTargetPort(p.port, p.targetPort);
+    if (typeof target !== 'number' && typeof target !== 'string') continue; // GS000 reports it
     out.push({
       index,
       name: typeof p.name === 'string' ? p.name : undefined,
       port: p.port,
-      // A digit string is a number to the API server's IntOrString.
+      // A digit string is refused (GS000); read as the number that was meant.
       targetPort: typeof target === 'string' && /^\d+$/.test(target) ? Number(target) : target,
-      protocol: typeof p.protocol === 'string' ? p.protocol : 'TCP',
+      protocol: typeof p.protocol === 'string' ? p.protocol : DEFAULT_PROTOCOL,
     });
   }
   return out;
@@ -182,31 +206,77 @@ function resolveTarget(
   return app ? { container: app, port: targetPort, declared: false } : undefined;
 }
 
+/** A Service port resolved to a container of one workload, before its purpose is known. */
+interface ResolvedPort {
+  readonly port: IndexedServicePort;
+  readonly container: ContainerView;
+  readonly containerPort: number;
+  readonly declared: boolean;
+  /** Ingresses, routes, APIServices and webhooks that send to this port. */
+  readonly fronts: DataPlane[];
+}
+
 /**
- * What a Service port carries. Metrics when a name says so (the port, its target or the
- * container port: `metrics`, `http-metrics`, …; or a Service named `…-metrics`), or when
- * Prometheus scrapes it (ServiceMonitor or prometheus.io annotations) per pod through a
- * headless Service, or on a sidecar: a scraped port of the pod's main container behind a
- * ClusterIP Service may still carry clients (Grafana on 3000, Prometheus on 9090). Peer
- * discovery for a headless Service that publishes not-ready pods (StatefulSets). Anything
- * fronted by an Ingress or route is client traffic.
+ * What a Service port carries, decided by what routes to it, never by the Service's name:
+ * - client traffic when an Ingress, a route, an APIService or an admission webhook sends to it
+ *   (the kube-apiserver is the client of the last two), whatever its name;
+ * - metrics when Prometheus scrapes it (a ServiceMonitor or the prometheus.io annotations) per pod
+ *   through a headless Service, or on a sidecar (a scraped port of the main container behind a
+ *   ClusterIP Service may still carry clients: Grafana on 3000, Prometheus on 9090);
+ * - metrics when the port is named for metrics (`metrics`, `http-monitoring`, …); but a port
+ *   named `http-metrics` on a Service that also carries other client traffic to the same container
+ *   is that server's HTTP API (Loki, Mimir, Tempo and Cortex serve their API and their metrics on
+ *   it, and name it so);
+ * - peer discovery on a headless Service that publishes not-ready pods (StatefulSets), or a
+ *   per-pod Service (one pod by `statefulset.kubernetes.io/pod-name`) that does (redis-ha's
+ *   announce Services);
+ * - otherwise client traffic.
  */
 function purposeOf(
-  model: ClusterModel, service: KubeObject, port: ServicePort, container: ContainerView, containerPort: number, fronted: boolean, primary: boolean,
+  model: ClusterModel, service: KubeObject, r: ResolvedPort, siblings: ResolvedPort[], primary: ContainerView | undefined,
 ): RoutePurpose {
-  if (fronted) {
+  if (r.fronts.length > 0) {
     return 'client';
   }
-  const containerPortName = container.ports.find(p => p.containerPort === containerPort)?.name;
-  const namedForMetrics = isMetricsPortName(port.name) || (typeof port.targetPort === 'string' && isMetricsPortName(port.targetPort))
-    || isMetricsPortName(containerPortName);
-  if (namedForMetrics || /(^|-)metrics(-|$)/.test(nameOf(service)) || ((isHeadless(service) || !primary) && scrapedPort(model, service, port))) {
+  if ((isHeadless(service) || r.container !== primary) && scrapedPort(model, service, r.port)) {
     return 'metrics';
   }
-  if (isHeadless(service) && service.spec?.publishNotReadyAddresses === true) {
+  const sharedHttpPort = r.port.name === SHARED_HTTP_PORT_NAME
+    && siblings.some(s => s !== r && s.container === r.container && !namedForMetrics(s) && !streamPort(s));
+  if (namedForMetrics(r) && !sharedHttpPort) {
+    return 'metrics';
+  }
+  if (streamPort(r)) {
+    return 'config-stream';
+  }
+  if (service.spec?.publishNotReadyAddresses === true && (isHeadless(service) || isPerPodService(service))) {
     return 'peer-discovery';
   }
   return 'client';
+}
+
+/** The port name Grafana's servers (Loki, Mimir, Tempo) give the HTTP port that serves their API and their metrics. */
+const SHARED_HTTP_PORT_NAME = 'http-metrics';
+
+/** A port that carries configuration streams (by its Service port, target or container port name, or the control plane's image). */
+function streamPort(r: ResolvedPort): boolean {
+  const containerPortName = r.container.ports.find(p => p.containerPort === r.containerPort)?.name;
+  return isConfigStreamPort(r.container, r.containerPort, [r.port.name, typeof r.port.targetPort === 'string' ? r.port.targetPort : undefined, containerPortName]);
+}
+
+/** A port named for metrics: the Service port, its target, or the container port. */
+function namedForMetrics(r: ResolvedPort): boolean {
+  const containerPortName = r.container.ports.find(p => p.containerPort === r.containerPort)?.name;
+  return isMetricsPortName(r.port.name) || (typeof r.port.targetPort === 'string' && isMetricsPortName(r.port.targetPort)) || isMetricsPortName(containerPortName);
+}
+
+/** The label the StatefulSet controller puts on each pod with the pod's own name. */
+export const POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';
+
+/** A Service that selects one pod by its name (a StatefulSet's per-pod Service). */
+export function isPerPodService(service: KubeObject): boolean {
+  const selector = service.spec?.selector;
+  return isRecord(selector) && typeof selector[POD_NAME_LABEL] === 'string';
 }
 
 /** True when a ServiceMonitor scrapes this port, or the Service's prometheus.io annotations name it. */
@@ -228,6 +298,7 @@ export function trafficOf(w: WorkloadView, model: ClusterModel): WorkloadTraffic
   const unresolved: UnresolvedTargetPort[] = [];
   const primary = w.containers.find(c => c.role === 'main');
   for (const service of model.servicesSelecting(w)) {
+    const resolved: ResolvedPort[] = [];
     for (const port of servicePortsOf(service)) {
       const target = resolveTarget(w, port.targetPort, port.protocol);
       if (!target) {
@@ -235,16 +306,20 @@ export function trafficOf(w: WorkloadView, model: ClusterModel): WorkloadTraffic
         continue;
       }
       const fronts = frontendsOf(model, service, port);
-      const plane = serviceDataPlane(service);
+      resolved.push({ port, container: target.container, containerPort: target.port, declared: target.declared, fronts });
+    }
+    if (resolved.length === 0) continue;
+    const plane = serviceDataPlane(service);
+    for (const r of resolved) {
       routes.push({
         service,
-        portIndex: port.index,
-        servicePort: { name: port.name, port: port.port, targetPort: port.targetPort },
-        container: target.container,
-        containerPort: target.port,
-        declared: target.declared,
-        purpose: purposeOf(model, service, port, target.container, target.port, fronts.length > 0, target.container === primary),
-        via: fronts.length === 0 ? [plane] : [...fronts, plane],
+        portIndex: r.port.index,
+        servicePort: { name: r.port.name, port: r.port.port, targetPort: r.port.targetPort },
+        container: r.container,
+        containerPort: r.containerPort,
+        declared: r.declared,
+        purpose: purposeOf(model, service, r, resolved, primary),
+        via: r.fronts.length === 0 ? [plane] : [...r.fronts, plane],
       });
     }
   }
@@ -256,7 +331,7 @@ export function trafficOf(w: WorkloadView, model: ClusterModel): WorkloadTraffic
 function containerTraffic(c: ContainerView, routes: ServicePortRoute[], visible: boolean, w: WorkloadView): ContainerTraffic {
   if (routes.length === 0 && !w.hostNetwork && c.ports.every(p => p.hostPort === undefined)) {
     // Nothing routes to it and it binds no node port (most sidecars, workers and jobs).
-    return { container: c, serving: unroutedServing(c, visible), routes, dataPlanes: [] };
+    return { container: c, serving: unroutedServing(c, visible, w), routes, dataPlanes: [] };
   }
   const client = routes.filter(r => r.purpose === 'client');
   const planes = new Map<string, DataPlane>();
@@ -269,7 +344,7 @@ function containerTraffic(c: ContainerView, routes: ServicePortRoute[], visible:
   // metrics or only metrics routes reach it.
   const metricsPorts = new Set(routes.filter(r => r.purpose === 'metrics').map(r => r.containerPort));
   const hostPorts = c.ports.filter(p => (p.hostPort !== undefined || w.hostNetwork)
-    && !isMetricsPortName(p.name) && !metricsPorts.has(p.containerPort));
+    && !isMetricsPort(p, w) && !metricsPorts.has(p.containerPort));
   if (hostPorts.length > 0 && c.role !== 'mesh-proxy') {
     planes.set('host-port', { kind: 'host-port', through: `${w.hostNetwork ? 'hostNetwork' : 'hostPort'} ${hostPorts.map(p => p.hostPort ?? p.containerPort).join(', ')}`, object: w.object });
   }
@@ -282,16 +357,27 @@ function containerTraffic(c: ContainerView, routes: ServicePortRoute[], visible:
   } else if (routes.length > 0) {
     serving = 'metrics-only';
   } else {
-    serving = unroutedServing(c, visible);
+    serving = unroutedServing(c, visible, w);
   }
   return { container: c, serving, routes, dataPlanes: [...planes.values()] };
 }
 
 /** A container nothing routes to: serving only when the routes are out of view and it declares a client port. */
-function unroutedServing(c: ContainerView, visible: boolean): Serving {
+function unroutedServing(c: ContainerView, visible: boolean, w: WorkloadView): Serving {
   if (c.role === 'mesh-proxy') return 'none';
-  if (!visible && c.ports.some(p => !isMetricsPortName(p.name))) return 'declared';
+  if (!visible && c.ports.some(p => !isMetricsPort(p, w))) return 'declared';
   return c.ports.length > 0 && !visible ? 'metrics-only' : 'none';
+}
+
+/**
+ * A container port that carries metrics: named so, or the port the pod's own scrape annotations
+ * name (`prometheus.io/scrape: "true"` with `prometheus.io/port`), which Prometheus reaches
+ * directly at the pod, with no Service.
+ */
+function isMetricsPort(p: ContainerPortView, w: WorkloadView): boolean {
+  if (isMetricsPortName(p.name)) return true;
+  const a = w.annotations;
+  return a['prometheus.io/scrape'] === 'true' && a['prometheus.io/port'] === String(p.containerPort);
 }
 
 /** True when something sends client traffic to the container (or, routes unseen, it declares such a port). */
@@ -417,7 +503,7 @@ export function worstLag(t: ContainerTraffic): { seconds: number; plane: DataPla
 
 type ServicePort = { name?: string; port: number; targetPort: number | string };
 
-/** The data planes of the Ingresses and routes that send traffic to a Service port. */
+/** The data planes of the Ingresses, routes, APIServices and webhooks that send traffic to a Service port. */
 function frontendsOf(model: ClusterModel, service: KubeObject, port: ServicePort): DataPlane[] {
   const refs = model.frontendRefsOf(service);
   if (refs.length === 0) {
@@ -428,7 +514,10 @@ function frontendsOf(model: ClusterModel, service: KubeObject, port: ServicePort
     if (ref.port !== undefined && ref.port !== port.port && ref.port !== port.name) {
       continue;
     }
-    out.push(ref.object.kind === 'Ingress' ? ingressDataPlane(model, ref.object, service, port) : routeDataPlane(model, ref.object, service, port));
+    const kind = ref.object.kind;
+    out.push(kind === 'Ingress' ? ingressDataPlane(model, ref.object, service, port)
+      : kind === 'HTTPRoute' || kind === 'GRPCRoute' ? routeDataPlane(model, ref.object, service, port)
+        : { kind: 'kube-apiserver', through: describeObject(ref.object), object: ref.object });
   }
   return out;
 }

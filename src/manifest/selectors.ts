@@ -51,6 +51,53 @@ export function serviceSelects(service: KubeObject, labels: Record<string, strin
 }
 
 /**
+ * Labels a controller sets on each pod, not in the pod template: the StatefulSet controller's
+ * pod name and index, the revision hashes of StatefulSets, DaemonSets and Deployments.
+ */
+export const CONTROLLER_POD_LABELS = new Set([
+  'statefulset.kubernetes.io/pod-name', 'apps.kubernetes.io/pod-index', 'controller-revision-hash', 'pod-template-hash',
+]);
+
+/** The part of a selector a pod template can show: without the labels controllers set per pod. */
+export function templateSelectorPart(selector: Record<string, unknown>): Record<string, unknown> {
+  let out: Record<string, unknown> | undefined;
+  for (const k in selector) {
+    if (CONTROLLER_POD_LABELS.has(k)) {
+      out ??= { ...selector };
+      delete out[k];
+    }
+  }
+  return out ?? selector;
+}
+
+/**
+ * Whether a Service's selector picks pods of a workload, controller-set labels included: a
+ * per-pod Service (`statefulset.kubernetes.io/pod-name: redis-0`) picks one pod of StatefulSet
+ * `redis`; a revision hash is taken to match (it names a template revision of the same workload).
+ */
+export function serviceSelectsPodsOf(
+  service: KubeObject, labels: Record<string, string>, owner: { readonly kind: string; readonly name: string },
+): boolean {
+  const selector = service.spec?.selector;
+  if (!selector || typeof selector !== 'object') {
+    return false;
+  }
+  let any = false;
+  for (const k in selector) {
+    any = true;
+    const value = String(selector[k]);
+    if (k === 'statefulset.kubernetes.io/pod-name') {
+      if (owner.kind !== 'StatefulSet' || !value.startsWith(`${owner.name}-`) || !/^\d+$/.test(value.slice(owner.name.length + 1))) return false;
+    } else if (k === 'apps.kubernetes.io/pod-index') {
+      if (owner.kind !== 'StatefulSet' || !/^\d+$/.test(value)) return false;
+    } else if (!CONTROLLER_POD_LABELS.has(k) && labels[k] !== value) {
+      return false;
+    }
+  }
+  return any;
+}
+
+/**
  * Objects that select pods by labels (Services, PDBs), indexed so that matching N workloads
  * against M selectors is not N × M. A selector matches only pods that carry every one of its
  * `key=value` pairs, so each selector is filed under one of its pairs — the one fewest

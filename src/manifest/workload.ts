@@ -2,7 +2,6 @@
 // containers with their ports, probes and preStop hooks after Kubernetes' defaults, its
 // shutdown numbers, and every field that the API server would reject.
 
-import { DEFAULT_GRACE_SECONDS, DEPLOYMENT_DEFAULTS, ResolvedStrategy, strategyDefaults, strategyOf } from './defaults';
 import { FieldProblem, FieldReader, HOST_PORT_NUMBER, PORT_NUMBER, isRecord, shown } from './fields';
 import {
   CONTAINER_DRAIN_ANNOTATION, CONTAINER_PRE_STOP_ANNOTATION, DRAIN_ANNOTATION, KubeObject, PRE_STOP_ANNOTATION, SERVES_AFTER_SIGTERM_ANNOTATION,
@@ -10,6 +9,11 @@ import {
 } from './kube-object';
 import { PreStopView, preStopOf } from './pre-stop-hook';
 import { ResolvedProbe, resolveProbe } from './probe';
+import { selfDrainSeconds } from './self-drain';
+import { ResolvedStrategy, strategyDefaults, strategyOf } from './strategy';
+import { workloadShapeProblems } from './workload-shape';
+import { DEFAULT_GRACE_SECONDS, DEPLOYMENT_DEFAULTS } from '../kubernetes/defaults';
+import { IANA_SVC_NAME } from '../kubernetes/validation';
 import { DEFAULT_DRAIN_SECONDS } from '../timing/shutdown-budget';
 
 /** Kinds whose pods are meant to run until deleted. */
@@ -70,6 +74,11 @@ export interface WorkloadView {
   readonly namespace: string;
   /** Pods meant to run until deleted (not Jobs). */
   readonly longRunning: boolean;
+  /**
+   * A Helm test hook (`helm.sh/hook: test`): a pod `helm test` runs for seconds and deletes; it is
+   * never drained, rolled or scaled, so no shutdown rule applies to it.
+   */
+  readonly helmTest: boolean;
   /** Object and pod template annotations (the template's win). */
   readonly annotations: Record<string, string>;
   readonly templateLabels: Record<string, string>;
@@ -193,6 +202,22 @@ function portsOf(c: any, pointer: string, reader: FieldReader): ContainerPortVie
 }
 
 const PROBE_INTEGER_FIELDS = ['initialDelaySeconds', 'periodSeconds', 'timeoutSeconds', 'successThreshold', 'failureThreshold'];
+const PROBE_HANDLERS = ['httpGet', 'tcpSocket', 'exec', 'grpc'] as const;
+
+/** A port of a probe handler: a number 1-65535 or an IANA port name (`validatePortNumOrName`); required. */
+function portOrName(value: unknown, pointer: string, reader: FieldReader): void {
+  if (value === undefined || value === null) {
+    reader.report(pointer, 'the probe\'s port is missing; the API server rejects it', 'name the container port or give its number');
+  } else if (typeof value === 'string') {
+    if (/^\d+$/.test(value)) {
+      reader.report(pointer, `port is the string ${shown(value)}; the API server reads it as a port name and rejects it`, `write ${value} without quotes`);
+    } else if (!IANA_SVC_NAME.test(value)) {
+      reader.report(pointer, `port ${shown(value)} is not a valid port name (at most 15 lowercase letters, digits and single hyphens, with a letter)`, 'use the container port\'s name or its number');
+    }
+  } else {
+    reader.integer(value, pointer, PORT_NUMBER);
+  }
+}
 const NOT_NEGATIVE = { min: 0 };
 
 /** A probe, or undefined with a problem when it has no handler (`{}` is not a probe). */
@@ -202,9 +227,22 @@ function probeOf(c: any, field: string, pointer: string, reader: FieldReader): R
     return undefined;
   }
   const at = `${pointer}/${field}`;
-  if (probe.httpGet === undefined && probe.tcpSocket === undefined && probe.exec === undefined && probe.grpc === undefined) {
+  const handlers = PROBE_HANDLERS.filter(h => probe[h] !== undefined && probe[h] !== null);
+  if (handlers.length === 0) {
     reader.report(at, `${field} has no handler (httpGet, tcpSocket, exec or grpc); it is not a probe and the API server rejects it`, `give ${field} a handler, e.g. httpGet: { path: /ready, port: 8080 }, or remove it`);
     return undefined;
+  }
+  if (handlers.length > 1) {
+    reader.report(at, `${field} has ${handlers.length} handlers (${handlers.join(', ')}); the API server rejects a probe with more than one ("may not specify more than 1 handler type")`,
+      `keep one of ${handlers.join(' or ')}`);
+  }
+  const exec = reader.recordAt(probe, 'exec', at);
+  if (exec) reader.stringListAt(exec, 'command', `${at}/exec`);
+  const grpc = reader.recordAt(probe, 'grpc', at);
+  if (grpc) reader.integerAt(grpc, 'port', `${at}/grpc`, PORT_NUMBER);
+  for (const h of ['httpGet', 'tcpSocket'] as const) {
+    const handler = reader.recordAt(probe, h, at);
+    if (handler) portOrName(handler.port, `${at}/${h}/port`, reader);
   }
   // Only negatives are rejected: 0 means the default (spec 2.1).
   for (const f of PROBE_INTEGER_FIELDS) {
@@ -213,7 +251,6 @@ function probeOf(c: any, field: string, pointer: string, reader: FieldReader): R
   if (field !== 'readinessProbe' && probe.successThreshold !== undefined && probe.successThreshold !== 1 && probe.successThreshold !== 0) {
     reader.report(`${at}/successThreshold`, `${field}.successThreshold is ${shown(probe.successThreshold)}; it must be 1 for liveness and startup probes`, 'set successThreshold: 1 or remove it');
   }
-  reader.recordAt(probe, 'httpGet', at);
   return resolveProbe(probe);
 }
 
@@ -229,6 +266,7 @@ interface Declared {
 
 function containerOf(
   c: any, index: number, pointer: string, role: ContainerRole, declared: Declared, reader: FieldReader,
+  selfDrain?: (container: any) => number | undefined,
 ): ContainerView | undefined {
   const json = reader.record(c, pointer);
   if (!json) {
@@ -248,7 +286,7 @@ function containerOf(
     readiness: probeOf(json, 'readinessProbe', pointer, reader),
     liveness: probeOf(json, 'livenessProbe', pointer, reader),
     startup: probeOf(json, 'startupProbe', pointer, reader),
-    preStop: preStopOf(json, declared.containerPreStop[name] ?? declared.preStop, reader, pointer, declared.servesAfterSigterm),
+    preStop: preStopOf(json, declared.containerPreStop[name] ?? declared.preStop, reader, pointer, declared.servesAfterSigterm ?? selfDrain?.(json)),
     drainSeconds: drain ?? DEFAULT_DRAIN_SECONDS,
     drainDeclared: drain !== undefined,
     ownDrainDeclared: declared.containerDrain[name] !== undefined,
@@ -284,11 +322,22 @@ function graceSecondsOf(podSpec: any, podSpecPointer: string, reader: FieldReade
 }
 
 /** Normalizes a workload, or returns undefined for objects without a pod template. */
-export function workloadOf(obj: KubeObject): WorkloadView | undefined {
+/** What a workload's view may read from the rest of the input. */
+export interface WorkloadContextObjects {
+  /** A ConfigMap of the workload's namespace, by name (an app's own lame-duck setting may be in one). */
+  readonly configMap?: (namespace: string, name: string) => KubeObject | undefined;
+}
+
+export function workloadOf(obj: KubeObject, others: WorkloadContextObjects = {}): WorkloadView | undefined {
   if (!isRecord(obj) || !WORKLOAD_KINDS.includes(String(obj.kind))) {
     return undefined;
   }
   const reader = new FieldReader();
+  // The object's shape first: without a readable pod template there is no view (GS000 reports
+  // the shape through `workloadShapeOf`).
+  if (!workloadShapeProblems(obj, reader)) {
+    return undefined;
+  }
   const found = templateOf(obj, reader);
   if (!found) {
     return undefined;
@@ -309,8 +358,11 @@ export function workloadOf(obj: KubeObject): WorkloadView | undefined {
   const podSpecPointer = found.podSpecPointer;
   const containers: ContainerView[] = [];
   const listed = reader.listAt(podSpec, 'containers', podSpecPointer);
+  const namespace = namespaceOf(obj);
+  const configMap = others.configMap;
+  const selfDrain = (c: any) => selfDrainSeconds(c, podSpec, name => configMap?.(namespace, name));
   for (let i = 0; i < listed.length; i++) {
-    const c = containerOf(listed[i], i, `${podSpecPointer}/containers/${i}`, 'main', declared, reader);
+    const c = containerOf(listed[i], i, `${podSpecPointer}/containers/${i}`, 'main', declared, reader, selfDrain);
     if (c) containers.push(c);
   }
   const sidecars: ContainerView[] = [];
@@ -337,6 +389,7 @@ export function workloadOf(obj: KubeObject): WorkloadView | undefined {
     namespace: namespaceOf(obj),
     longRunning: LONG_RUNNING_KINDS.includes(kind) && !(kind === 'Pod' && podSpec.restartPolicy !== undefined && podSpec.restartPolicy !== 'Always'),
     annotations,
+    helmTest: isHelmTestHook(objectAnnotations),
     templateLabels: reader.stringMap(templateMeta.labels, `${found.pointer}/metadata/labels`),
     podSpec,
     podSpecPointer,
@@ -358,6 +411,12 @@ export function workloadOf(obj: KubeObject): WorkloadView | undefined {
     hostNetwork: podSpec.hostNetwork === true,
     problems: dedupe(reader.problems),
   };
+}
+
+/** Helm's test hooks: `test`, and the older `test-success` / `test-failure`. */
+function isHelmTestHook(annotations: Record<string, string>): boolean {
+  const hook = annotations['helm.sh/hook'];
+  return hook !== undefined && hook.split(',').some(h => /^\s*test(-success|-failure)?\s*$/.test(h));
 }
 
 function isEmpty(map: Record<string, unknown>): boolean {
@@ -398,6 +457,13 @@ function dedupe(problems: FieldProblem[]): FieldProblem[] {
     seen.add(key);
     return true;
   });
+}
+
+/** The shape problems of a workload whose pod template cannot be read (no view can be built). */
+export function workloadShapeOf(obj: KubeObject): FieldProblem[] {
+  const reader = new FieldReader();
+  workloadShapeProblems(obj, reader);
+  return dedupe(reader.problems);
 }
 
 /** Every container that runs for the pod's life: main containers and native sidecars. */

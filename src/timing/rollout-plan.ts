@@ -1,6 +1,6 @@
 import { DEFAULT_RECONCILE_LATENCY } from './rolling-update';
 import { RolloutModel, RolloutModelResult } from './rollout-model';
-import { DEPLOYMENT_DEFAULTS } from '../manifest/defaults';
+import { DEPLOYMENT_DEFAULTS } from '../kubernetes/defaults';
 
 /**
  * maxSurge / maxUnavailable resolved to pod counts.
@@ -55,6 +55,39 @@ export function resolveFenceposts(
     unavailable = 1;
   }
   return { surge, unavailable: Math.min(unavailable, replicas) };
+}
+
+/** The most serving pods a RollingUpdate takes down at once over a range of replica counts. */
+export interface CapacityDrop {
+  /** The replica count at which the most pods go (the largest of the range that drops any). */
+  readonly replicas: number;
+  /** Pods taken down at once there (resolved maxUnavailable). */
+  readonly unavailable: number;
+  /** The smallest replica count at which any pod is taken down before its replacement. */
+  readonly fromReplicas: number;
+}
+
+/**
+ * Whether a RollingUpdate removes serving pods before their replacements are available, at any
+ * replica count from `minReplicas` to `maxReplicas` (an autoscaler's range; the same number
+ * twice for a fixed count): maxUnavailable resolves to at least 1 while maxSurge allows a
+ * replacement (spec 3.2). With maxSurge resolving to 0 the unavailability is forced, and that is
+ * a different finding (a Deployment's GS008); undefined then, and when nothing drops.
+ * The one predicate for "the rollout drops capacity", used by GS007 and the constructs.
+ */
+export function worstCapacityDrop(
+  minReplicas: number, maxReplicas: number, maxSurge: number | string, maxUnavailable: number | string,
+): CapacityDrop | undefined {
+  let from: number | undefined;
+  let worst: { replicas: number; unavailable: number } | undefined;
+  const hi = Math.max(minReplicas, maxReplicas);
+  for (let n = Math.max(1, minReplicas); n <= hi; n++) {
+    const { surge, unavailable } = resolveFenceposts(n, maxSurge, maxUnavailable);
+    if (surge === 0 || unavailable === 0) continue;
+    from ??= n;
+    if (!worst || unavailable >= worst.unavailable) worst = { replicas: n, unavailable };
+  }
+  return worst && from !== undefined ? { ...worst, fromReplicas: from } : undefined;
 }
 
 /**

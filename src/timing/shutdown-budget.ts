@@ -1,5 +1,5 @@
 import { Duration } from 'cdk8s';
-import { KUBELET_MINIMUM_STOP_SECONDS } from '../manifest/defaults';
+import { KUBELET_MINIMUM_STOP_SECONDS } from '../kubernetes/defaults';
 
 /**
  * The time a pod is given to shut down without dropping a request.

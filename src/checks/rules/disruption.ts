@@ -1,9 +1,11 @@
 // Node drains, evictions and autoscaling: enough replicas, spread, and a PodDisruptionBudget
 // that protects them without blocking drains (spec 6).
 
-import { DEPLOYMENT_DEFAULTS } from '../../manifest/defaults';
-import { PdbView, pdbAllowedDisruptions, pdbBudgetText, pdbOf } from '../../manifest/disruption';
+import { replicaRange } from './rollout';
+import { DEPLOYMENT_DEFAULTS } from '../../kubernetes/defaults';
+import { PdbView, pdbAllowedDisruptions, pdbBudgetText, pdbOf, pdbProtectsNothing } from '../../manifest/disruption';
 import { nameOf } from '../../manifest/kube-object';
+import { selectorMatches } from '../../manifest/selectors';
 
 import { REPLICATED_KINDS, WorkloadView } from '../../manifest/workload';
 import { RawFinding, Severity, TimelinePhase, WorkloadContext, area, onWorkload } from '../rule';
@@ -34,10 +36,16 @@ function budgetPointer(p: PdbView): string {
   return p.maxUnavailable !== undefined ? '/spec/maxUnavailable' : p.minAvailable !== undefined ? '/spec/minAvailable' : '/spec';
 }
 
+/**
+ * Whether replicas are spread across nodes: a topology spread constraint or a pod anti-affinity
+ * term on kubernetes.io/hostname whose label selector picks the workload's own pods (one that
+ * selects labels no pod carries never applies).
+ */
 function podSpread(w: WorkloadView): boolean {
   const spec = w.podSpec;
+  const own = (term: any) => term?.topologyKey === 'kubernetes.io/hostname' && (term.labelSelector === undefined || selectorMatches(term.labelSelector, w.templateLabels));
   const constraints: any[] = Array.isArray(spec.topologySpreadConstraints) ? spec.topologySpreadConstraints : [];
-  if (constraints.some(c => c?.topologyKey === 'kubernetes.io/hostname')) {
+  if (constraints.some(own)) {
     return true;
   }
   const anti = spec.affinity?.podAntiAffinity;
@@ -46,7 +54,16 @@ function podSpread(w: WorkloadView): boolean {
     ...(Array.isArray(anti?.preferredDuringSchedulingIgnoredDuringExecution) ? anti.preferredDuringSchedulingIgnoredDuringExecution : [])
       .map((p: any) => p?.podAffinityTerm),
   ];
-  return terms.some(t => t?.topologyKey === 'kubernetes.io/hostname');
+  return terms.some(own);
+}
+
+/** Whether a budget wants at least one pod healthy at some replica count the workload runs at. */
+function mayWantHealthyPods(pdb: PdbView, ctx: WorkloadContext): boolean {
+  const { min, max } = replicaRange(ctx);
+  for (let n = min; n <= max; n++) {
+    if (n - pdbAllowedDisruptions(pdb, n) > 0) return true;
+  }
+  return false;
 }
 
 function fewReplicas(ctx: WorkloadContext): RawFinding[] {
@@ -93,14 +110,28 @@ export const DISRUPTION_RULES = area('disruption', [
     id: 'GS011',
     severity: Severity.WARNING,
     title: 'No PodDisruptionBudget',
-    rationale: 'Without a PDB, a node drain may evict every replica at once (spec 6.1).',
+    rationale: 'Without a PDB, a node drain may evict every replica at once (spec 6.1). A policy/v1 PDB that sets neither minAvailable nor maxUnavailable has no default budget: it allows every eviction (spec 6.2).',
     fix: 'add a PodDisruptionBudget selecting the pods with maxUnavailable: 1 and unhealthyPodEvictionPolicy: AlwaysAllow',
     phase: TimelinePhase.DISRUPTION,
     kinds: REPLICATED_KINDS,
-    check: onWorkload(ctx => serves(ctx) && ctx.rel.pdbs.length === 0 && smallestReplicas(ctx) >= 2 ? [{
-      pointer: '/metadata',
-      message: `no PodDisruptionBudget selects the pods of ${ctx.w.kind} '${ctx.w.name}': a drain may evict all ${smallestReplicas(ctx)} replicas at once`,
-    }] : []),
+    check: onWorkload(ctx => {
+      if (!serves(ctx) || smallestReplicas(ctx) < 2) return [];
+      if (ctx.rel.pdbs.length === 0) {
+        return [{
+          pointer: '/metadata',
+          message: `no PodDisruptionBudget selects the pods of ${ctx.w.kind} '${ctx.w.name}': a drain may evict all ${smallestReplicas(ctx)} replicas at once`,
+        }];
+      }
+      // policy/v1 has no default budget: a PDB with neither field allows every eviction.
+      const budgets = ctx.rel.pdbs.map(pdbOf);
+      return budgets.every(pdbProtectsNothing) ? budgets.map(p => ({
+        pointer: '/spec',
+        on: p.object,
+        message: `sets neither minAvailable nor maxUnavailable: the disruption controller then wants no pod of ${ctx.w.kind} '${ctx.w.name}' healthy `
+          + `and allows every eviction, so a drain may evict all ${smallestReplicas(ctx)} replicas at once`,
+        fix: 'set maxUnavailable: 1 (policy/v1 has no default budget)',
+      })) : [];
+    }),
   },
   {
     id: 'GS012',
@@ -163,7 +194,9 @@ export const DISRUPTION_RULES = area('disruption', [
     fix: 'set spec.unhealthyPodEvictionPolicy: AlwaysAllow on the PodDisruptionBudget',
     phase: TimelinePhase.DISRUPTION,
     kinds: REPLICATED_KINDS,
-    check: onWorkload(ctx => ctx.rel.pdbs.filter(p => p.spec?.unhealthyPodEvictionPolicy !== 'AlwaysAllow').map(p => ({
+    // Only a budget that wants some pod healthy can refuse an unhealthy pod's eviction (desiredHealthy > 0):
+    // maxUnavailable 1 over 1 replica never does (spec 6.2, 6.3).
+    check: onWorkload(ctx => ctx.rel.pdbs.filter(p => p.spec?.unhealthyPodEvictionPolicy !== 'AlwaysAllow' && mayWantHealthyPods(pdbOf(p), ctx)).map(p => ({
       pointer: '/spec',
       on: p,
       message: `keeps the default unhealthyPodEvictionPolicy (IfHealthyBudget): an unhealthy pod of ${ctx.w.kind} '${ctx.w.name}' can block node drains`,

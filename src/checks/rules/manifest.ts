@@ -1,9 +1,10 @@
 // The manifest itself: fields the API server would reject. Every other rule reads fields
 // through the same reader, so a bad field is said once, here, with its line.
 
+import { describeObject } from '../../manifest/kube-object';
 import { fieldProblemsOf } from '../../manifest/object-problems';
 import { WORKLOAD_KINDS } from '../../manifest/workload';
-import { Severity, TimelinePhase, area } from '../rule';
+import { RawFinding, Severity, TimelinePhase, area } from '../rule';
 
 export const MANIFEST_RULES = area('manifest', [
   {
@@ -15,8 +16,19 @@ export const MANIFEST_RULES = area('manifest', [
       + 'The API server\'s rules are in docs/kubernetes-semantics.md, section 7.',
     fix: 'write the field as the message says',
     phase: TimelinePhase.MANIFEST,
-    kinds: [...WORKLOAD_KINDS, 'Service', 'PodDisruptionBudget', 'HorizontalPodAutoscaler'],
-    check: ({ object, workload }) => (workload ? workload.w.problems : fieldProblemsOf(object))
-      .map(p => ({ pointer: p.pointer, message: p.message, fix: p.fix })),
+    kinds: [...WORKLOAD_KINDS, 'Service', 'PodDisruptionBudget', 'HorizontalPodAutoscaler', 'Ingress'],
+    check: ({ object, workload, model }) => {
+      const problems = workload ? workload.w.problems : fieldProblemsOf(object);
+      const found: RawFinding[] = problems.map(p => ({ pointer: p.pointer, message: p.message, fix: p.fix }));
+      const earlier = model.earlierDuplicateOf(object);
+      if (earlier) {
+        found.push({
+          pointer: '/metadata/name',
+          message: `${describeObject(object)} is in the input twice: \`kubectl apply\` keeps the last, and a GitOps tool reports the two as one object drifting`,
+          fix: 'give each object its own name (or namespace), or remove the copy',
+        });
+      }
+      return found;
+    },
   },
 ]);

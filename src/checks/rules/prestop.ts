@@ -2,11 +2,12 @@
 // removal, then drains before SIGKILL (spec 1.3-1.7).
 
 import { DRAIN_ANNOTATION, PRE_STOP_ANNOTATION, SERVES_AFTER_SIGTERM_ANNOTATION } from '../../manifest/kube-object';
-import { scriptSwallowsSigterm, secondsText, shellScriptOf } from '../../manifest/pre-stop-hook';
+import { hookLengthUnknown, secondsText } from '../../manifest/pre-stop-hook';
 import { WorkloadTraffic, isServing, servingPortsText } from '../../manifest/routing';
+import { SHELL_TITLES, entrypointVerdict, swallowReason } from '../../manifest/shells';
 import { ContainerView, LONG_RUNNING_KINDS, WORKLOAD_KINDS, WorkloadView, runningContainers } from '../../manifest/workload';
 import { graceShortfallSeconds } from '../../timing/shutdown-budget';
-import { Severity, TimelinePhase, area, onWorkload } from '../rule';
+import { RawFinding, Severity, TimelinePhase, area, onWorkload } from '../rule';
 
 const DISTROLESS_IMAGE = /(^|[/:@-])(distroless|scratch|static)([/:@-]|$)|cgr\.dev\/chainguard\//;
 
@@ -24,18 +25,46 @@ function stopsAtOnce(c: ContainerView): boolean {
   return c.preStop.stopCommand !== undefined && !c.preStop.gracefulStopAfterSleep;
 }
 
-/** A hook whose length neither the hook nor the annotation tells. */
-function unknownLength(c: ContainerView): boolean {
-  return HOOKS_OF_UNTOLD_LENGTH.has(c.preStop.kind) && c.preStop.seconds === undefined;
-}
-
-const HOOKS_OF_UNTOLD_LENGTH = new Set(['exec', 'httpGet', 'unknown']);
 
 /** Whether a container's own handling of SIGTERM matters: it serves, or its pod serves nothing and it is an app container. */
 function judgedForSignals(c: ContainerView, traffic: WorkloadTraffic): boolean {
   const t = traffic.containers.find(x => x.container === c);
   if (t && isServing(t)) return true;
   return traffic.serving.length === 0 && c.role === 'main';
+}
+
+/** Containers whose shell entrypoint keeps SIGTERM from the app (`no`), or may (`depends`: the image's /bin/sh is unknown). */
+function shellFindings(w: WorkloadView, traffic: WorkloadTraffic, reaches: 'no' | 'depends'): RawFinding[] {
+  return runningContainers(w).filter(c => judgedForSignals(c, traffic)).flatMap(c => {
+    const v = entrypointVerdict(c.json.command, c.json.args, c.image);
+    if (!v || v.reaches !== reaches) {
+      return [];
+    }
+    const script = JSON.stringify(v.script.length > 60 ? v.script.slice(0, 57) + '...' : v.script);
+    const message = reaches === 'no'
+      ? `runs ${script} through ${v.why}: ${swallowReason(v.shell ?? v.swallowedBy[0], v.shape)}, so the shell stays PID 1, drops SIGTERM `
+        + `and the app is SIGKILLed after ${w.graceSeconds}s without draining`
+      : `runs ${script} through ${v.why}: under ${v.swallowedBy.map(s => SHELL_TITLES[s]).join(' or ')} the shell stays PID 1 and drops SIGTERM `
+        + `(${swallowReason(v.swallowedBy[0], v.shape)}); under the others the app gets it`;
+    return [{
+      container: c.name,
+      pointer: on(c, c.json.command ? 'command' : 'args'),
+      message: w.longRunning ? message : `${message}; a drain that evicts this ${w.kind}'s pod loses its work`,
+      severity: w.longRunning ? undefined : Severity.WARNING,
+    }];
+  });
+}
+
+/**
+ * Whether a container's drain is judged against the grace period: it has a preStop of known
+ * length, or it serves (its drain, declared or assumed, is what keeps requests), or it declares
+ * a drain. A container without a hook that serves nothing and declares nothing (a controller, an
+ * exporter) is not judged on an assumed drain.
+ */
+function drainJudged(c: ContainerView, traffic: WorkloadTraffic): boolean {
+  if (c.preStop.kind !== 'none') return knownDelay(c) !== undefined;
+  const t = traffic.containers.find(x => x.container === c);
+  return c.drainDeclared || (t !== undefined && isServing(t));
 }
 
 function grace(w: WorkloadView): string {
@@ -90,44 +119,48 @@ export const PRE_STOP_RULES = area('prestop', [
     fix: `raise terminationGracePeriodSeconds to at least preStop + drain + a few seconds, or declare the real drain with the '${DRAIN_ANNOTATION}' annotation`,
     phase: TimelinePhase.SIGKILL,
     kinds: WORKLOAD_KINDS,
-    check: onWorkload(({ w }) => w.containers
-      .filter(c => c.role !== 'mesh-proxy' && knownDelay(c) !== undefined && knownDelay(c)! <= w.graceSeconds)
-      .filter(c => graceShortfallSeconds(w.graceSeconds, knownDelay(c)!, c.drainSeconds) > 0)
-      .map(c => {
-        const preStop = knownDelay(c)!;
-        return {
-          container: c.name,
-          pointer: grace(w),
-          message: `terminationGracePeriodSeconds (${w.graceSeconds}s) is less than preStop (${preStop}s) + drain (${c.drainSeconds}s${c.drainDeclared ? '' : ', assumed'}) `
-            + `= ${preStop + c.drainSeconds}s; SIGKILL cuts the drain ${graceShortfallSeconds(w.graceSeconds, preStop, c.drainSeconds)}s short`,
-          fix: `raise terminationGracePeriodSeconds to at least ${preStop + c.drainSeconds + 5}, or declare the real drain with the '${DRAIN_ANNOTATION}' annotation`,
-        };
-      })),
+    check: onWorkload(({ w, traffic }) => w.containers
+      .filter(c => c.role !== 'mesh-proxy' && drainJudged(c, traffic))
+      .map(c => ({ c, preStop: c.preStop.kind === 'none' ? 0 : knownDelay(c)! }))
+      .filter(({ preStop }) => preStop <= w.graceSeconds) // a longer one is GS004's
+      .filter(({ c, preStop }) => graceShortfallSeconds(w.graceSeconds, preStop, c.drainSeconds) > 0)
+      .map(({ c, preStop }) => ({
+        container: c.name,
+        pointer: grace(w),
+        message: `terminationGracePeriodSeconds (${w.graceSeconds}s) is less than preStop (${preStop}s${c.preStop.kind === 'none' ? ', none' : ''}) `
+          + `+ drain (${c.drainSeconds}s${c.drainDeclared ? '' : ', assumed'}) = ${preStop + c.drainSeconds}s; `
+          + `SIGKILL cuts the drain ${graceShortfallSeconds(w.graceSeconds, preStop, c.drainSeconds)}s short`,
+        fix: `raise terminationGracePeriodSeconds to at least ${preStop + c.drainSeconds + 5}, or declare the real drain with the '${DRAIN_ANNOTATION}' annotation`,
+      }))),
   },
   {
     id: 'GS006',
     severity: Severity.ERROR,
-    title: 'Shell entrypoint without exec swallows SIGTERM',
-    rationale: 'With `sh -c "…"` running several commands the shell is PID 1; it does not forward SIGTERM to the app, which never drains and is SIGKILLed '
-      + 'at the end of the grace period (a script of one simple command is exec\'d by the shell and is fine). Judged on serving containers, and on the '
-      + 'app containers of pods that serve nothing (workers and jobs lose their work); a sidecar of a serving pod only slows its termination.',
-    fix: 'run the binary directly (command: [/app/server]), start the last command with `exec` in the script, or use an init such as tini',
+    title: 'Shell entrypoint keeps SIGTERM from the app',
+    rationale: 'A container\'s main process is PID 1, and the kernel delivers SIGTERM to PID 1 only if it handles it. A shell that runs the app as a '
+      + 'child stays PID 1, drops the signal and forwards nothing: the app never drains and is SIGKILLed at the end of the grace period. Measured on '
+      + 'Debian 12\'s shells: dash (/bin/sh of Debian- and Ubuntu-based images: node, python, golang, eclipse-temurin, …) never replaces itself with '
+      + 'the command of `sh -c`, one command or many; bash (RHEL, UBI, Amazon Linux) and busybox ash (Alpine) replace themselves with the last '
+      + 'command of a plain list, but not with one in a pipeline, a loop or the background (bash: nor with a redirection or inside `if`) '
+      + '(docs/kubernetes-semantics.md 8). Judged on serving containers and on the app containers of pods that serve nothing; a Job\'s is a '
+      + 'warning (a drain evicts it and its work is lost).',
+    fix: 'start the app with `exec` (`sh -c "exec node server.js"`, or `… && exec node server.js`), run the binary directly (command: [node, server.js]), '
+      + 'or forward the signal with `trap`',
     phase: TimelinePhase.SIGTERM,
     kinds: WORKLOAD_KINDS,
-    // Judged on containers that serve, or on every app container of a pod that serves nothing
-    // (a worker that never drains): a sidecar of a serving pod only slows its termination.
-    check: onWorkload(({ w, traffic }) => runningContainers(w).filter(c => judgedForSignals(c, traffic)).flatMap(c => {
-      const script = shellScriptOf(c.json.command, c.json.args);
-      if (script === undefined || !scriptSwallowsSigterm(script)) {
-        return [];
-      }
-      return [{
-        container: c.name,
-        pointer: on(c, c.json.command ? 'command' : 'args'),
-        message: `runs ${JSON.stringify(script.length > 60 ? script.slice(0, 57) + '...' : script)} through a shell without exec; `
-          + 'the shell is PID 1 and does not forward SIGTERM to the app',
-      }];
-    })),
+    check: onWorkload(({ w, traffic }) => shellFindings(w, traffic, 'no')),
+  },
+  {
+    id: 'GS040',
+    severity: Severity.WARNING,
+    title: 'Shell entrypoint may keep SIGTERM from the app, depending on the image\'s /bin/sh',
+    rationale: 'The script would pass SIGTERM on under one /bin/sh and swallow it under another (GS006): dash, /bin/sh of Debian and Ubuntu images, '
+      + 'never replaces itself with the command of `sh -c`; bash and busybox ash do for a plain last command. The image\'s family is not known '
+      + '(a custom image), so the manifest cannot tell which.',
+    fix: 'start the app with `exec` (`sh -c "exec node server.js"`): it works under every shell',
+    phase: TimelinePhase.SIGTERM,
+    kinds: WORKLOAD_KINDS,
+    check: onWorkload(({ w, traffic }) => shellFindings(w, traffic, 'depends')),
   },
   {
     id: 'GS015',
@@ -184,7 +217,7 @@ export const PRE_STOP_RULES = area('prestop', [
     fix: `declare the hook's length with the '${PRE_STOP_ANNOTATION}' annotation on the pod template (e.g. "20"), or use a plain sleep`,
     phase: TimelinePhase.SIGTERM,
     kinds: LONG_RUNNING_KINDS,
-    check: onWorkload(({ w }) => runningContainers(w).filter(c => unknownLength(c) && !stopsAtOnce(c)).map(c => ({
+    check: onWorkload(({ w }) => runningContainers(w).filter(c => hookLengthUnknown(c.preStop) && !stopsAtOnce(c)).map(c => ({
       container: c.name,
       pointer: on(c, 'lifecycle/preStop'),
       message: `preStop ${c.preStop.kind === 'exec' ? `runs ${JSON.stringify(c.preStop.command)}` : `is an ${c.preStop.kind} hook`}, whose length the manifest does not tell; `

@@ -2,9 +2,26 @@
 
 import { ClusterModel } from '../../manifest/cluster';
 
+import { selectorMatches } from '../../manifest/selectors';
 import { WorkloadView } from '../../manifest/workload';
-import { resolveFenceposts } from '../../timing/rollout-plan';
+import { resolveFenceposts, worstCapacityDrop } from '../../timing/rollout-plan';
 import { RawFinding, Severity, TimelinePhase, WorkloadContext, area, onWorkload } from '../rule';
+
+/** The replica counts a rollout may run at: spec.replicas, else the scalers' range (at least 1). */
+export function replicaRange({ w, rel }: Pick<WorkloadContext, 'w' | 'rel'>): { min: number; max: number } {
+  if (w.replicas !== undefined && rel.scalers.length === 0) return { min: w.replicas, max: w.replicas };
+  if (rel.scalers.length === 0) return { min: 1, max: 1 };
+  return {
+    min: Math.max(1, Math.min(...rel.scalers.map(s => s.minReplicas))),
+    max: Math.max(1, ...rel.scalers.map(s => s.maxReplicas)),
+  };
+}
+
+/** Required pod anti-affinity on kubernetes.io/hostname: at most one replica per node, so a surge pod needs a free node. */
+export function requiredHostnameAntiAffinity(w: WorkloadView): boolean {
+  const terms = w.podSpec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+  return Array.isArray(terms) && terms.some((term: any) => term?.topologyKey === 'kubernetes.io/hostname' && selectorMatches(term?.labelSelector, w.templateLabels));
+}
 
 /** Replicas a rollout works with: spec.replicas, else the smallest a scaler allows (at least 1). */
 export function rolloutReplicas({ w, rel }: Pick<WorkloadContext, 'w' | 'rel'>): number {
@@ -47,22 +64,64 @@ function capacityDrop(ctx: WorkloadContext): RawFinding[] {
     if (readWriteOnceClaims(w, model).length > 0) return [];
     return [{ pointer: `${strategy.pointer}/type`, message: `strategy is Recreate: every pod is stopped before new ones start, so the ${w.kind} serves nothing during each rollout` }];
   }
-  const replicas = isDeployment ? rolloutReplicas(ctx) : 1;
-  const { surge, unavailable } = isDeployment
-    ? resolveFenceposts(replicas, strategy.maxSurge, strategy.maxUnavailable)
-    // DaemonSets count per node: any non-zero value takes a node's pod down (or surges one).
-    : { surge: strategy.maxSurge === 0 || strategy.maxSurge === '0%' ? 0 : 1, unavailable: strategy.maxUnavailable === 0 || strategy.maxUnavailable === '0%' ? 0 : 1 };
-  // A Deployment with maxSurge 0 is GS008's finding: the unavailability is forced by it.
-  if (unavailable === 0 || (isDeployment && surge === 0)) {
-    return [];
+  const written = `maxUnavailable ${JSON.stringify(strategy.maxUnavailable)}${strategy.declared.maxUnavailable ? '' : ' (the default)'}`;
+  const pointer = strategy.declared.maxUnavailable ? `${strategy.pointer}/rollingUpdate/maxUnavailable` : strategy.pointer;
+  if (!isDeployment) {
+    // DaemonSets count per node: any non-zero value takes a node's pod down.
+    if (strategy.maxUnavailable === 0 || strategy.maxUnavailable === '0%') return [];
+    return [{
+      pointer,
+      message: `${written} with maxSurge ${JSON.stringify(strategy.maxSurge)}: each node's pod stops before its replacement is ready, so the node serves nothing in between`,
+      fix: 'set updateStrategy.rollingUpdate to maxSurge: 1 and maxUnavailable: 0 (possible when the pods bind no hostPort)',
+    }];
   }
+  // Judged over the autoscaler's whole range: 25% takes nothing down at 2 replicas and 7 at 30.
+  const { min, max } = replicaRange(ctx);
+  const drop = worstCapacityDrop(min, max, strategy.maxSurge, strategy.maxUnavailable);
+  if (!drop) {
+    return []; // nothing drops, or maxSurge 0 forces it (GS008)
+  }
+  const range = min === max ? '' : ` (at ${drop.fromReplicas}${drop.fromReplicas < max ? `–${max}` : ''} of the autoscaler's ${min}–${max} replicas)`;
   return [{
-    pointer: strategy.declared.maxUnavailable ? `${strategy.pointer}/rollingUpdate/maxUnavailable` : strategy.pointer,
-    message: isDeployment
-      ? `maxUnavailable ${JSON.stringify(strategy.maxUnavailable)}${strategy.declared.maxUnavailable ? '' : ' (the default)'} lets a rollout take ${unavailable} of ${replicas} serving pod(s) down before replacements are available`
-      : `maxUnavailable ${JSON.stringify(strategy.maxUnavailable)}${strategy.declared.maxUnavailable ? '' : ' (the default)'} with maxSurge ${JSON.stringify(strategy.maxSurge)}: `
-        + 'each node\'s pod stops before its replacement is ready, so the node serves nothing in between',
-    fix: isDeployment ? undefined : 'set updateStrategy.rollingUpdate to maxSurge: 1 and maxUnavailable: 0 (possible when the pods bind no hostPort)',
+    pointer,
+    message: `${written} lets a rollout take ${drop.unavailable} of ${drop.replicas} serving pod(s) down before replacements are available${range}`,
+    fix: requiredHostnameAntiAffinity(ctx.w)
+      ? 'set maxUnavailable: 0 only if a node without a replica is free for the surge pod (required anti-affinity on kubernetes.io/hostname); '
+        + 'otherwise keep maxUnavailable: 1 with maxSurge: 0 and a PodDisruptionBudget, or make the anti-affinity preferred'
+      : undefined,
+  }];
+}
+
+/** Node labels every node of a kind carries (os, architecture): selecting on them picks no pool. */
+const CLUSTER_WIDE_NODE_LABEL = /^(beta\.)?kubernetes\.io\/(os|arch)$/;
+
+/** Where the pods may run is limited to a pool of nodes (nodeSelector or required node affinity beyond os and architecture). */
+function pinnedToNodePool(w: WorkloadView): string | undefined {
+  const selector = w.podSpec.nodeSelector;
+  const pool = selector && typeof selector === 'object' ? Object.entries(selector).filter(([k]) => !CLUSTER_WIDE_NODE_LABEL.test(k)) : [];
+  if (pool.length > 0) {
+    return `nodeSelector ${pool.map(([k, v]) => `${k}: ${String(v)}`).join(', ')}`;
+  }
+  const terms = w.podSpec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
+  const keys: string[] = (Array.isArray(terms) ? terms : [])
+    .flatMap((term: any) => (Array.isArray(term?.matchExpressions) ? term.matchExpressions : []).map((e: any) => String(e?.key)));
+  return keys.some(k => !CLUSTER_WIDE_NODE_LABEL.test(k)) ? 'required node affinity' : undefined;
+}
+
+function surgeMayNotSchedule(ctx: WorkloadContext): RawFinding[] {
+  const { w } = ctx;
+  const s = w.strategy;
+  const pool = pinnedToNodePool(w);
+  if (!s || s.type !== 'RollingUpdate' || !pool || !requiredHostnameAntiAffinity(w) || ctx.traffic.serving.length === 0) return [];
+  const { min, max } = replicaRange(ctx);
+  const surge = resolveFenceposts(max, s.maxSurge, s.maxUnavailable).surge;
+  const unavailable = resolveFenceposts(min, s.maxSurge, s.maxUnavailable).unavailable;
+  if (surge === 0 || unavailable > 0) return [];
+  return [{
+    pointer: `${w.podSpecPointer}/affinity/podAntiAffinity/requiredDuringSchedulingIgnoredDuringExecution`,
+    message: `the rollout starts a surge pod (maxSurge ${JSON.stringify(s.maxSurge)}, maxUnavailable ${JSON.stringify(s.maxUnavailable)}) that needs a node of its pool `
+      + `(${pool}) without a replica (required anti-affinity on kubernetes.io/hostname): when the pool has ${max === min ? max : `${min}–${max}`} node(s), `
+      + 'as many as the replicas, it never schedules and the rollout stops at its progress deadline',
   }];
 }
 
@@ -96,6 +155,11 @@ export const ROLLOUT_RULES = area('rollout', [
       return resolveFenceposts(replicas, s.maxSurge, s.maxUnavailable).surge === 0 ? [{
         pointer: '/spec/strategy/rollingUpdate/maxSurge',
         message: `maxSurge ${JSON.stringify(s.maxSurge)} resolves to 0 extra pods at ${replicas} replica(s): no replacement can start before an old pod is gone`,
+        // A surge pod needs a node without a replica under required hostname anti-affinity (GS043).
+        fix: requiredHostnameAntiAffinity(ctx.w)
+          ? 'with required anti-affinity on kubernetes.io/hostname a surge pod needs a free node: set maxSurge: 1 and maxUnavailable: 0 only if the pool '
+            + 'keeps a spare node; otherwise accept maxUnavailable: 1 (suppress with the reason) and keep a PodDisruptionBudget'
+          : undefined,
       }] : [];
     }),
   },
@@ -141,5 +205,19 @@ export const ROLLOUT_RULES = area('rollout', [
           + 'holds it, and the rollout stalls',
       }];
     }),
+  },
+  {
+    id: 'GS043',
+    severity: Severity.WARNING,
+    title: 'Surge pod may not schedule under required hostname anti-affinity',
+    rationale: 'With required pod anti-affinity on kubernetes.io/hostname each node runs at most one replica. A RollingUpdate that surges (maxSurge > 0, '
+      + 'maxUnavailable 0) starts the new pod before an old one goes, so it needs a node of the pool without a replica: where the pool has as many '
+      + 'nodes as replicas it stays Pending, no old pod is removed, and the rollout stops at progressDeadlineSeconds (spec 3.3, 3.6). The manifest '
+      + 'cannot show the node count, hence a warning.',
+    fix: 'keep a spare node in the pool (or let the cluster autoscaler add one), or roll without a surge: maxSurge: 0 and maxUnavailable: 1 with a '
+      + 'PodDisruptionBudget (one pod less during the rollout), or make the anti-affinity preferred',
+    phase: TimelinePhase.ROLLOUT,
+    kinds: ['Deployment'],
+    check: onWorkload(surgeMayNotSchedule),
   },
 ]);

@@ -1,6 +1,6 @@
 // Services: which pods get traffic, and on which port (spec 1.3).
 
-import { isHeadless, servicePortsOf } from '../../manifest/routing';
+import { isHeadless, isPerPodService, servicePortsOf } from '../../manifest/routing';
 import { Severity, TimelinePhase, area } from '../rule';
 
 export const SERVICE_RULES = area('service', [
@@ -9,11 +9,12 @@ export const SERVICE_RULES = area('service', [
     severity: Severity.ERROR,
     title: 'Service publishes not-ready addresses',
     rationale: 'publishNotReadyAddresses: true marks every endpoint ready (spec 1.3), so starting and terminating pods receive traffic and readiness '
-      + 'probes stop protecting anything. A headless Service for peer discovery (a StatefulSet\'s governing Service) needs exactly that and is not judged.',
+      + 'probes stop protecting anything. Peer discovery needs exactly that and is not judged: a headless Service (a StatefulSet\'s governing '
+      + 'Service), or a per-pod Service that selects one pod by statefulset.kubernetes.io/pod-name (redis-ha announces these to its peers).',
     fix: 'set publishNotReadyAddresses: false (the default) on Services that carry client traffic; keep a separate headless Service for peer discovery',
     phase: TimelinePhase.ROUTING,
     kinds: ['Service'],
-    check: ({ object }) => object.spec?.publishNotReadyAddresses === true && !isHeadless(object) ? [{
+    check: ({ object }) => object.spec?.publishNotReadyAddresses === true && !isHeadless(object) && !isPerPodService(object) ? [{
       pointer: '/spec/publishNotReadyAddresses',
       message: 'publishNotReadyAddresses is true on a client Service: starting and terminating pods get new connections',
     }] : [],

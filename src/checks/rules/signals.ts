@@ -24,8 +24,10 @@
 // graceful stop that returns at once (`sleep 15 && nginx -s quit`) is followed by the kubelet's
 // signal: enough with the official images, a fast stop with the others.
 
-import { scriptSwallowsSigterm, shellScriptOf, sleepSecondsOf, withoutQuotedText } from '../../manifest/pre-stop-hook';
+import { imageRepository } from '../../manifest/image';
+import { shellScriptOf, sleepSecondsOf, withoutQuotedText } from '../../manifest/pre-stop-hook';
 import { ContainerTraffic } from '../../manifest/routing';
+import { entrypointVerdict } from '../../manifest/shells';
 import { ContainerView, LONG_RUNNING_KINDS } from '../../manifest/workload';
 import { RawFinding, Severity, TimelinePhase, WorkloadContext, area, onWorkload } from '../rule';
 
@@ -71,21 +73,6 @@ const DECLARES_NO_SIGNAL = new Set(['bitnami/nginx', 'bitnami/apache']);
 const PROCESS_MANAGERS = /^(supervisord|runsvdir|s6-svscan|honcho|foreman)$/;
 /** Wrappers that pass the stop signal on to the program they start. */
 const SIGNAL_FORWARDERS = /^(tini|dumb-init|catatonit|exec)$/;
-
-/** `docker.io/library/nginx:1.27@sha256:…` → `nginx`; `ghcr.io/acme/web:1` → `acme/web`; `php:8.3-apache` keeps its tag apart. */
-export function imageRepository(image: string): { repository: string; tag: string } {
-  const [withoutDigest] = image.split('@');
-  const lastSlash = withoutDigest.lastIndexOf('/');
-  const colon = withoutDigest.indexOf(':', lastSlash + 1);
-  let repository = colon >= 0 ? withoutDigest.slice(0, colon) : withoutDigest;
-  const tag = colon >= 0 ? withoutDigest.slice(colon + 1) : '';
-  const segments = repository.split('/');
-  if (segments.length > 1 && /[.:]|^localhost$/.test(segments[0])) {
-    segments.shift();
-  }
-  repository = segments.join('/').replace(/^(docker\/)?library\//, '');
-  return { repository, tag };
-}
 
 /** The basename of the program a container's command starts, past wrappers and `sh -c "exec …"`. */
 function startedProgram(c: ContainerView): { program?: string; manager?: string } {
@@ -200,8 +187,7 @@ function stopSignalFindings(ctx: WorkloadContext, certain: boolean): RawFinding[
     if (!server) {
       return []; // not nginx, OpenResty or Apache httpd
     }
-    const script = shellScriptOf(c.json.command, c.json.args);
-    if (script !== undefined && scriptSwallowsSigterm(script)) {
+    if (entrypointVerdict(c.json.command, c.json.args, c.image)?.reaches === 'no') {
       return []; // GS006: no signal reaches the server at all
     }
     if (c.preStop.stopCommand !== undefined && !c.preStop.gracefulStopAfterSleep) {
