@@ -384,7 +384,12 @@ export class GracefulPod {
     }
     const own = this.settings.containerShutdown[String(c.name)];
     return {
-      settings: { props: { image: c.image }, preStopSeconds: own?.preStopSeconds ?? 0, drainSeconds: own?.drainSeconds ?? DEFAULT_SIDECAR_DRAIN_SECONDS, stopSignal: own?.stopSignal },
+      settings: {
+        props: { image: c.image },
+        preStopSeconds: own?.preStopSeconds ?? 0,
+        drainSeconds: own?.drainSeconds ?? DEFAULT_SIDECAR_DRAIN_SECONDS,
+        stopSignal: own?.stopSignal,
+      },
       prop: `containerShutdown.${c.name}`,
     };
   }

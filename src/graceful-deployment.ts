@@ -280,7 +280,8 @@ function renderTolerance(hpa: ApiObject, tolerance: number): void {
     const json = typed();
     const behavior = json.spec?.behavior ?? {};
     const withTolerance = (rules: any) => sortedKeys({ ...rules, tolerance: String(tolerance) });
-    json.spec = sortedKeys({ ...json.spec, behavior: sortedKeys({ ...behavior, scaleDown: withTolerance(behavior.scaleDown), scaleUp: withTolerance(behavior.scaleUp) }) });
+    const withBoth = sortedKeys({ ...behavior, scaleDown: withTolerance(behavior.scaleDown), scaleUp: withTolerance(behavior.scaleUp) });
+    json.spec = sortedKeys({ ...json.spec, behavior: withBoth });
     return json;
   };
 }
@@ -291,7 +292,7 @@ function rolloutStatusText(plan: RolloutPlan, grace: number, reportsTerminating:
   const range = (a: number, b: number) => (round(a) === round(b) ? `${round(b)}s` : `${round(a)}-${round(b)}s`);
   const after = Math.max(0, plan.lastOldPodGoneAfterSeconds - plan.completeAfterSeconds);
   const shows = reportsTerminating
-    ? `.status.terminatingReplicas counts them until the last is gone (kubectl get deployment <name> -o jsonpath='{.status.terminatingReplicas}')`
+    ? '.status.terminatingReplicas counts them until the last is gone (kubectl get deployment <name> -o jsonpath=\'{.status.terminatingReplicas}\')'
     : 'the Deployment\'s status does not count them before Kubernetes 1.35 (.status.terminatingReplicas): watch the pods';
   return `kubectl rollout status reports "successfully rolled out" ${range(plan.earliestCompleteAfterSeconds, plan.completeAfterSeconds)} after the change, `
     + `once every new pod is available; old pods then run out their grace period (${grace}s) for up to ${round(after)}s more, `

@@ -3,8 +3,8 @@ import { Construct } from 'constructs';
 import { GracefulPod, createDisruptionBudget, initContainersWithSidecars, renderForValidation, sortedKeys } from './_graceful-pod';
 import * as kplus from './_kplus';
 import { checkWorkloadName, DURATIONS, got, PropsProblems, resolvePodOptions, resolveReplicaOptions } from './_props';
-import { startupWindowSeconds } from './checks/rules/probes';
 import { CheckOptions } from './checks/engine';
+import { startupWindowSeconds } from './checks/rules/probes';
 import { addSuppressions } from './checks/suppressions';
 import { recordWarning } from './checks/warnings';
 import { ContainerShutdownBudget, GracefulPodOptions, GracefulReplicaOptions } from './graceful-options';
@@ -168,7 +168,7 @@ export class GracefulStatefulSet extends kplus.StatefulSet implements ITrafficPa
     this.maxUnavailableValue = maxUnavailable;
     this.volumeClaims = volumeClaims;
     this.pod = new GracefulPod(this, settings, replicaSettings.spread, json => this.renderStatefulSet(json), {
-      strategy: props.strategy !== undefined || props.maxUnavailable !== undefined || props.allowCapacityDrop !== undefined || props.podManagementPolicy !== undefined,
+      strategy: [props.strategy, props.maxUnavailable, props.allowCapacityDrop, props.podManagementPolicy].some(v => v !== undefined),
       replicas: props.replicas !== undefined,
       disruptionBudget: props.podDisruptionBudget !== undefined || props.disruptionBudget !== undefined,
       spread: props.spreadAcrossNodes !== undefined || props.topologySpread !== undefined,
@@ -304,7 +304,10 @@ Object.defineProperty(GracefulStatefulSet.prototype, '_createHeadlessService', {
     return new GracefulService(this, 'Service', {
       workload: this,
       peerDiscovery: true,
-      metadata: { ...(constructing?.peerServiceName !== undefined ? { name: constructing.peerServiceName } : {}), namespace: this.metadata.namespace },
+      metadata: {
+        ...(constructing?.peerServiceName !== undefined ? { name: constructing.peerServiceName } : {}),
+        namespace: this.metadata.namespace,
+      },
     });
   },
 });

@@ -289,7 +289,9 @@ describe('GracefulDeployment: names, versions and probes', () => {
   });
 
   test('can set the HPA tolerance on Kubernetes 1.35 or newer, in both directions', () => {
-    const { objects } = synthDeployment({ containers: [web()], autoscaling: { maxReplicas: 30, tolerance: 0.05 }, kubernetesVersion: KubernetesVersion.V1_35 });
+    const { objects } = synthDeployment({
+      containers: [web()], autoscaling: { maxReplicas: 30, tolerance: 0.05 }, kubernetesVersion: KubernetesVersion.V1_35,
+    });
     const hpa = only(objects, 'HorizontalPodAutoscaler');
     expect(hpa.spec.behavior.scaleUp.tolerance).toBe('0.05');
     expect(hpa.spec.behavior.scaleDown.tolerance).toBe('0.05');
@@ -314,7 +316,8 @@ describe('GracefulDeployment: names, versions and probes', () => {
   test('a gRPC readiness and liveness probe', () => {
     const { manifest, objects } = synthDeployment({
       containers: [{
-        image, portNumber: 9090,
+        image,
+        portNumber: 9090,
         readiness: GrpcProbe.of({ periodSeconds: Duration.seconds(5) }),
         liveness: GrpcProbe.of({ port: 9090, service: 'liveness', failureThreshold: 6 }),
       }],

@@ -63,7 +63,7 @@ for (const variant of variants) {
     test('is this source built against the major: its package peers on it, its seam imports it', () => {
       const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
       expect(manifest.name).toBe(variant.package);
-      expect(manifest.peerDependencies).toEqual({ 'cdk8s': '^2.68.12', [variant.plus]: `^${variant.plusVersion}`, 'constructs': '^10.3.0' });
+      expect(manifest.peerDependencies).toEqual({ cdk8s: '^2.68.12', [variant.plus]: `^${variant.plusVersion}`, constructs: '^10.3.0' });
       expect(fs.readFileSync(path.join(dir, 'lib', '_kplus.js'), 'utf8')).toContain(`require("${variant.plus}")`);
       expect(JSON.parse(fs.readFileSync(path.join(dir, '.jsii'), 'utf8')).dependencies).toEqual(manifest.peerDependencies);
       // Every other file of the source is the same.
