@@ -66,14 +66,18 @@ function appWith(name: string, plus: string, plusVersion: string | undefined, pk
   fs.cpSync(initApp, dir, { recursive: true, verbatimSymlinks: true });
   // The template's own test is of the template's chart (MyChart), which the user's main.ts replaces.
   fs.rmSync(path.join(dir, 'main.test.ts'));
-  const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
+  const manifestFile = path.join(dir, 'package.json');
+  const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
   const installs = [tarballOf(pkg)];
   if (!manifest.dependencies[plus]) {
-    // A user of another major swaps the one `init` gave for it.
-    run('npm', ['uninstall', '--no-audit', '--no-fund', ...Object.keys(manifest.dependencies).filter(d => d.startsWith('cdk8s-plus-'))], dir);
+    // A user of another major swaps the one `init` gave for it (one npm run: the dependency is
+    // dropped from package.json, the other one installed).
+    for (const d of Object.keys(manifest.dependencies).filter(x => x.startsWith('cdk8s-plus-'))) delete manifest.dependencies[d];
+    fs.writeFileSync(manifestFile, JSON.stringify(manifest, null, 2));
     installs.unshift(`${plus}@^${plusVersion}`);
   }
-  run('npm', ['install', '--no-audit', '--no-fund', ...installs], dir);
+  // What `init` fetched is in npm's cache: no need to ask the registry again.
+  run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', ...installs], dir);
   return dir;
 }
 
