@@ -10,9 +10,10 @@
 
 import { ApiObject, ApiObjectMetadataDefinition, Duration, Lazy } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { sameNameObjectProblems } from './_chart-objects';
 import * as kplus from './_kplus';
 import { NATIVE_SIDECAR_RESTART_POLICY, nativeSidecarProps } from './_kplus';
-import { AUTOSCALER_GRACE_SECONDS, DEFAULT_SIDECAR_DRAIN_SECONDS, PodSettings, SidecarSettings, SpreadSettings, graceOverAutoscalerWarning, renderedNameProblems } from './_props';
+import { AUTOSCALER_GRACE_SECONDS, DEFAULT_SIDECAR_DRAIN_SECONDS, MAX_GRACE_SECONDS, derivedGraceOverMaxProblem, PodSettings, SidecarSettings, SpreadSettings, graceOverAutoscalerWarning, renderedNameProblems } from './_props';
 import { SynthInputs, readsDisruptionBudgets, synthCheckOptions } from './_synth-rules';
 import { CheckOptions, checkManifests, formatFinding } from './checks/engine';
 import { Finding, Severity } from './checks/rule';
@@ -180,12 +181,15 @@ export class GracefulPod {
       ...this.referenceProblems(json.spec.template.spec),
       ...this.startupProblems(json.spec.template.spec),
       ...renderedNameProblems(own, construct.node.path),
+      ...sameNameObjectProblems(construct),
     ];
     const grace = plan.budget.terminationGracePeriodSeconds;
     if (this.settings.explicitGraceSeconds === undefined && grace > AUTOSCALER_GRACE_SECONDS) {
       const { preStopSeconds, safetyMarginSeconds } = plan.budget;
-      recordWarning(construct, graceOverAutoscalerWarning(grace,
-        `derived: preStop ${preStopSeconds}s + drain ${grace - preStopSeconds - safetyMarginSeconds}s + margin ${safetyMarginSeconds}s`));
+      const how = `derived: preStop ${preStopSeconds}s + drain ${grace - preStopSeconds - safetyMarginSeconds}s + margin ${safetyMarginSeconds}s`;
+      // A derived grace is held to the bound of an explicit one: over a day is a unit mistake.
+      if (grace > MAX_GRACE_SECONDS) problems.push(derivedGraceOverMaxProblem(grace, how, this.settings.trafficPaths));
+      else recordWarning(construct, graceOverAutoscalerWarning(grace, how));
     }
     const frontends = this.frontends.map(f => f.toJson());
     const options = this.synthCheckOptions();

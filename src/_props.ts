@@ -15,7 +15,8 @@ import { KubernetesVersion } from './kubernetes-version';
 import { pdbAllowedDisruptions } from './manifest/disruption';
 import { isRecord } from './manifest/fields';
 import { PreStop } from './pre-stop';
-import { DEFAULT_DRAIN_SECONDS, DEFAULT_PRE_STOP_SECONDS, DEFAULT_SAFETY_MARGIN_SECONDS, resolveShutdownBudget } from './timing/shutdown-budget';
+import { durationMillis, isDuration } from './timing/duration';
+import { DEFAULT_DRAIN_SECONDS, DEFAULT_PRE_STOP_SECONDS, DEFAULT_SAFETY_MARGIN_SECONDS, ceilSeconds, resolveShutdownBudget } from './timing/shutdown-budget';
 import { TrafficPath } from './traffic-path';
 
 /** cluster-autoscaler's --max-graceful-termination-sec default: a longer grace is cut to it on scale-down (semantics 7.10). */
@@ -28,6 +29,14 @@ export function graceOverAutoscalerWarning(seconds: number, how?: string): strin
   return `'terminationGracePeriod' (${how ? `${how} = ` : ''}${seconds}s) is more than ${AUTOSCALER_GRACE_SECONDS}s: cluster-autoscaler gives a pod at most `
     + `${AUTOSCALER_GRACE_SECONDS}s when it removes a node (--max-graceful-termination-sec), so the drain is cut there (semantics 7.10)`
     + (how ? '; shorten \'shutdown.drainTimeout\' (or a sidecar\'s) if the app can finish sooner' : '');
+}
+
+/** A grace period derived from the options (no explicit one) that is over MAX_GRACE_SECONDS. */
+export function derivedGraceOverMaxProblem(seconds: number, how: string, trafficPaths: readonly TrafficPath[]): string {
+  const paths = trafficPaths.map(t => `${t.name} (propagation delay ${ceilSeconds(t.propagationDelay)}s)`).join(', ');
+  return `'terminationGracePeriod' (${how} = ${seconds}s) is more than a day (${MAX_GRACE_SECONDS}s), the most an explicit one may be: `
+    + 'no node drain waits that long, and a value this large is usually a unit mistake. '
+    + `Fix: shorten ${paths ? `the traffic path's delay (${paths}), ` : ''}'shutdown.preStopDelay' or 'shutdown.drainTimeout'`;
 }
 
 /**
@@ -57,20 +66,8 @@ export function got(value: unknown): string {
   }
 }
 
-/** A cdk8s Duration, judged by shape (a second copy of cdk8s would fail `instanceof`). */
-export function isDuration(value: unknown): value is Duration {
-  return typeof value === 'object' && value !== null && typeof (value as any).toMilliseconds === 'function' && 'amount' in (value as any);
-}
-
 function isPercentOrAbsolute(value: unknown): value is kplus.PercentOrAbsolute {
   return typeof value === 'object' && value !== null && typeof (value as any).isZero === 'function' && 'value' in (value as any);
-}
-
-/** Milliseconds of a Duration, NaN or Infinity included (cdk8s throws converting those). */
-function durationMillis(d: Duration): number {
-  const amount = (d as any).amount;
-  const unitMillis = (d as any).unit?.inMillis;
-  return typeof amount === 'number' && typeof unitMillis === 'number' ? amount * unitMillis : d.toMilliseconds();
 }
 
 /** Limits of a Duration option. */
@@ -424,12 +421,25 @@ function containerSettings(p: PropsProblems, prop: string, value: unknown, sidec
     return {};
   }
   const o = value as ContainerShutdownOptions;
+  const drainSeconds = p.duration(`${prop}.drainTimeout`, o.drainTimeout, sidecar ? DURATIONS.sidecarDrainTimeout : DURATIONS.drainTimeout);
+  const stopSignal = p.instance(`${prop}.stopSignal`, o.stopSignal, StopSignal, 'a StopSignal, e.g. StopSignal.SIGQUIT');
+  if (stopSignal && UNCATCHABLE_SIGNALS.includes(stopSignal.name) && drainSeconds !== 0) {
+    // SIGKILL ends the process at once and SIGSTOP freezes it until the SIGKILL at the grace
+    // period's end (signal(7): neither can be caught): no request in flight is finished.
+    const drain = drainSeconds !== undefined ? `${drainSeconds}s` : sidecar ? `${DEFAULT_SIDECAR_DRAIN_SECONDS}s (the default)` : 'shutdown.drainTimeout';
+    p.add(`'${prop}.stopSignal' (${stopSignal.name}) cannot be caught: the container stops at once and finishes no request in flight, `
+      + `yet it is given a drain of ${drain}. Fix: use the signal the app stops gracefully on (StopSignal.SIGTERM, or StopSignal.SIGQUIT for nginx), `
+      + `or set '${prop}.drainTimeout: Duration.seconds(0)' if it may stop at once`);
+  }
   return {
     preStopSeconds: p.duration(`${prop}.preStopDelay`, o.preStopDelay, DURATIONS.sidecarPreStopDelay),
-    drainSeconds: p.duration(`${prop}.drainTimeout`, o.drainTimeout, sidecar ? DURATIONS.sidecarDrainTimeout : DURATIONS.drainTimeout),
-    stopSignal: p.instance(`${prop}.stopSignal`, o.stopSignal, StopSignal, 'a StopSignal, e.g. StopSignal.SIGQUIT'),
+    drainSeconds,
+    stopSignal,
   };
 }
+
+/** Signals no program can catch or ignore (signal(7)). */
+const UNCATCHABLE_SIGNALS = ['SIGKILL', 'SIGSTOP'];
 
 function sidecarSettings(p: PropsProblems, sidecars: unknown): SidecarSettings[] {
   if (sidecars === undefined) {

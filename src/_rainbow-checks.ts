@@ -1,9 +1,9 @@
 // Checks of a RainbowDeployment's props, known before anything is built, and its warnings.
 
-import { Duration } from 'cdk8s';
 import { DNS_1035_LABEL, MAX_RAINBOW_NAME_LENGTH, releaseId } from './_rainbow-names';
 import { RAINBOW_APP_LABEL, RELEASE_LABEL } from './checks/rules/rainbow';
 import { RainbowDeploymentProps, RainbowRelease, ReleaseState } from './rainbow-deployment';
+import { describeDuration, isFiniteDurationOf } from './timing/duration';
 
 /** Problems known from the props alone, all at once. */
 export function rainbowProblems(name: string, props: RainbowDeploymentProps): string[] {
@@ -62,8 +62,8 @@ export function rainbowProblems(name: string, props: RainbowDeploymentProps): st
   if (max !== undefined && (!Number.isInteger(max) || max < 1)) {
     problems.push(`'maxLiveReleases' (${max}) must be a whole number of at least 1`);
   }
-  if (props.drainFor !== undefined && !(props.drainFor instanceof Duration && props.drainFor.toMilliseconds() > 0)) {
-    problems.push(`'drainFor' (${JSON.stringify(props.drainFor)}) must be a positive Duration, e.g. Duration.hours(2)`);
+  if (props.drainFor !== undefined && !isFiniteDurationOf(props.drainFor, 0, false)) {
+    problems.push(`'drainFor' (${describeDuration(props.drainFor)}) must be a positive, finite Duration, e.g. Duration.hours(2)`);
   }
   return problems;
 }

@@ -1,5 +1,6 @@
 import { ApiObject, ApiObjectMetadata, Duration, GroupVersionKind } from 'cdk8s';
 import { Construct } from 'constructs';
+import { describeDuration, isFiniteDurationOf } from './timing/duration';
 import { ceilSeconds } from './timing/shutdown-budget';
 
 /**
@@ -243,9 +244,9 @@ export class KedaScaledObject extends ApiObject {
 /** A Duration as whole seconds (KEDA's fields are integers), with a problem when it is out of range. */
 function seconds(value: Duration | undefined, name: string, least: number, problems: string[]): number | undefined {
   if (value === undefined) return undefined;
-  const s = value instanceof Duration ? ceilSeconds(value) : NaN;
+  const s = isFiniteDurationOf(value, 0, true) ? ceilSeconds(value) : NaN;
   if (!Number.isFinite(s) || s < least) {
-    problems.push(`'${name}' (${value instanceof Duration ? `${value.toMilliseconds()} ms` : JSON.stringify(value)}) must be a Duration of at least ${least}s`);
+    problems.push(`'${name}' (${describeDuration(value)}) must be a finite Duration of at least ${least}s; pass e.g. Duration.seconds(${Math.max(least, 30)})`);
     return undefined;
   }
   return s;

@@ -12,6 +12,7 @@ import { recordWarning } from './checks/warnings';
 import { GracefulDeployment, GracefulDeploymentProps } from './graceful-deployment';
 import { GracefulIngressOptions, GracefulService } from './graceful-service';
 import { KedaScaledObject, KedaTrigger } from './keda-scaled-object';
+import { describeDuration, isFiniteDurationOf } from './timing/duration';
 import { ceilSeconds } from './timing/shutdown-budget';
 
 /**
@@ -191,8 +192,8 @@ export class RainbowRelease {
     if (props.replicas !== undefined && (!Number.isInteger(props.replicas) || props.replicas < 0)) {
       problems.push(`'replicas' (${props.replicas}) must be a whole number of zero or more`);
     }
-    if (props.drainFor !== undefined && !(props.drainFor instanceof Duration && props.drainFor.toMilliseconds() > 0)) {
-      problems.push(`'drainFor' (${JSON.stringify(props.drainFor)}) must be a positive Duration, e.g. Duration.hours(2)`);
+    if (props.drainFor !== undefined && !isFiniteDurationOf(props.drainFor, 0, false)) {
+      problems.push(`'drainFor' (${describeDuration(props.drainFor)}) must be a positive, finite Duration, e.g. Duration.hours(2)`);
     }
     if (props.drainingSince !== undefined && !isIsoTime(props.drainingSince)) {
       problems.push(`'drainingSince' (${JSON.stringify(props.drainingSince)}) must be an ISO 8601 time such as '2026-11-20T10:00:00Z'`);
@@ -378,8 +379,8 @@ export class RainbowScaleToZero {
       problems.push(`the trigger uses unknown placeholder(s) ${unknown.map(p => `{{${p}}}`).join(', ')}; known: ${PLACEHOLDERS.map(p => `{{${p}}}`).join(', ')}`);
     }
     for (const [name, d, least] of [['cooldown', options.cooldown, 0], ['pollingInterval', options.pollingInterval, 1]] as const) {
-      if (d !== undefined && !(d instanceof Duration && ceilSeconds(d) >= least)) {
-        problems.push(`'${name}' (${d instanceof Duration ? `${d.toMilliseconds()} ms` : JSON.stringify(d)}) must be a Duration of at least ${least}s`);
+      if (d !== undefined && !(isFiniteDurationOf(d, 0, true) && ceilSeconds(d) >= least)) {
+        problems.push(`'${name}' (${describeDuration(d)}) must be a finite Duration of at least ${least}s; pass e.g. Duration.seconds(${Math.max(least, 30)})`);
       }
     }
     if (problems.length > 0) {

@@ -1,6 +1,7 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { DATA_PLANES, DataPlaneKind } from './manifest/data-planes';
+import { describeDuration, isDuration, isFiniteDurationOf } from './timing/duration';
 import { ceilSeconds } from './timing/shutdown-budget';
 
 /**
@@ -145,7 +146,8 @@ export class TrafficPath {
    * namespace label `elbv2.k8s.aws/pod-readiness-gate-inject: enabled`.
    */
   public static awsAlb(options: AwsLoadBalancerOptions = {}): TrafficPath {
-    return new TrafficPath('aws-alb', optional(options.propagationDelay, 'propagationDelay'), optional(options.deregistrationDelay, 'deregistrationDelay'));
+    return new TrafficPath('aws-alb',
+      optional(options.propagationDelay, 'TrafficPath.awsAlb \'propagationDelay\''), optional(options.deregistrationDelay, 'TrafficPath.awsAlb \'deregistrationDelay\''));
   }
 
   /**
@@ -153,7 +155,8 @@ export class TrafficPath {
    * deregistration starts, whatever the deregistration delay.
    */
   public static awsNlb(options: AwsLoadBalancerOptions = {}): TrafficPath {
-    return new TrafficPath('aws-nlb', optional(options.propagationDelay, 'propagationDelay'), optional(options.deregistrationDelay, 'deregistrationDelay'));
+    return new TrafficPath('aws-nlb',
+      optional(options.propagationDelay, 'TrafficPath.awsNlb \'propagationDelay\''), optional(options.deregistrationDelay, 'TrafficPath.awsNlb \'deregistrationDelay\''));
   }
 
   /**
@@ -161,7 +164,8 @@ export class TrafficPath {
    * with connection draining (GKE injects the NEG readiness gate itself).
    */
   public static gkeNeg(options: GkeNegOptions = {}): TrafficPath {
-    return new TrafficPath('gke-neg', optional(options.propagationDelay, 'propagationDelay'), optional(options.drainingTimeout, 'drainingTimeout'));
+    return new TrafficPath('gke-neg',
+      optional(options.propagationDelay, 'TrafficPath.gkeNeg \'propagationDelay\''), optional(options.drainingTimeout, 'TrafficPath.gkeNeg \'drainingTimeout\''));
   }
 
   /**
@@ -169,7 +173,7 @@ export class TrafficPath {
    * Emits the connection-draining annotations on the Ingress.
    */
   public static azureAppGateway(options: AzureAppGatewayOptions = {}): TrafficPath {
-    return new TrafficPath('azure-agic', undefined, optional(options.drainingTimeout, 'drainingTimeout'));
+    return new TrafficPath('azure-agic', undefined, optional(options.drainingTimeout, 'TrafficPath.azureAppGateway \'drainingTimeout\''));
   }
 
   /**
@@ -177,7 +181,7 @@ export class TrafficPath {
    * cached answer expires. The Service is made headless (`clusterIP: None`).
    */
   public static headlessDns(options: HeadlessDnsOptions = {}): TrafficPath {
-    return new TrafficPath('headless-dns', optional(options.cacheTime, 'cacheTime'));
+    return new TrafficPath('headless-dns', optional(options.cacheTime, 'TrafficPath.headlessDns \'cacheTime\''));
   }
 
   /**
@@ -281,17 +285,20 @@ const NODE_LOCAL_SOURCE = 'the load balancer marks a node unhealthy after interv
   + 'targets with externalTrafficPolicy Local 10 s × 2, AKS 5 s × 2 (cloud-provider-azure); 10 s × 3 covers them';
 
 function required(value: Duration | undefined, name: string): Duration {
-  if (!(value instanceof Duration)) {
+  if (!isDuration(value)) {
     throw new Error(`${name} must be a Duration (got ${value === undefined ? 'nothing' : JSON.stringify(value)}); pass e.g. Duration.seconds(20)`);
+  }
+  if (!isFiniteDurationOf(value, 0, true)) {
+    throw new Error(`${name} (${describeDuration(value)}) must be a finite Duration of 0s or more; pass e.g. Duration.seconds(20)`);
   }
   return value;
 }
 
 function optional(value: Duration | undefined, name: string): Duration | undefined {
   if (value === undefined) return undefined;
-  const d = required(value, name);
-  if (!(d.toMilliseconds() > 0) || !Number.isFinite(d.toMilliseconds())) {
-    throw new Error(`${name} (${d.toMilliseconds()} ms) must be a positive, finite Duration`);
+  const d = isDuration(value) ? value : required(value, name);
+  if (!isFiniteDurationOf(d, 0, false)) {
+    throw new Error(`${name} (${describeDuration(d)}) must be a positive, finite Duration; pass e.g. Duration.seconds(20)`);
   }
   return d;
 }

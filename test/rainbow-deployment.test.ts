@@ -495,7 +495,7 @@ describe('refusals, each with the numbers and the fix', () => {
       "'trigger.type' (cpu) cannot scale to zero: KEDA refuses a ScaledObject with minReplicaCount 0 whose only trigger is CPU or memory; measure the release's "
       + 'open connections or jobs instead'],
     ['a zero polling interval', () => RainbowScaleToZero.prometheus({ serverAddress: 'http://p:9090', query: 'x{release="{{release}}"}', pollingInterval: Duration.seconds(0) }),
-      "'pollingInterval' (0 ms) must be a Duration of at least 1s"],
+      "'pollingInterval' (0s) must be a finite Duration of at least 1s"],
   ])('throws if %s', (_what, build, message) => {
     expect(synthFails(build)).toContain(message);
   });

@@ -79,7 +79,7 @@ describe('KedaScaledObject', () => {
     ['a metadata value that is not a string', { triggers: [{ type: 'prometheus', metadata: { threshold: 5 as any } }] },
       "'triggers[0].metadata.threshold' (5) must be a string: KEDA reads every metadata value as one; quote it"],
     ['a trigger without type', { triggers: [{ type: '', metadata: {} }] }, "'triggers[0].type' (\"\") must name a KEDA scaler, e.g. 'prometheus'"],
-    ['a polling interval under a second', { pollingInterval: Duration.millis(0) }, "'pollingInterval' (0 ms) must be a Duration of at least 1s"],
+    ['a polling interval under a second', { pollingInterval: Duration.millis(0) }, "'pollingInterval' (0s) must be a finite Duration of at least 1s"],
     ['no target', { scaleTarget: { name: '' } }, "'scaleTarget.name' must name the workload to scale"],
   ])('throws if %s', (_what, props, message) => {
     expect(refused(props)).toContain(message);

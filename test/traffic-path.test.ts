@@ -171,7 +171,7 @@ describe('refusals', () => {
   });
 
   test('bad preset options: named, with the fix', () => {
-    expect(() => TrafficPath.awsAlb({ deregistrationDelay: Duration.seconds(0) })).toThrow('deregistrationDelay (0 ms) must be a positive, finite Duration');
+    expect(() => TrafficPath.awsAlb({ deregistrationDelay: Duration.seconds(0) })).toThrow("TrafficPath.awsAlb 'deregistrationDelay' (0s) must be a positive, finite Duration; pass e.g. Duration.seconds(20)");
     expect(() => TrafficPath.custom({ name: '', propagationDelay: Duration.seconds(5) })).toThrow(/needs a 'name' for messages/);
     expect(() => TrafficPath.custom({ name: 'x', propagationDelay: 5 as any })).toThrow("TrafficPath.custom 'propagationDelay' must be a Duration (got 5); pass e.g. Duration.seconds(20)");
     expect(() => TrafficPath.custom({ name: 'x', propagationDelay: Duration.seconds(20), preStopDelay: Duration.seconds(10) }))

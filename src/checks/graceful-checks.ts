@@ -93,17 +93,19 @@ export class GracefulChecks {
 
   private validate(): string[] {
     const report = GracefulChecks.check(this.scope);
-    // A graceful workload validates its own objects: report only what it does not.
+    // A graceful workload validates its own objects: report only what it does not. Its warnings
+    // are its own too, unless warnings fail synth here: then they are errors of this scope.
+    const warningsAsErrors = this.props.warningsAsErrors === true;
     const own = new Set<string>();
     const graceful = (c: IConstruct) => c instanceof GracefulDeployment || c instanceof GracefulStatefulSet || c instanceof GracefulDaemonSet;
     for (const gd of this.scope.node.findAll().filter(graceful)) {
       // With the rules it ran: what its own props cannot break is checked here (src/_synth-rules.ts).
       for (const f of checkManifests((gd as GracefulDeployment)._checkedObjects(), (gd as GracefulDeployment)._synthCheckOptions()).findings) {
-        own.add(formatFinding(f));
+        if (f.severity === Severity.ERROR || !warningsAsErrors) own.add(formatFinding(f));
       }
     }
     const findings = report.findings.filter(f => !own.has(formatFinding(f)));
-    const failing = (f: Finding) => f.severity === Severity.ERROR || this.props.warningsAsErrors === true;
+    const failing = (f: Finding) => f.severity === Severity.ERROR || warningsAsErrors;
     reportWarnings(this.scope, findings.filter(f => !failing(f)));
     const errors = findings.filter(failing).map(f => ({ ...f, severity: Severity.ERROR }));
     return errorMessages({ ...report, findings: errors });
