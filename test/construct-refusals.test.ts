@@ -4,8 +4,8 @@ import { App, Chart, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { synthError } from './util';
 import {
-  GracefulChecks, GracefulDeployment, GracefulDeploymentProps, KubernetesVersion, RainbowDeployment, RainbowRelease, RainbowScaleToZero, ReleaseState, StopSignal,
-  TrafficPath,
+  GracefulChecks, GracefulDeployment, GracefulDeploymentProps, KubernetesVersion, RainbowDeployment, RainbowRelease, RainbowScaleToZero,
+  ReleaseState, StopSignal, TrafficPath,
 } from '../src';
 
 const web = (): kplus.ContainerProps => ({ image: 'ghcr.io/acme/api:1.4.2', portNumber: 8080, readiness: kplus.Probe.fromHttpGet('/ready') });
