@@ -127,7 +127,8 @@ bench.exec('node --expose-gc bench/synth-bench.js');
 bench.exec('node bench/check-bench.js');
 
 const benchDrill = project.addTask('bench:drill', {
-  description: 'Drill: naive vs graceful under load in rollouts (slow start, lag, crash), node drains, scale-downs, ALB lag, WebSockets rolling vs rainbow, sidecars, nginx signals, and issue 12\'s controller table (about 10 minutes)',
+  description: 'Drill: naive vs graceful under load in rollouts at 1,000 requests/s (slow start, lag, crash), node drains, scale-downs, ALB lag, WebSockets rolling vs rainbow, '
+    + 'sidecars, nginx signals, real nginx and HAProxy, StatefulSets and DaemonSets, and the controller table (about 17 minutes)',
 });
 benchDrill.spawn(project.compileTask);
 benchDrill.exec('node bench/drill-bench.js');

@@ -1,17 +1,23 @@
 #!/usr/bin/env node
 // Proof of "no dropped request", in one run, real time (scale 1):
-// - rollouts of 10 replicas under constant load with a propagation lag of up to the preStop
-//   delay, for the naive cdk8s-plus Deployment and the GracefulDeployment of the same app, then
-//   three scenarios on the GracefulDeployment: a slow starter, a lag just under the preStop
-//   delay, a crashing pod;
+// - rollouts of 10 replicas under constant load (1,000 requests/s offered, a fifth of them POSTs)
+//   with a propagation lag of up to the preStop delay, for the naive cdk8s-plus Deployment and the
+//   GracefulDeployment of the same app, then three scenarios on the GracefulDeployment: a slow
+//   starter, a lag just under the preStop delay, a crashing pod; the rate offered and achieved
+//   during the rollout is measured, and a run that falls short says so;
 // - a node drain and an autoscaler scale-down, naive vs graceful (>= 10,000 requests each);
-// - issue 12's table: the controllers over timed pods (no processes) next to rolloutPlan and
-//   the measurements on Kubernetes 1.34.
+// - the controllers over timed pods (no processes) next to rolloutPlan and the measurements on
+//   Kubernetes 1.34;
 // - behind an AWS ALB's lag, and WebSocket chats through a rollout and a rainbow release change
 //   (bench/drill-bench-long-lived.js);
-// - pods with several containers: a classic vs a native sidecar, nginx's SIGTERM vs its quit
-//   preStop (bench/drill-bench-containers.js).
-// BENCH_ONLY=rollout|drain|scale-down|table|alb|websockets|sidecar|nginx runs one part; BENCH_RATE changes the rate.
+// - pods with several containers: a classic vs a native sidecar, nginx's signals on a server that
+//   has them (bench/drill-bench-containers.js);
+// - real programs: nginx itself as the app, HAProxy as the data plane with and without retries
+//   (bench/drill-bench-real.js);
+// - the other workload kinds: a StatefulSet's ordered update, a DaemonSet's surge vs replace with
+//   node-local traffic (bench/drill-bench-kinds.js).
+// BENCH_ONLY=rollout|drain|scale-down|table|alb|websockets|sidecar|nginx|nginx-real|ingress|statefulset|daemonset
+// runs one part; BENCH_RATE changes the rate.
 process.env.GRACEFUL_K8S_QUIET = '1';
 const os = require('os');
 const path = require('path');
@@ -20,13 +26,18 @@ const kplus = require('cdk8s-plus-27');
 const { GracefulDeployment, GracefulService } = require('../lib');
 const { planRollout } = require('../lib/timing');
 const { runDrill } = require('../lib/drill/drill');
-const { replayRollout, timedCluster } = require('../lib/drill/timed-cluster');
+// The controller table replays the control plane over timed pods: a test harness that no package
+// ships (test/drill-harness), compiled from TypeScript on the fly.
+require('ts-node').register({ transpileOnly: true, project: path.join(__dirname, '..', 'test', 'tsconfig.json') });
+const { replayRollout, timedCluster } = require('../test/drill-harness/timed-cluster');
 const longLived = require('./drill-bench-long-lived');
 const containerParts = require('./drill-bench-containers');
+const realParts = require('./drill-bench-real');
+const kindParts = require('./drill-bench-kinds');
 
 const REPLICAS = 10;
 const PRE_STOP = 5;
-const RATE = Number(process.env.BENCH_RATE ?? 560);
+const RATE = Number(process.env.BENCH_RATE ?? 1000);
 const ONLY = process.env.BENCH_ONLY;
 const app = `node ${path.join(__dirname, '..', 'examples', 'drill-apps', 'graceful-server.js')}`;
 const naiveApp = `node ${path.join(__dirname, '..', 'examples', 'drill-apps', 'naive-server.js')}`;
@@ -57,9 +68,9 @@ function gracefulManifest() {
 }
 
 const lag = { min: 0, max: PRE_STOP };
-const common = { rate: RATE, connections: 16, warmupSeconds: 4, settleSeconds: 4, seed: 7, maxSeconds: 240, log: m => process.stderr.write(`  ${m}\n`) };
+const common = { rate: RATE, postShare: 0.2, connections: 16, warmupSeconds: 4, settleSeconds: 4, seed: 7, maxSeconds: 240, log: m => process.stderr.write(`  ${m}\n`) };
 // A naive drain or scale-down is over in a second; the load runs long enough for 10,000+
-// requests (8 + 1 + 12 s at 560/s), the graceful ones take longer by themselves.
+// requests (8 + 1 + 12 s at 1,000/s), the graceful ones take longer by themselves.
 const disruption = { ...common, exec: app, lag, warmupSeconds: 8, settleSeconds: 12, nodes: 3 };
 const rolloutRuns = [
   ['naive cdk8s-plus Deployment', naiveManifest, { exec: app, lag }],
@@ -89,10 +100,12 @@ async function runAll(runs) {
 }
 
 function printRollouts(results) {
-  console.log('| run | requests | failed | refused | reset | timeout | 5xx | complete s | last old pod gone s | peak pods (terminating) |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  console.log('| run | requests | failed | refused | reset | timeout | 5xx | POST failed | req/s offered (achieved) | complete s | last old pod gone s | peak pods (terminating) |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const [name, r] of results) {
-    console.log(`| ${name} | ${r.requests} | ${r.failed} | ${classes(r)} | ${f(r.rollout.completeAfterSeconds)} | ${f(r.rollout.lastOldPodGoneAfterSeconds)} | ${r.rollout.peakPods} (${r.rollout.peakTerminating}) |`);
+    const rate = r.rate ? `${r.rate.offered} (${r.rate.achieved})${r.rate.reached ? '' : ' NOT REACHED'}` : '-';
+    console.log(`| ${name} | ${r.requests} | ${r.failed} | ${classes(r)} | ${r.byMethod.POST.failed} of ${r.byMethod.POST.requests} | ${rate} `
+      + `| ${f(r.rollout.completeAfterSeconds)} | ${f(r.rollout.lastOldPodGoneAfterSeconds)} | ${r.rollout.peakPods} (${r.rollout.peakTerminating}) |`);
   }
   const crash = results[5][1].crash;
   if (crash) {
@@ -116,13 +129,13 @@ function printDisruptions(results) {
   }
 }
 
-/** Issue 12's rows: the controllers over timed pods (Ready 1.0 s after binding, gone 6.0 s after the deletion), 20 start phases × 3 seeds. */
+/** The controllers over timed pods (Ready 1.0 s after binding, gone 6.0 s after the deletion), 20 start phases × 3 seeds, next to Kubernetes 1.34. */
 function printTable() {
   const rows = [
     ['maxSurge 0, maxUnavailable 2', { maxSurge: 0, maxUnavailable: 2 }, '16 (6) in every run', '14.1-15.0 s'],
     ['maxSurge 25 %, maxUnavailable 0', { maxSurge: '25%', maxUnavailable: 0 }, '19-20 (9, briefly)', '-'],
   ];
-  console.log('| replicas 10, minReady 2, Ready 1.0 s, gone 6.0 s | real 1.34 (issue 12) | drill controllers: peak pods (terminating) | drill: complete s | drill: first wave s, then every s | rolloutPlan |');
+  console.log('| replicas 10, minReady 2, Ready 1.0 s, gone 6.0 s | real 1.34 | drill controllers: peak pods (terminating) | drill: complete s | drill: first wave s, then every s | rolloutPlan |');
   console.log('|---|---|---|---|---|---|');
   for (const [name, strategy, real, realComplete] of rows) {
     const runs = [];
@@ -149,8 +162,11 @@ async function main() {
     ? await runAll(disruptionRuns.filter(([name]) => !ONLY || name.startsWith(ONLY))) : [];
   const alb = !ONLY || ONLY === 'alb' ? await longLived.runAlb(common) : undefined;
   const websockets = !ONLY || ONLY === 'websockets' ? await longLived.runWebsockets(common) : undefined;
-  const containers = !ONLY || ['sidecar', 'nginx'].includes(ONLY) ? await containerParts.runContainerParts(ONLY, common) : {};
-  console.log(`rollout drill, ${REPLICAS} replicas, ${RATE} req/s keep-alive, lag 0-${PRE_STOP}s unless stated, seed ${common.seed} `
+  // Requests of 20-50 ms over 32 kept connections: these parts keep the rate they were sized for.
+  const containers = !ONLY || ['sidecar', 'nginx'].includes(ONLY) ? await containerParts.runContainerParts(ONLY, { ...common, rate: 560 }) : {};
+  const real = !ONLY || ['nginx-real', 'ingress'].includes(ONLY) ? await realParts.runRealParts(ONLY, { ...common, rate: 600 }) : {};
+  const kinds = !ONLY || ['statefulset', 'daemonset'].includes(ONLY) ? await kindParts.runKindParts(ONLY, { ...common, rate: 600 }) : {};
+  console.log(`rollout drill, ${REPLICAS} replicas, ${RATE} req/s keep-alive (a fifth POSTs), lag 0-${PRE_STOP}s unless stated, seed ${common.seed} `
     + `(node ${process.version}, ${os.cpus().length}× ${os.cpus()[0].model}, ${new Date().toISOString().slice(0, 10)})\n`);
   if (rollouts.length > 0) printRollouts(rollouts);
   if (disruptions.length > 0) {
@@ -158,16 +174,19 @@ async function main() {
     printDisruptions(disruptions);
   }
   if (!ONLY || ONLY === 'table') {
-    console.log('\nissue 12: controllers over timed pods (no processes) next to rolloutPlan and Kubernetes 1.34\n');
+    console.log('\ncontrollers over timed pods (no processes) next to rolloutPlan and Kubernetes 1.34\n');
     printTable();
   }
   if (alb) longLived.printAlb(alb);
   if (websockets) longLived.printWebsockets(websockets);
   containerParts.printContainerTable(containers);
+  realParts.printRealTable(real);
+  kindParts.printKindTable(kinds);
   console.log(`\nbench:drill took ${((Date.now() - started) / 1000).toFixed(0)} s`);
   const line = (a, b) => `${a.failed} failed of ${a.requests}; naive ${b.failed} failed of ${b.requests}`;
   if (rollouts.length > 0) {
-    console.log(`graceful: ${rollouts[1][1].failed} failed of ${rollouts[1][1].requests}; naive: ${rollouts[0][1].failed} failed of ${rollouts[0][1].requests}`);
+    const [[, naive], [, graceful]] = rollouts;
+    console.log(`graceful: ${graceful.failed} failed of ${graceful.requests}; naive: ${naive.failed} failed of ${naive.requests}`);
   }
   const byName = name => disruptions.find(([n]) => n === name)?.[1];
   for (const [label, prefix] of [['drain', 'drain'], ['scale-down', 'scale-down 10 -> 5']]) {
@@ -178,6 +197,14 @@ async function main() {
   if (alb) console.log(longLived.albLine(alb));
   if (websockets) console.log(longLived.websocketsLine(websockets));
   containerParts.printContainerLines(containers);
+  realParts.printRealLines(real);
+  if (rollouts.length > 0) {
+    const [[, naive], [, graceful]] = rollouts;
+    const rate = graceful.rate;
+    console.log(`rate: graceful ${graceful.failed} failed of ${graceful.requests} at ${rate.offered} requests/s offered (${rate.achieved} achieved); `
+      + `naive ${naive.failed} failed of ${naive.requests}${rate.reached && naive.rate.reached ? '' : ' (RATE NOT REACHED: see the reports above)'}`);
+  }
+  kindParts.printKindLines(kinds);
 }
 
 main().catch(e => {

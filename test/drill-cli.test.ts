@@ -39,10 +39,20 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Every pid the spawning app recorded (the app and its child), once `count` apps have started. */
+/**
+ * The host pids of every spawning app and its child, once `count` apps have started: each app
+ * records a marker that its process title and its child's argument carry (inside its PID
+ * namespace its own pid is 1, so pids are looked up from here, in `ps`).
+ */
 async function recordedPids(pidDir: string, count: number): Promise<number[]> {
   for (let i = 0; i < 200 && fs.readdirSync(pidDir).length < count; i++) await new Promise(r => setTimeout(r, 50));
-  return fs.readdirSync(pidDir).flatMap(f => fs.readFileSync(path.join(pidDir, f), 'utf8').trim().split(' ').map(Number));
+  const markers = fs.readdirSync(pidDir).map(f => ({ title: f, digits: fs.readFileSync(path.join(pidDir, f), 'utf8').trim() }));
+  const ps = await new Promise<string>(resolve => {
+    let text = '';
+    spawn('ps', ['-eo', 'pid=,args=']).stdout.on('data', d => { text += d; }).on('end', () => resolve(text));
+  });
+  return ps.split('\n').filter(line => markers.some(m => line.includes(`spawning-app ${m.title}`) || line.includes(`sleep 600.${m.digits}`)))
+    .map(line => Number(line.trim().split(/\s+/)[0]));
 }
 
 async function allGone(pids: number[], withinMs: number): Promise<boolean> {
@@ -98,8 +108,8 @@ describe('usage and refusals (exit 2, before any process starts)', () => {
     const many = manifestFile('many.yaml', tableManifest(40, { maxSurge: 1, maxUnavailable: 0 }));
     const refused = await cli([many, '--exec', 'true']);
     expect(refused.code).toBe(2);
-    expect(refused.err).toContain('the Deployment has 40 replicas, above the limit of 30 local app processes (a rollout runs up to twice as many at once); '
-      + 'pass --replica-limit 40 to run them anyway, or drill a copy of the manifest with fewer replicas');
+    expect(refused.err).toContain("Deployment 'table' has 40 replicas, above the limit of 30 local app processes (a rollout runs up to twice as many at once); "
+      + 'pass --replica-limit 40 to run them anyway, or drill fewer with --replicas 30');
     // Allowed, the drill starts the pods: here an app that exits at once, reported as such.
     const allowed = await cli([many, '--exec', 'true', '--replica-limit', '40']);
     expect(allowed.err).toMatch(/exited with code 0/);
@@ -111,7 +121,7 @@ describe('apps that do not come up are named within seconds', () => {
     const started = Date.now();
     const { code, err } = await cli([manifestFile('t.yaml', tableManifest(2, { maxSurge: 1, maxUnavailable: 0 })), '--exec', 'sh -c "echo port taken >&2; exit 3"']);
     expect(code).toBe(2);
-    expect(err).toMatch(/the app of pod table-r1-\d exited with code 3 [\d.]+s after it started, before it became Ready; check that 'sh -c "echo port taken >&2; exit 3"' keeps running and listens on 127.0.0.1 at the port in \$PORT; it wrote: port taken/);
+    expect(err).toMatch(/the app of pod table-r1-\d exited with code 3 [\d.]+s after it started, before it became Ready; check that 'sh -c "echo port taken >&2; exit 3"' keeps running and listens on 127.0.0.1 at the port in \$PORT; its last lines: port taken/);
     expect(Date.now() - started).toBeLessThan(5000);
   }, 30_000);
 

@@ -9,10 +9,10 @@ import * as kplus from 'cdk8s-plus-27';
 import { expectAtLeastSecondsApart, expectNoFailures } from './drill-manifests';
 import { GracefulDeployment, GracefulService, KubernetesVersion, PreStop, GracefulChecks } from '../src';
 import { DrillReport, runDrill } from '../src/drill/drill';
-import { drillSpecOf } from '../src/drill/drill-spec';
-import { replayableHook, serverSignalOf } from '../src/drill/hook-replay';
-import { containerProblems } from '../src/drill/options';
-import { portEnvOf } from '../src/drill/pod';
+import { replayableHook, serverSignalOf } from '../src/drill/kubelet/hook-replay';
+import { portEnvOf } from '../src/drill/kubelet/pod-runtime';
+import { containerProblems } from '../src/drill/options/options';
+import { drillSpecOf } from '../src/drill/workload/drill-spec';
 import { KubeObject } from '../src/manifest/kube-object';
 import { containerKillTimeline, stopPrerequisites, turnTimeoutSeconds } from '../src/timing/pod-shutdown';
 import { killTimeline } from '../src/timing/shutdown-budget';
@@ -161,7 +161,7 @@ describe('containers of the pod (spec and options)', () => {
 
   test('refuses an unknown container, the serving container and a missing command, naming option, value and fix', () => {
     const containers = [{ name: 'api' }, { name: 'db-proxy', sidecar: true }];
-    const problems = containerProblems({ exec: 'x', execContainers: { 'proxy': 'node p.js', 'api': 'node a.js', 'db-proxy': ' ' } }, containers, 'api', 'orders');
+    const problems = containerProblems({ exec: 'x', execContainers: { 'proxy': 'node p.js', 'api': 'node a.js', 'db-proxy': ' ' } }, containers, 'api', "Deployment 'orders'");
     expect(problems).toEqual([
       "'--exec-container' (proxy=node p.js) names no container of Deployment 'orders'; its containers are api, db-proxy (native sidecar); "
         + 'use one of those names, e.g. --exec-container db-proxy="node proxy.js"',

@@ -1,8 +1,8 @@
 // The drill's Deployment and ReplicaSet controllers on a virtual clock with timed pods: the rows
 // of issue 12's table (Kubernetes 1.34 measured side by side), deterministic, no processes.
 import * as fc from 'fast-check';
-import { DeploymentSpecView } from '../src/drill/deployment-controller';
-import { replayRollout, timedCluster } from '../src/drill/timed-cluster';
+import { replayRollout, timedCluster } from './drill-harness/timed-cluster';
+import { DeploymentSpecView } from '../src/drill/cluster/deployment-controller';
 import { availableAt } from '../src/timing/rolling-update';
 import { planRollout } from '../src/timing/rollout-plan';
 

@@ -1,9 +1,10 @@
 // Node placement, the Eviction API with PodDisruptionBudgets, kubectl drain and the
 // autoscaler's scale-down, on the virtual clock with timed pods (deterministic, no processes).
-import { desiredHealthy, DisruptionBudgetSpec } from '../src/drill/eviction-api';
-import { NodeDrain } from '../src/drill/node-drain';
-import { TimedCluster, timedCluster } from '../src/drill/timed-cluster';
-import { TimedPod } from '../src/drill/timed-pod';
+import { TimedCluster, timedCluster } from './drill-harness/timed-cluster';
+import { TimedPod } from './drill-harness/timed-pod';
+import { DeploymentWorkload } from '../src/drill/cluster/deployment-workload';
+import { desiredHealthy, DisruptionBudgetSpec } from '../src/drill/cluster/eviction-api';
+import { NodeDrain } from '../src/drill/cluster/node-drain';
 
 const budget = (b: Partial<DisruptionBudgetSpec>): DisruptionBudgetSpec => ({ name: 'pdb', unhealthyPodEvictionPolicy: 'IfHealthyBudget', ...b });
 const podsOn = (c: TimedCluster) => c.plane.scheduler.nodes.map(n => c.plane.scheduler.podsOn(n.name).length);
@@ -35,7 +36,8 @@ describe('Eviction API (spec 6.1-6.3)', () => {
     expect(desiredHealthy(budget({ maxUnavailable: '25%' }), 10)).toBe(7);
     expect(desiredHealthy(budget({ minAvailable: 8 }), 10)).toBe(8);
     expect(desiredHealthy(budget({ minAvailable: '75%' }), 10)).toBe(8);
-    expect(desiredHealthy(budget({}), 10)).toBe(1);
+    // policy/v1 has no default budget: with neither field the controller wants no pod healthy (spec 6.2).
+    expect(desiredHealthy(budget({}), 10)).toBe(0);
   });
 
   test('429 while the budget allows no disruption; 200 again once the replacement is Ready', () => {
@@ -101,20 +103,20 @@ describe('autoscaler scale-down (spec 3.3)', () => {
   test('the ReplicaSet controller removes pods from the most crowded node first; nothing replaces them', () => {
     const c = timedCluster({ replicas: 10 }, { nodes: 3 });
     expect(podsOn(c)).toEqual([4, 3, 3]);
-    c.plane.deployment.scale(4);
+    c.plane.workload.scale!(4);
     c.clock.run(c.clock.now() + 30);
     expect(c.plane.pods.filter(p => !p.terminating && !p.gone)).toHaveLength(4);
     // Ranks are counted once, before the deletions: node-1's 4 pods outrank the others' 3.
     const [first, ...rest] = podsOn(c);
     expect(first).toBe(0);
     expect(rest.reduce((a, b) => a + b)).toBe(4);
-    expect(c.plane.replicaSetController.deletions).toHaveLength(1);
+    expect(c.plane.workload.deletions).toHaveLength(1);
   });
 
   test('victims: unscheduled, then not ready, then more co-located, then ready for less time', () => {
     const c = timedCluster({ replicas: 6 }, { nodes: 3 });
     const pods = c.plane.pods as TimedPod[];
-    const rsc = c.plane.replicaSetController;
+    const rsc = (c.plane.workload as DeploymentWorkload).replicaSetController;
     pods[0].node = undefined;
     pods[1].ready = false;
     pods[2].readyAt = c.clock.now() - 0.5;

@@ -5,12 +5,11 @@ import * as path from 'path';
 import { Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { GracefulDeployment, GracefulService } from '../src';
-import { chatDrillOptions, CHAT_APP } from './drill-manifests';
+import { chatDrillOptions, CHAT_APP, expectNoFailures } from './drill-manifests';
 import { main } from '../src/cli/graceful-drill';
-import { runDrill } from '../src/drill/drill';
-import { closeCode, LongLivedConnection, longLivedPath, maskedFrame } from '../src/drill/long-lived';
-import { longLivedReport } from '../src/drill/long-lived-report';
-import { optionProblems } from '../src/drill/options';
+import { runDrill, drillOptionProblems } from '../src/drill/drill';
+import { longLivedReport } from '../src/drill/report/long-lived-report';
+import { closeCode, LongLivedConnection, longLivedPath, maskedFrame } from '../src/drill/traffic/long-lived';
 
 const SCALE = 0.2;
 
@@ -50,7 +49,7 @@ describe('long-lived connections through a rolling update', () => {
     expect(l.reconnects).toBeGreaterThanOrEqual(12);
     expect(l.reconnectsByRelease['revision 2']).toBeGreaterThan(0);
     expect(l.openAtEnd).toBe(12);
-    expect(report.failed).toBe(0);
+    expectNoFailures(report);
   }, 60_000);
 
   test('SSE: the event stream ends with `event: reconnect` at SIGTERM', async () => {
@@ -121,7 +120,7 @@ describe('long-lived options are checked before anything starts', () => {
     [{ connections: 5, reconnectSeconds: -1 }, "'--long-lived-reconnect' (-1) must be a number from 0 to 600"],
     [{ connections: 5, sessionSeconds: 0 }, "'--long-lived-session' (0) must be a number above 0"],
   ])('%j is refused', (longLived, message) => {
-    expect(optionProblems({ exec: 'node app.js', longLived }).join('\n')).toContain(message);
+    expect(drillOptionProblems({ exec: 'node app.js', longLived }).join('\n')).toContain(message);
   });
 
   test('the CLI refuses a long-lived flag without --long-lived, and a bad kind, with exit 2', async () => {

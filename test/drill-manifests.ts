@@ -1,8 +1,8 @@
 // Manifests and apps shared by the drill tests.
 import * as path from 'path';
-import { Duration, Testing } from 'cdk8s';
+import { ApiObject, Duration, JsonPatch, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { GracefulDeployment, GracefulService } from '../src';
+import { GracefulDaemonSet, GracefulDeployment, GracefulService, GracefulStatefulSet } from '../src';
 import { DrillReport } from '../src/drill/drill';
 import { KubeObject } from '../src/manifest/kube-object';
 
@@ -19,6 +19,10 @@ export function chatDrillOptions(scale: number, maxSeconds: number) {
     timeScale: scale,
     lag: { min: 0, max: 1 },
     rate: 50,
+    // Few connections, each used every 80 ms: none stays idle through the server's close delay
+    // (200 ms real here), so none is closed as idle while a request is on its way (that race is the
+    // app's, not the drill's, and on a busy machine a stall makes it likely).
+    connections: 4,
     warmupSeconds: 2,
     settleSeconds: 2,
     maxSeconds,
@@ -40,6 +44,53 @@ export function gracefulManifest(replicas: number, preStopSeconds = 5): KubeObje
     }],
   });
   new GracefulService(chart, 'svc', { workload: d });
+  return Testing.synth(chart);
+}
+
+/** Probes that see the graceful app go unready at once (readiness every second). */
+const FAST_PROBES = {
+  readiness: kplus.Probe.fromHttpGet('/ready', { periodSeconds: Duration.seconds(1) }),
+  startup: kplus.Probe.fromTcpSocket({ periodSeconds: Duration.seconds(1), failureThreshold: 30 }),
+};
+
+/**
+ * A GracefulStatefulSet (one pod at a time from the highest ordinal, preStop 5 s) and its client
+ * Service; or, naive, what cdk8s-plus renders by default (no preStop, no readiness probe).
+ */
+export function statefulSetManifest(replicas: number, graceful: boolean, update: { partition?: number } = {}): KubeObject[] {
+  const chart = Testing.chart();
+  const container = { name: 'web', image: 'ghcr.io/acme/web:1', portNumber: 8080, ...(graceful ? FAST_PROBES : {}) };
+  const strategy = update.partition !== undefined ? kplus.StatefulSetUpdateStrategy.rollingUpdate({ partition: update.partition }) : undefined;
+  if (graceful) {
+    const sts = new GracefulStatefulSet(chart, 'web', {
+      replicas,
+      containers: [container],
+      minReady: Duration.seconds(1),
+      strategy,
+      shutdown: { preStopDelay: Duration.seconds(5), drainTimeout: Duration.seconds(5) },
+    });
+    new GracefulService(chart, 'client', { workload: sts, ports: [{ port: 80, targetPort: 8080 }] });
+  } else {
+    const sts = new kplus.StatefulSet(chart, 'web', { replicas, containers: [container], strategy });
+    new kplus.Service(chart, 'client', { selector: sts, ports: [{ port: 80, targetPort: 8080 }] });
+  }
+  return Testing.synth(chart);
+}
+
+/**
+ * A GracefulDaemonSet (surge: the new pod starts next to the old one, preStop 5 s) or, naive,
+ * cdk8s-plus's DaemonSet (replace one node at a time, no preStop), behind a Service whose
+ * internalTrafficPolicy is Local: each node's clients reach that node's pod only.
+ */
+export function daemonSetManifest(graceful: boolean): KubeObject[] {
+  const chart = Testing.chart();
+  const container = { name: 'agent', image: 'ghcr.io/acme/agent:1', portNumber: 8080, ...(graceful ? FAST_PROBES : {}) };
+  const service = graceful
+    ? new GracefulService(chart, 'local', {
+      workload: new GracefulDaemonSet(chart, 'agent', { containers: [container], minReadySeconds: 1, shutdown: { preStopDelay: Duration.seconds(5), drainTimeout: Duration.seconds(5) } }),
+    })
+    : new kplus.Service(chart, 'local', { selector: new kplus.DaemonSet(chart, 'agent', { containers: [container] }), ports: [{ port: 80, targetPort: 8080 }] });
+  ApiObject.of(service).addJsonPatch(JsonPatch.add('/spec/internalTrafficPolicy', 'Local'));
   return Testing.synth(chart);
 }
 

@@ -6,11 +6,11 @@ import * as path from 'path';
 import { Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { RainbowDeployment, RainbowRelease, RainbowScaleToZero, ReleaseState } from '../src';
-import { chatDrillOptions, CHAT_APP, expectAtLeastSecondsApart } from './drill-manifests';
+import { chatDrillOptions, CHAT_APP, expectNoFailures, expectAtLeastSecondsApart } from './drill-manifests';
 import { runDrill } from '../src/drill/drill';
-import { LongLivedConnection } from '../src/drill/long-lived';
-import { switchRouting } from '../src/drill/rainbow-scenario';
-import { rainbowSpecOf, withReleaseReplicas } from '../src/drill/rainbow-spec';
+import { switchRouting } from '../src/drill/scenarios/rainbow';
+import { LongLivedConnection } from '../src/drill/traffic/long-lived';
+import { rainbowSpecOf, withReleaseReplicas } from '../src/drill/workload/rainbow-spec';
 
 const SCALE = 0.2;
 
@@ -59,9 +59,11 @@ describe('--scenario rainbow', () => {
     // The old release went once its last chat ended and the cooldown (2 s) passed, long before drain-for (300 s).
     expect(rb.scaledBecause).toBe('idle');
     expectAtLeastSecondsApart(rb.scaledToZeroAt!, rb.idleAt!, 2);
-    expect(rb.idleAt!).toBeLessThan(rb.switchAt! + 1 + 12);
+    // Idle is an event (the last old chat closed), not a time: it came long before drain-for
+    // (300 s), however late a busy machine ran the 8 s chats.
+    expect(rb.idleAt!).toBeLessThan(rb.switchAt! + 300 / 2);
     expect(report.pods.filter(p => p.name.startsWith('chat-1-4-0')).every(p => p.events.some(e => e.what === 'gone'))).toBe(true);
-    expect(report.failed).toBe(0);
+    expectNoFailures(report);
   }, 60_000);
 
   test('drain-for shorter than the chats: the old release is scaled to zero at the bound and its chats are cut, and reconnect to the new release', async () => {
