@@ -1,6 +1,16 @@
-import { cdk8s, javascript } from 'projen';
+import { JsonFile, cdk8s, javascript } from 'projen';
 import { UpdateSnapshot } from 'projen/lib/javascript';
 import { ReleaseTrigger } from 'projen/lib/release';
+
+// ---- One package per cdk8s-plus major (scripts/variants.js, docs/releasing.md) ------------------
+// graceful-k8s is built on cdk8s-plus-27 (this repository as it is); each variant is the same
+// source built against another major, its seam (src/_kplus.ts) pointed at it. The dev dependency
+// is the version the variant is built and tested with, and the floor of its peer range.
+const MAIN_PLUS = { package: 'graceful-k8s', plus: 'cdk8s-plus-27', plusVersion: '2.9.5' };
+const VARIANTS = [
+  { major: 33, package: 'graceful-k8s-33', plus: 'cdk8s-plus-33', plusVersion: '2.5.57' },
+  { major: 34, package: 'graceful-k8s-34', plus: 'cdk8s-plus-34', plusVersion: '2.0.54' },
+];
 
 const project = new cdk8s.ConstructLibraryCdk8s({
   name: 'graceful-k8s',
@@ -36,6 +46,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     '@kubernetes-models/gke@^4.6.2',
     '@kubernetes-models/keda@^2.0.0',
     'yaml@^2.8.0',
+    // The cdk8s-plus majors of the variant packages (VARIANTS above).
+    ...VARIANTS.map(v => `${v.plus}@${v.plusVersion}`),
   ],
 
   // No GitHub is reachable from our machines; CI is `.ci/run`.
@@ -66,8 +78,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
       collectCoverage: false,
     },
   },
-  gitignore: ['/examples/**/dist/', '/examples/**/imports/', '/.tmp/'],
-  npmIgnoreOptions: { ignorePatterns: ['/examples/', '/.ci/', '/bench/', '/scripts/', '/api-baseline/', '/.tmp/'] },
+  gitignore: ['/examples/**/dist/', '/examples/**/imports/', '/.tmp/', '/.variants/'],
+  npmIgnoreOptions: { ignorePatterns: ['/examples/', '/.ci/', '/bench/', '/scripts/', '/api-baseline/', '/.tmp/', '/.variants/', '/variants.json'] },
 });
 
 // What the package contains is an allow-list ("files"), not only an ignore list: a stray file in the
@@ -193,5 +205,25 @@ project.testTask.addCondition('node -e "process.exit(process.env.RELEASE_REHEARS
 // api-baseline/.jsii is the last release's assembly, committed by the release; projen ignores every
 // .jsii, so the exception must come after its pattern.
 project.gitignore.addPatterns('!/api-baseline/.jsii');
+
+// ---- Variant packages: built, checked and packed with the main one -------------------------------
+// variants.json is what scripts/variants.js and the tests read; it is generated from VARIANTS.
+new JsonFile(project, 'variants.json', {
+  obj: { main: MAIN_PLUS, variants: VARIANTS },
+  marker: true,
+});
+const variants = project.addTask('variants', {
+  description: 'Build every variant package (graceful-k8s-33, -34) in .variants/<major>/ from src/, and check its API against its last release',
+});
+variants.exec('node scripts/variants.js build');
+variants.exec('node scripts/variants.js api-check');
+project.postCompileTask.spawn(variants); // part of every build, hence of every release
+project.addTask('variants:examples', {
+  description: 'Type-check and synthesize every example with each variant package (after `npx projen variants`)',
+  exec: 'node scripts/variants.js examples',
+});
+// One tarball per package in dist/js/: the main one, then each variant's.
+project.tasks.tryFind('package:js')!.exec('node scripts/variants.js pack');
+project.gitignore.addPatterns('!/api-baseline/*/.jsii');
 
 project.synth();

@@ -9,6 +9,9 @@
 // 2. The export names of every JS entry point in package.json "exports" ('.', './checks',
 //    './drill'), against api-baseline/js-api.json: the plain functions and constants that jsii
 //    cannot see. A removed name, or a name that changed kind (function → object), is breaking.
+//
+// Each variant package (graceful-k8s-33, -34; scripts/variants.js) is checked the same way against
+// its own baseline, api-baseline/<package>/, by `node scripts/variants.js api-check`.
 // 3. A breaking change passes only when it is declared: a commit since the last release with `!`
 //    after its type (`feat!: …`, `refactor(api)!: …`) or a `BREAKING CHANGE:` footer. The release
 //    then bumps the major (from 1.0) or the minor (0.x); see README "Versioning and releases".
@@ -62,16 +65,17 @@ function describeJsApi(packageDir) {
 }
 
 /** Breaking differences between two JS API descriptions: removed entry points, names, changed kinds. */
-function compareJsApi(before, after) {
+function compareJsApi(before, after, packageName = 'graceful-k8s') {
   const problems = [];
+  const entryName = entry => (entry === '.' ? packageName : `${packageName}${entry.slice(1)}`);
   for (const [entry, names] of Object.entries(before)) {
     const now = after[entry];
     if (!now) {
-      problems.push(`entry point 'graceful-k8s${entry === '.' ? '' : entry.slice(1)}' has been removed`);
+      problems.push(`entry point '${entryName(entry)}' has been removed`);
       continue;
     }
     for (const [name, kind] of Object.entries(names)) {
-      const where = `'${name}' of ${entry === '.' ? 'graceful-k8s' : `graceful-k8s${entry.slice(1)}`}`;
+      const where = `'${name}' of ${entryName(entry)}`;
       if (!(name in now)) {
         problems.push(`export ${where} (${kind}) has been removed`);
       } else if (now[name] !== kind) {
@@ -159,8 +163,9 @@ function check(args, log) {
   const baseline = JSON.parse(fs.readFileSync(baselineAssembly, 'utf8'));
   const jsii = runJsiiDiff(args.baseline, args.package);
   const jsBaselineFile = path.join(args.baseline, 'js-api.json');
+  const packageName = JSON.parse(fs.readFileSync(path.join(args.package, 'package.json'), 'utf8')).name;
   const jsProblems = fs.existsSync(jsBaselineFile)
-    ? compareJsApi(JSON.parse(fs.readFileSync(jsBaselineFile, 'utf8')), describeJsApi(args.package))
+    ? compareJsApi(JSON.parse(fs.readFileSync(jsBaselineFile, 'utf8')), describeJsApi(args.package), packageName)
     : [];
   const breaking = [...jsii.errors.map(e => `jsii: ${e}`), ...jsProblems.map(p => `js:   ${p}`)];
   for (const w of jsii.warnings) {

@@ -6,8 +6,13 @@
 //                                     package built next ships them (projen writes CHANGELOG.md only
 //                                     after packaging);
 //   node scripts/release.js commit    after the build (first step of `publish:git`): api-baseline/ from
-//                                     the assembly just built, then the one release commit
-//                                     `chore(release): <version>` (projen's tag-version tags it next).
+//                                     the assemblies just built (graceful-k8s in api-baseline/, each
+//                                     variant package in api-baseline/<package>/), then the one release
+//                                     commit `chore(release): <version>` (projen's tag-version tags it next).
+//
+// One release is every package at one version: graceful-k8s and its variants (graceful-k8s-33, -34,
+// scripts/variants.js) are built from the same commit, so they share the version, the CHANGELOG
+// entry and the tag.
 //
 // `bump` has written dist/version.txt (the version), dist/changelog.md (the entry, from the
 // Conventional Commits since the last tag) and the version into package.json.
@@ -16,6 +21,7 @@ const fs = require('fs');
 const path = require('path');
 const { describeJsApi } = require('./api-check');
 const { FIRST_RELEASE } = require('./next-version');
+const variants = require('./variants');
 
 const ROOT = path.join(__dirname, '..');
 const CHANGELOG_MARKER = '<!-- Releases, newest first. `npx projen release` inserts each one below this line. -->';
@@ -120,24 +126,33 @@ function prepare() {
   }
 }
 
-function commit() {
-  const version = releaseVersion();
-  const assembly = JSON.parse(read('.jsii'));
+/** Writes one package's baseline: its assembly, the package.json jsii-diff needs, its JS entry points. */
+function writeBaseline(packageDir, baselineDir, version) {
+  const assembly = JSON.parse(fs.readFileSync(path.join(packageDir, '.jsii'), 'utf8'));
   if (assembly.version !== version) {
-    throw new Error(`.jsii has version ${assembly.version}, the release is ${version}: the build did not run after \`bump\``);
+    throw new Error(`${path.relative(ROOT, path.join(packageDir, '.jsii')) || '.jsii'} has version ${assembly.version}, the release is ${version}: the build did not run after \`bump\``);
   }
-  const pkg = JSON.parse(read('package.json'));
-  const baselineDir = path.join(ROOT, 'api-baseline');
+  const pkg = JSON.parse(fs.readFileSync(path.join(packageDir, 'package.json'), 'utf8'));
   fs.mkdirSync(baselineDir, { recursive: true });
-  fs.copyFileSync(path.join(ROOT, '.jsii'), path.join(baselineDir, '.jsii'));
+  fs.copyFileSync(path.join(packageDir, '.jsii'), path.join(baselineDir, '.jsii'));
   // What jsii-diff needs to load the assembly: the jsii marker and the dependencies to resolve.
   const manifest = { name: pkg.name, version, private: true, jsii: pkg.jsii, dependencies: pkg.dependencies, peerDependencies: pkg.peerDependencies, bundledDependencies: pkg.bundledDependencies };
   fs.writeFileSync(path.join(baselineDir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-  fs.writeFileSync(path.join(baselineDir, 'js-api.json'), `${JSON.stringify(describeJsApi(ROOT), null, 2)}\n`);
+  fs.writeFileSync(path.join(baselineDir, 'js-api.json'), `${JSON.stringify(describeJsApi(packageDir), null, 2)}\n`);
+  const rel = path.relative(ROOT, baselineDir);
+  return ['.jsii', 'package.json', 'js-api.json'].map(f => `${rel}/${f}`);
+}
+
+function commit() {
+  const version = releaseVersion();
+  const files = writeBaseline(ROOT, path.join(ROOT, 'api-baseline'), version);
+  for (const v of variants.readVariants(ROOT).variants) {
+    files.push(...writeBaseline(variants.stageDir(v, ROOT), path.join(ROOT, 'api-baseline', v.package), version));
+  }
   // Named one by one: `git add` refuses an ignored file named explicitly instead of skipping it.
-  git(['add', 'CHANGELOG.md', 'README.md', 'api-baseline/.jsii', 'api-baseline/package.json', 'api-baseline/js-api.json']);
+  git(['add', 'CHANGELOG.md', 'README.md', ...files]);
   git(['commit', '-m', `chore(release): ${version}`]);
-  console.log(`release ${version}: committed (CHANGELOG.md, README.md, api-baseline/)`);
+  console.log(`release ${version}: committed (CHANGELOG.md, README.md, api-baseline/ for ${[JSON.parse(read('package.json')).name, ...variants.readVariants(ROOT).variants.map(v => v.package)].join(', ')})`);
 }
 
 if (require.main === module) {

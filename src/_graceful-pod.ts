@@ -1,18 +1,22 @@
 // What every graceful workload construct (Deployment, StatefulSet, DaemonSet) shares: the
 // shutdown budget of its pod (every container, native sidecars after the app), the traffic paths
 // in front, the rendering of the graceful settings into the pod template, and the synth-time
-// checks. cdk8s-plus renders through the 1.27 types, which drop fields they do not know (the
-// native preStop `sleep`, `restartPolicy` on init containers, `lifecycle.stopSignal`), even after
-// JSON patches: the rendered JSON is the one place where every container is visible, including
-// those added after construction, so the settings are applied there.
+// checks. cdk8s-plus's containers have no preStop `sleep` handler and no `lifecycle.stopSignal`
+// (and cdk8s-plus-27's Kubernetes 1.27 types drop them, and `restartPolicy` on init containers,
+// even after JSON patches): the rendered JSON is the one place where every container is visible,
+// including those added after construction, so the settings are applied there. Native sidecars
+// are cdk8s-plus init containers where the major has `restartPolicy` (cdk8s-plus-30 and later,
+// see _kplus.ts); with cdk8s-plus-27 they are written into the rendered pod.
 
 import { ApiObject, ApiObjectMetadataDefinition, Duration, Lazy } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
-import { PodSettings, SpreadSettings, renderedNameProblems } from './_props';
-import { checkManifests, formatFinding } from './checks/engine';
+import * as kplus from './_kplus';
+import { NATIVE_SIDECAR_RESTART_POLICY, nativeSidecarProps } from './_kplus';
+import { AUTOSCALER_GRACE_SECONDS, DEFAULT_SIDECAR_DRAIN_SECONDS, PodSettings, SidecarSettings, SpreadSettings, graceOverAutoscalerWarning, renderedNameProblems } from './_props';
+import { SynthInputs, readsDisruptionBudgets, synthCheckOptions } from './_synth-rules';
+import { CheckOptions, checkManifests, formatFinding } from './checks/engine';
 import { Finding, Severity } from './checks/rule';
-import { reportWarnings } from './checks/warnings';
+import { recordWarning, reportWarnings } from './checks/warnings';
 import { ContainerShutdownBudget } from './graceful-options';
 import { CONTAINER_DRAIN_ANNOTATION, CONTAINER_PRE_STOP_ANNOTATION, DRAIN_ANNOTATION, PRE_STOP_ANNOTATION } from './manifest/kube-object';
 import { preStopOf } from './manifest/pre-stop-hook';
@@ -32,7 +36,16 @@ interface ContainerPlan extends ContainerShutdownNeed {
   readonly ownDelay: boolean;
   /** Whether it declares a port: the traffic paths' lags apply to it. */
   readonly serves: boolean;
+  /** Whether its delay is the pod's (`shutdown.preStopDelay`, or the one derived from the traffic paths). */
+  readonly podDelay: boolean;
   readonly stopSignal?: string;
+}
+
+/** A native sidecar of the rendered pod and its options (a sidecar not from `sidecars` gets the defaults). */
+interface SidecarRef {
+  readonly settings: SidecarSettings;
+  /** How messages name its shutdown options, e.g. `sidecars[0].shutdown`. */
+  readonly prop: string;
 }
 
 /** The pod's shutdown: the budget, each container's plan, and what is wrong. */
@@ -90,18 +103,20 @@ export class GracefulPod {
    * @param renderKind what the workload's kind adds to its rendered JSON (a DaemonSet's
    * updateStrategy, a StatefulSet's volume claims), after the pod settings; true when it added
    * keys to `spec`
+   * @param given which of the workload's inputs the user gave: the rules they can break run at synth
    */
   constructor(
     private readonly workload: kplus.AbstractPod,
     private readonly settings: PodSettings,
     private readonly spread?: SpreadSettings,
     private readonly renderKind: (json: any) => boolean = () => false,
+    private readonly given: Omit<SynthInputs, 'frontends'> = { strategy: true, replicas: true, disruptionBudget: true, spread: true },
   ) {
     this.paths = [...settings.trafficPaths];
-    this.sidecars = settings.sidecars.map(s => {
-      const { shutdown: _shutdown, preStop: _preStop, ...containerProps } = s.props;
-      return new kplus.Container(containerProps);
-    });
+    // Native: the workload took them as its first init containers (initContainersWithSidecars).
+    this.sidecars = NATIVE_SIDECAR_RESTART_POLICY !== undefined
+      ? settings.sidecars.map(s => workload.initContainers.find(c => c.name === s.props.name)!).filter(c => c)
+      : settings.sidecars.map(s => new kplus.Container(containerPropsOf(s)));
     const resource = ApiObject.of(workload);
     this.resource = resource;
     this.rawRender = resource.toJson.bind(resource);
@@ -127,6 +142,11 @@ export class GracefulPod {
   /** The app containers' preStop when no option sets it: 15 s, or the slowest traffic path's. */
   public defaultPreStopSeconds(): number {
     return this.settings.preStopSeconds ?? Math.max(DEFAULT_PRE_STOP_SECONDS, ...this.paths.map(p => ceilSeconds(p.recommendedPreStop)));
+  }
+
+  /** The options of the rule pack at synth: the rules the workload's given inputs can break (_synth-rules.ts). */
+  public synthCheckOptions(): CheckOptions {
+    return synthCheckOptions({ ...this.given, frontends: this.frontends.length > 0 || this.paths.length > 0 });
   }
 
   /** The budget, from the workload as it stands. */
@@ -161,8 +181,15 @@ export class GracefulPod {
       ...this.startupProblems(json.spec.template.spec),
       ...renderedNameProblems(own, construct.node.path),
     ];
+    const grace = plan.budget.terminationGracePeriodSeconds;
+    if (this.settings.explicitGraceSeconds === undefined && grace > AUTOSCALER_GRACE_SECONDS) {
+      const { preStopSeconds, safetyMarginSeconds } = plan.budget;
+      recordWarning(construct, graceOverAutoscalerWarning(grace,
+        `derived: preStop ${preStopSeconds}s + drain ${grace - preStopSeconds - safetyMarginSeconds}s + margin ${safetyMarginSeconds}s`));
+    }
     const frontends = this.frontends.map(f => f.toJson());
-    const report = checkManifests([...own, ...frontends]);
+    const options = this.synthCheckOptions();
+    const report = checkManifests(checked(options, own, frontends), options);
     reportWarnings(construct, report.findings);
     const errors = report.findings.filter(f => f.severity === Severity.ERROR).map(constructErrorMessage);
     return [...problems, ...report.problems, ...errors, ...extraChecks(json, frontends)];
@@ -170,7 +197,7 @@ export class GracefulPod {
 
   /** Every object the workload's own validation checks: the workload, its companions, the objects in front. */
   public checkedObjects(companions: any[]): any[] {
-    return [this.resource.toJson(), ...companions, ...this.frontends.map(f => f.toJson())];
+    return checked(this.synthCheckOptions(), [this.resource.toJson(), ...companions], this.frontends.map(f => f.toJson()));
   }
 
   /** The plan of a rendered pod spec (undefined: no containers yet, the options alone). */
@@ -190,9 +217,11 @@ export class GracefulPod {
     for (const c of podSpec?.containers ?? []) {
       plans.push(this.planContainer(c, undefined, defaultPreStop, problems));
     }
-    sidecars.forEach((c, i) => plans.push(this.planContainer(c, i, defaultPreStop, problems)));
+    sidecars.forEach((c, i) => plans.push(this.planContainer(c, this.sidecarRef(c, i), defaultPreStop, problems)));
     const apps = plans.filter(p => !p.sidecar);
     const appNeeds = apps.length > 0 ? apps : [{ name: 'main', preStopSeconds: defaultPreStop, drainSeconds: s.drainSeconds }];
+    // The pod's delay, unless no app container takes it (containers without a port get none by default).
+    const preStopSeconds = apps.length === 0 || apps.some(a => a.podDelay) ? defaultPreStop : Math.max(...apps.map(a => a.preStopSeconds));
     const times = podShutdownTimes(appNeeds, plans.filter(p => p.sidecar));
     const needed = Math.max(...times.map(t => t.doneAtSeconds));
     const grace = s.explicitGraceSeconds ?? needed + s.marginSeconds;
@@ -203,10 +232,10 @@ export class GracefulPod {
         + `raise it to at least ${needed + s.marginSeconds}s, or omit 'terminationGracePeriod' to derive it`);
     }
     problems.push(...this.trafficPathProblems(apps, defaultPreStop));
-    const timeline = killTimeline(grace, defaultPreStop);
+    const timeline = killTimeline(grace, preStopSeconds);
     return {
       budget: {
-        preStopSeconds: defaultPreStop,
+        preStopSeconds,
         drainSeconds: s.drainSeconds,
         safetyMarginSeconds: s.marginSeconds,
         terminationGracePeriodSeconds: grace,
@@ -231,17 +260,23 @@ export class GracefulPod {
   }
 
   /** One container's preStop, drain and stop signal; its own plain-sleep hook is read, not trusted to match the options. */
-  private planContainer(c: any, sidecarIndex: number | undefined, defaultPreStop: number, problems: string[]): ContainerPlan {
+  private planContainer(c: any, ref: SidecarRef | undefined, defaultPreStop: number, problems: string[]): ContainerPlan {
     const s = this.settings;
     const name = String(c.name);
-    const sidecar = sidecarIndex !== undefined ? s.sidecars[sidecarIndex] : undefined;
+    const sidecar = ref?.settings;
     const opts = sidecar ? undefined : s.containerShutdown[name];
-    const explicitProp = sidecar ? `sidecars[${sidecarIndex}].shutdown.preStopDelay`
+    const explicitProp = ref ? `${ref.prop}.preStopDelay`
       : opts?.preStopSeconds !== undefined ? `containerShutdown.${name}.preStopDelay`
         : s.preStopSeconds !== undefined ? 'shutdown.preStopDelay' : undefined;
     const explicit = sidecar ? sidecar.preStopSeconds : opts?.preStopSeconds ?? s.preStopSeconds;
     const drainSeconds = sidecar ? sidecar.drainSeconds : opts?.drainSeconds ?? s.drainSeconds;
-    let preStopSeconds = explicit ?? defaultPreStop;
+    // The delay derived from the traffic paths is for containers that serve: one without a port
+    // (a log shipper, a queue consumer) gets no preStop unless one is set for it (a delay, or a
+    // handler of its own in `containerPreStop`).
+    const serves = (c.ports ?? []).length > 0;
+    const wantsDelay = serves || s.preStopSeconds !== undefined || s.containerPreStop[name] !== undefined;
+    const podDelay = !sidecar && opts?.preStopSeconds === undefined && wantsDelay;
+    let preStopSeconds = explicit ?? (wantsDelay ? defaultPreStop : 0);
     let hook: any;
     let hasHook = false;
     let ownDelay = false;
@@ -289,7 +324,8 @@ export class GracefulPod {
       hook,
       hasHook,
       ownDelay,
-      serves: (c.ports ?? []).length > 0,
+      serves,
+      podDelay: podDelay && !ownDelay,
       stopSignal: (sidecar?.stopSignal ?? opts?.stopSignal)?.name,
     };
   }
@@ -317,8 +353,15 @@ export class GracefulPod {
     return problems;
   }
 
-  /** The sidecars as init-container JSON (deep-sorted copies, so no YAML anchors), with their volumes added to the pod. */
+  /**
+   * The native sidecars of the rendered pod. Native (cdk8s-plus-30 and later): the init containers
+   * with `restartPolicy: Always`, ours and any the app added itself. Otherwise ours, as
+   * init-container JSON (deep-sorted copies, so no YAML anchors), with their volumes added to the pod.
+   */
   private sidecarJson(podSpec: any, problems: string[]): any[] {
+    if (NATIVE_SIDECAR_RESTART_POLICY !== undefined) {
+      return (podSpec.initContainers ?? []).filter((c: any) => c.restartPolicy === NATIVE_SIDECAR_RESTART_POLICY);
+    }
     return this.sidecars.map(container => {
       for (const mount of container.mounts) {
         const volume = kplus.k8s.toJson_Volume(mount.volume._toKube());
@@ -331,6 +374,24 @@ export class GracefulPod {
       }
       return deepSorted(kplus.k8s.toJson_Container(container._toKube()));
     });
+  }
+
+  /** The options of the i-th sidecar of the rendered pod: ours by name, or the defaults for one the app added itself. */
+  private sidecarRef(c: any, i: number): SidecarRef {
+    const index = NATIVE_SIDECAR_RESTART_POLICY !== undefined ? this.settings.sidecars.findIndex(x => x.props.name === c.name) : i;
+    if (index >= 0) {
+      return { settings: this.settings.sidecars[index], prop: `sidecars[${index}].shutdown` };
+    }
+    const own = this.settings.containerShutdown[String(c.name)];
+    return {
+      settings: {
+        props: { image: c.image },
+        preStopSeconds: own?.preStopSeconds ?? 0,
+        drainSeconds: own?.drainSeconds ?? DEFAULT_SIDECAR_DRAIN_SECONDS,
+        stopSignal: own?.stopSignal,
+      },
+      prop: `containerShutdown.${c.name}`,
+    };
   }
 
   /** Adds the graceful settings to the rendered pod template. */
@@ -350,7 +411,14 @@ export class GracefulPod {
       this.fitStartupProbe(container);
       return sortedKeys(container);
     });
-    if (plan.sidecars.length > 0) {
+    if (plan.sidecars.length > 0 && NATIVE_SIDECAR_RESTART_POLICY !== undefined) {
+      // Native: where cdk8s-plus rendered them (ours first, see initContainersWithSidecars).
+      podSpec.initContainers = podSpec.initContainers.map((c: any) => {
+        if (c.restartPolicy !== NATIVE_SIDECAR_RESTART_POLICY) return c;
+        this.applyPlan(c, plans.find(p => p.sidecar && p.name === c.name));
+        return sortedKeys(c);
+      });
+    } else if (plan.sidecars.length > 0) {
       // Sidecars first: plain init containers after them (migrations) can use them (spec 1.9).
       podSpec.initContainers = [...plan.sidecars.map(c => {
         this.applyPlan(c, plans.find(p => p.sidecar && p.name === c.name));
@@ -372,12 +440,15 @@ export class GracefulPod {
   /** The declared drain and preStop for checkers: the pod's, and each container's where it differs. */
   private annotations(budget: ShutdownBudget, plans: ContainerPlan[]): Record<string, string> {
     const out: Record<string, string> = { [DRAIN_ANNOTATION]: String(budget.drainSeconds), [PRE_STOP_ANNOTATION]: String(budget.preStopSeconds) };
-    const drains = Object.fromEntries(plans.filter(p => p.drainSeconds !== budget.drainSeconds).map(p => [p.name, p.drainSeconds]));
-    const preStops = Object.fromEntries(plans
-      .filter(p => p.hasHook && !p.ownDelay && p.preStopSeconds !== budget.preStopSeconds)
-      .map(p => [p.name, p.preStopSeconds]));
-    if (Object.keys(drains).length > 0) out[CONTAINER_DRAIN_ANNOTATION] = JSON.stringify(sortedKeys(drains));
-    if (Object.keys(preStops).length > 0) out[CONTAINER_PRE_STOP_ANNOTATION] = JSON.stringify(sortedKeys(preStops));
+    // Built only when a container differs (most pods: none).
+    let drains: Record<string, number> | undefined;
+    let preStops: Record<string, number> | undefined;
+    for (const p of plans) {
+      if (p.drainSeconds !== budget.drainSeconds) (drains ??= {})[p.name] = p.drainSeconds;
+      if (p.hasHook && !p.ownDelay && p.preStopSeconds !== budget.preStopSeconds) (preStops ??= {})[p.name] = p.preStopSeconds;
+    }
+    if (drains) out[CONTAINER_DRAIN_ANNOTATION] = JSON.stringify(sortedKeys(drains));
+    if (preStops) out[CONTAINER_PRE_STOP_ANNOTATION] = JSON.stringify(sortedKeys(preStops));
     return out;
   }
 
@@ -458,16 +529,76 @@ export class GracefulPod {
   }
 }
 
+/** The objects the rule pack checks at synth: the workload's own PDB only when a rule that runs reads it (_synth-rules.ts). */
+function checked(options: CheckOptions, own: any[], frontends: any[]): any[] {
+  const objects = readsDisruptionBudgets(options) ? own : own.filter(o => o.kind !== 'PodDisruptionBudget');
+  return [...objects, ...frontends];
+}
+
+/** A companion object that renders once per synth: how it renders, and the JSON kept for the synth. */
+interface RenderedOnce {
+  readonly render: () => any;
+  forSynth?: any;
+}
+const RENDERED_ONCE = Symbol('graceful-k8s.renderedOnce');
+
 /**
- * The object with its own keys sorted, as cdk8s renders (unless CDK8S_DISABLE_SORT is set).
- * Shallow: the values we insert are built in sorted order.
+ * Makes a companion object (a PDB, an HPA) render once per synth: `renderForValidation` renders
+ * it, and the synth that follows in the same synchronous call (cdk8s validates, then renders)
+ * takes that JSON instead of rendering it again. Any later call renders afresh.
+ */
+export function renderOncePerSynth(obj: ApiObject): void {
+  const once: RenderedOnce = { render: obj.toJson.bind(obj) };
+  (obj as any)[RENDERED_ONCE] = once;
+  obj.toJson = () => {
+    const json = once.forSynth;
+    if (json === undefined) return once.render();
+    once.forSynth = undefined;
+    return json;
+  };
+}
+
+/** A companion's JSON for the workload's validation, fresh, kept for the synth that follows (see renderOncePerSynth). */
+export function renderForValidation(obj: ApiObject): any {
+  const once: RenderedOnce | undefined = (obj as any)[RENDERED_ONCE];
+  if (!once) return obj.toJson();
+  const json = once.render();
+  once.forSynth = json;
+  queueMicrotask(() => once.forSynth = undefined);
+  return json;
+}
+
+/** A sidecar's container props, without our own options. */
+function containerPropsOf(sidecar: SidecarSettings): kplus.ContainerProps {
+  const { shutdown: _shutdown, preStop: _preStop, ...containerProps } = sidecar.props;
+  return containerProps;
+}
+
+/**
+ * The init containers a workload is constructed with: where this cdk8s-plus major has native
+ * sidecars, the `sidecars` first (so plain init containers after them, migrations, can use them,
+ * spec 1.9), then its own; with cdk8s-plus-27 its own only (the sidecars are rendered later).
+ */
+export function initContainersWithSidecars(settings: PodSettings, own: kplus.ContainerProps[] | undefined): kplus.ContainerProps[] | undefined {
+  const native = settings.sidecars.map(s => nativeSidecarProps(containerPropsOf(s)));
+  return native.length === 0 || native.some(n => n === undefined) ? own : [...native as kplus.ContainerProps[], ...(own ?? [])];
+}
+
+/**
+ * The object with its own keys sorted, as cdk8s renders (unless CDK8S_DISABLE_SORT is set): the
+ * object itself when they are, else a sorted copy. Shallow: the values we insert are built in
+ * sorted order.
  */
 export function sortedKeys(value: any): any {
-  if (process.env.CDK8S_DISABLE_SORT) {
+  const keys = Object.keys(value);
+  // Already in order (most objects cdk8s rendered, where a key was replaced, not added): as is.
+  let inOrder = true;
+  for (let i = 1; i < keys.length && inOrder; i++) inOrder = keys[i - 1] < keys[i];
+  if (inOrder || process.env.CDK8S_DISABLE_SORT) {
     return value;
   }
   const sorted: any = {};
-  for (const k of Object.keys(value).sort()) {
+  for (const k of keys.sort()) {
     sorted[k] = value[k];
   }
   return sorted;
@@ -503,12 +634,12 @@ function leftAtDefaults(probe: any): boolean {
  */
 export function createDisruptionBudget(
   scope: IConstruct & { readonly metadata: ApiObjectMetadataDefinition; readonly matchLabels: Record<string, string> },
-  budget: { readonly maxUnavailable?: number | string; readonly minAvailable?: number | string },
+  budget: { readonly maxUnavailable?: number | string; readonly minAvailable?: number | string; readonly name?: string },
 ): kplus.k8s.KubePodDisruptionBudget {
   const intOrString = (v: number | string | undefined) => v === undefined ? undefined
     : typeof v === 'number' ? kplus.k8s.IntOrString.fromNumber(v) : kplus.k8s.IntOrString.fromString(v);
   const pdb = new kplus.k8s.KubePodDisruptionBudget(scope, 'DisruptionBudget', {
-    metadata: { namespace: scope.metadata.namespace },
+    metadata: { ...(budget.name !== undefined ? { name: budget.name } : {}), namespace: scope.metadata.namespace },
     spec: {
       maxUnavailable: intOrString(budget.maxUnavailable),
       minAvailable: intOrString(budget.minAvailable),
@@ -534,5 +665,6 @@ export function createDisruptionBudget(
     }
     return json;
   };
+  renderOncePerSynth(pdb);
   return pdb;
 }

@@ -7,7 +7,8 @@
 // (manifest/fields.ts) judges YAML; this layer judges construct props, before anything renders.
 
 import { Duration } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-27';
+import * as kplus from './_kplus';
+import { PLUS_KUBERNETES_MINOR } from './_kplus';
 import { MIN_SUPPRESSION_REASON_LENGTH } from './checks/suppressions';
 import { ContainerShutdownOptions, GracefulAutoscalingOptions, GracefulPodOptions, GracefulReplicaOptions, GracefulSidecarProps, StopSignal } from './graceful-options';
 import { KubernetesVersion } from './kubernetes-version';
@@ -19,6 +20,16 @@ import { TrafficPath } from './traffic-path';
 
 /** cluster-autoscaler's --max-graceful-termination-sec default: a longer grace is cut to it on scale-down (semantics 7.10). */
 export const AUTOSCALER_GRACE_SECONDS = 600;
+/**
+ * The warning for a grace period longer than cluster-autoscaler gives, set (`how` undefined) or
+ * derived from the budget (`how` says from what).
+ */
+export function graceOverAutoscalerWarning(seconds: number, how?: string): string {
+  return `'terminationGracePeriod' (${how ? `${how} = ` : ''}${seconds}s) is more than ${AUTOSCALER_GRACE_SECONDS}s: cluster-autoscaler gives a pod at most `
+    + `${AUTOSCALER_GRACE_SECONDS}s when it removes a node (--max-graceful-termination-sec), so the drain is cut there (semantics 7.10)`
+    + (how ? '; shorten \'shutdown.drainTimeout\' (or a sidecar\'s) if the app can finish sooner' : '');
+}
+
 /**
  * The longest grace period accepted. The API has no upper bound (semantics 7.4), but no drain
  * waits a day: kubectl drain, Karpenter and managed node groups give up or force much earlier
@@ -192,6 +203,19 @@ export class PropsProblems {
       return undefined;
     }
     return percent ? `${n}%` : n;
+  }
+
+  /** A name for an object of `kind` (semantics 7.6), e.g. 'disruptionBudget.name'. */
+  public objectName(prop: string, value: unknown, kind: string, example: string): string | undefined {
+    if (value === undefined) {
+      return undefined;
+    }
+    const problem = typeof value === 'string' ? nameProblem(kind, value) : 'a string';
+    if (problem) {
+      this.add(`'${prop}' (${got(value)}) must be ${problem}; e.g. '${example}', or leave it out for a name derived from the construct path`);
+      return undefined;
+    }
+    return value as string;
   }
 
   /** A reason for accepting a risk (`allowCapacityDrop`), as suppressions need one. */
@@ -371,6 +395,21 @@ export interface PodSettings {
   readonly allowCapacityDrop?: string;
 }
 
+/**
+ * The target version when `kubernetesVersion` is unset: the one whose API the cdk8s-plus types
+ * describe (1.27 for graceful-k8s, 1.33 for graceful-k8s-33, 1.34 for graceful-k8s-34).
+ */
+export const DEFAULT_KUBERNETES_VERSION = KubernetesVersion.of(`1.${PLUS_KUBERNETES_MINOR}`);
+
+/**
+ * The preStop handler when `preStop` is unset: the kubelet's own sleep where the target version
+ * has it on by default (1.30 and later, spec 1.7), which needs nothing in the image; elsewhere
+ * `sleep` run in the container.
+ */
+export function defaultPreStopFor(version: KubernetesVersion): PreStop {
+  return version.isAtLeast(KubernetesVersion.V1_30) ? PreStop.nativeSleep() : PreStop.sleepCommand();
+}
+
 /** Default drain of a native sidecar: it flushes and closes once the app, its only client, is gone. */
 export const DEFAULT_SIDECAR_DRAIN_SECONDS = 5;
 
@@ -437,9 +476,10 @@ function versionProblems(
       + 'set `kubernetesVersion: KubernetesVersion.of(\'1.29\')` (or newer) if your clusters run it, or run the proxy as an ordinary container with a '
       + '\'containerShutdown\' preStop that outlives the app');
   }
-  // lifecycle.stopSignal: alpha 1.33, gate ContainerStopSignals off by default (semantics 7.4).
+  // lifecycle.stopSignal: alpha since 1.33, gate ContainerStopSignals off by default (semantics 7.4); it missed
+  // beta in 1.37 and is targeted for 1.38 (KubernetesVersion.V1_38): the gate stays required until a release turns it on.
   if (signals.length > 0 && !(version.isAtLeast(KubernetesVersion.V1_33) && version.hasFeatureGate('ContainerStopSignals'))) {
-    p.add(`'stopSignal' (${signals.map(s => s.name).join(', ')}) needs Kubernetes 1.33 or newer with the alpha feature gate ContainerStopSignals on, `
+    p.add(`'stopSignal' (${signals.map(s => s.name).join(', ')}) needs Kubernetes 1.33 or newer with the feature gate ContainerStopSignals on (off by default through 1.37), `
       + `but 'kubernetesVersion' is ${version}; an API server without the gate drops the field silently. Set `
       + '`kubernetesVersion: KubernetesVersion.of(\'1.33\').withFeatureGates(\'ContainerStopSignals\')` if your clusters enable it, or use '
       + '`PreStop.sleepThen([...])` to ask for the graceful stop');
@@ -454,8 +494,7 @@ export function resolvePodOptions(p: PropsProblems, props: PodOptionsInput, owne
   const marginSeconds = p.duration('shutdown.safetyMargin', shutdown.safetyMargin, DURATIONS.safetyMargin) ?? DEFAULT_SAFETY_MARGIN_SECONDS;
   const explicitGraceSeconds = p.duration('terminationGracePeriod', props.terminationGracePeriod, DURATIONS.terminationGracePeriod);
   if (explicitGraceSeconds !== undefined && explicitGraceSeconds > AUTOSCALER_GRACE_SECONDS) {
-    p.warn(`'terminationGracePeriod' (${explicitGraceSeconds}s) is more than ${AUTOSCALER_GRACE_SECONDS}s: cluster-autoscaler gives a pod at most ${AUTOSCALER_GRACE_SECONDS}s when it `
-      + 'removes a node (--max-graceful-termination-sec), so the drain is cut there (semantics 7.10)');
+    p.warn(graceOverAutoscalerWarning(explicitGraceSeconds));
   }
   if (explicitGraceSeconds !== undefined) {
     // Known at once for the pod's own preStop and drain; containers and paths added later are checked at synth.
@@ -466,8 +505,8 @@ export function resolvePodOptions(p: PropsProblems, props: PodOptionsInput, owne
     }, Duration.seconds(explicitGraceSeconds)).problems);
   }
   const version = p.instance('kubernetesVersion', props.kubernetesVersion, KubernetesVersion,
-    'a KubernetesVersion, e.g. KubernetesVersion.of(\'1.31\')') ?? KubernetesVersion.V1_27;
-  const defaultPreStop = p.instance('preStop', props.preStop, PreStop, PRE_STOP_EXAMPLE) ?? PreStop.sleepCommand();
+    'a KubernetesVersion, e.g. KubernetesVersion.of(\'1.31\')') ?? DEFAULT_KUBERNETES_VERSION;
+  const defaultPreStop = p.instance('preStop', props.preStop, PreStop, PRE_STOP_EXAMPLE) ?? defaultPreStopFor(version);
   const containerPreStop: Record<string, PreStop> = {};
   if (p.struct('containerPreStop', props.containerPreStop, '{ proxy: PreStop.nativeSleep() }')) {
     for (const [name, h] of Object.entries(props.containerPreStop!)) {
@@ -525,7 +564,7 @@ export interface SpreadSettings {
 /** A replicated workload's PDB and spread, resolved. */
 export interface ReplicaSettings {
   /** undefined: no PodDisruptionBudget. */
-  readonly budget?: { readonly maxUnavailable?: number | string; readonly minAvailable?: number | string };
+  readonly budget?: { readonly maxUnavailable?: number | string; readonly minAvailable?: number | string; readonly name?: string };
   /** undefined: no spread constraints. */
   readonly spread?: SpreadSettings;
 }
@@ -578,11 +617,12 @@ export function resolveReplicaOptions(p: PropsProblems, props: GracefulReplicaOp
     p.add(`'disruptionBudget' sets both maxUnavailable (${got(o.maxUnavailable)}) and minAvailable (${got(o.minAvailable)}); the API server accepts one. `
       + 'Keep maxUnavailable: it keeps working when the replica count changes');
   }
-  const budget = minAvailable !== undefined && maxUnavailable === undefined ? { minAvailable } : { maxUnavailable: maxUnavailable ?? 1 };
+  const size = minAvailable !== undefined && maxUnavailable === undefined ? { minAvailable } : { maxUnavailable: maxUnavailable ?? 1 };
   if (range && (maxUnavailable !== undefined || minAvailable !== undefined)) {
-    blockingBudgetProblems(p, budget, range);
+    blockingBudgetProblems(p, size, range);
   }
-  return { budget, spread };
+  const name = p.objectName('disruptionBudget.name', o?.name, 'PodDisruptionBudget', 'api');
+  return { budget: { ...size, name }, spread };
 }
 
 /** A budget that allows no eviction at some replica count blocks every node drain then (spec 6.2). */
@@ -600,9 +640,32 @@ function blockingBudgetProblems(
   }
 }
 
+/**
+ * HPA per-object tolerance (KEP-4951): alpha in 1.33-1.34 behind HPAConfigurableTolerance, beta and
+ * on by default in 1.35, GA in 1.37 (KubernetesVersion.V1_35, V1_37).
+ */
+function toleranceProblems(p: PropsProblems, tolerance: unknown, version: KubernetesVersion): number | undefined {
+  if (tolerance === undefined) {
+    return undefined;
+  }
+  if (typeof tolerance !== 'number' || !Number.isFinite(tolerance) || tolerance < 0 || tolerance >= 1) {
+    p.add(`'autoscaling.tolerance' (${got(tolerance)}) must be a fraction from 0 up to (not including) 1, e.g. 0.05 for 5 %: the API server rejects a negative one, `
+      + 'and from 1 on the HPA would never scale down');
+    return undefined;
+  }
+  const on = version.isAtLeast(KubernetesVersion.V1_35) || (version.isAtLeast(KubernetesVersion.V1_33) && version.hasFeatureGate('HPAConfigurableTolerance'));
+  if (!on) {
+    p.add(`'autoscaling.tolerance' (${tolerance}) needs Kubernetes 1.35 or newer (beta, on by default; GA in 1.37), or 1.33-1.34 with the feature gate `
+      + `HPAConfigurableTolerance, but 'kubernetesVersion' is ${version}: an API server without it drops the field. Set \`kubernetesVersion: KubernetesVersion.V1_35\` `
+      + '(or newer) if your clusters run it, or remove \'autoscaling.tolerance\'');
+    return undefined;
+  }
+  return tolerance;
+}
+
 /** Checks the autoscaling options (semantics 7.7). */
 export function resolveAutoscaling(
-  p: PropsProblems, a: GracefulAutoscalingOptions | undefined, replicas: unknown,
+  p: PropsProblems, a: GracefulAutoscalingOptions | undefined, replicas: unknown, version: KubernetesVersion,
 ): GracefulAutoscalingOptions | undefined {
   if (!p.struct('autoscaling', a, '{ maxReplicas: 10 }')) {
     return undefined;
@@ -632,5 +695,7 @@ export function resolveAutoscaling(
   if (a!.scaleDown?.stabilizationWindow !== undefined && a!.scaleDownStabilization !== undefined) {
     p.add('\'autoscaling.scaleDownStabilization\' and \'autoscaling.scaleDown.stabilizationWindow\' are the same setting; set one');
   }
+  toleranceProblems(p, a!.tolerance, version);
+  p.objectName('autoscaling.name', a!.name, 'HorizontalPodAutoscaler', 'api');
   return a;
 }

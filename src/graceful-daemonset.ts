@@ -1,8 +1,9 @@
-import { ApiObject } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-27';
+import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import { GracefulPod, sortedKeys } from './_graceful-pod';
-import { checkWorkloadName, got, PropsProblems, resolvePodOptions } from './_props';
+import { GracefulPod, initContainersWithSidecars, sortedKeys } from './_graceful-pod';
+import * as kplus from './_kplus';
+import { checkWorkloadName, DURATIONS, got, PropsProblems, resolvePodOptions } from './_props';
+import { CheckOptions } from './checks/engine';
 import { addSuppressions } from './checks/suppressions';
 import { recordNote, recordWarning } from './checks/warnings';
 import { ContainerShutdownBudget, GracefulPodOptions } from './graceful-options';
@@ -19,9 +20,12 @@ export class GracefulDaemonSetStrategy {
   /**
    * Starts the new pod next to the old one on each node and removes the old one once the new
    * one is available: the node never goes without a serving pod. Impossible when the pods bind
-   * a hostPort or the host network (both pods would need the same node port).
+   * a hostPort or the host network (both pods would need the same node port). For an agent that
+   * must be alone on its node (a log shipper with a position file on a hostPath, a device or CNI
+   * agent), two pods at once means duplicate or conflicting work: use `replace()` (docs/workloads.md).
    *
    * @param maxSurge nodes updated at once; default 1
+   * @see https://kubernetes.io/docs/tasks/manage-daemon/update-daemon-set/
    */
   public static surge(maxSurge?: kplus.PercentOrAbsolute): GracefulDaemonSetStrategy {
     return new GracefulDaemonSetStrategy('surge', maxSurge);
@@ -30,9 +34,12 @@ export class GracefulDaemonSetStrategy {
   /**
    * Stops the old pod on a node before starting the new one: the node serves nothing in between,
    * so a load balancer in front must stop sending to it first (`TrafficPath.nodeLocal()`). The
-   * only choice for pods that bind host ports; otherwise it needs `allowCapacityDrop`.
+   * only choice for pods that bind host ports, and the right one for node agents that must be
+   * alone on their node (docs/workloads.md); a pod that serves traffic without host ports needs
+   * `allowCapacityDrop` for it.
    *
    * @param maxUnavailable nodes updated at once; default 1
+   * @see https://kubernetes.io/docs/tasks/manage-daemon/update-daemon-set/
    */
   public static replace(maxUnavailable?: kplus.PercentOrAbsolute): GracefulDaemonSetStrategy {
     return new GracefulDaemonSetStrategy('replace', maxUnavailable);
@@ -52,11 +59,34 @@ export class GracefulDaemonSetStrategy {
     public readonly _amount?: kplus.PercentOrAbsolute) {}
 }
 
+/** Default minReady: one readiness period, so a pod must pass a second probe before the next node's pod goes. */
+const DEFAULT_MIN_READY_SECONDS = 10;
+
 /**
  * Properties of a GracefulDaemonSet: every cdk8s-plus DaemonSet property, plus the
  * graceful-shutdown settings. No PodDisruptionBudget: node drains skip DaemonSet pods.
+ *
+ * cdk8s-plus's `DaemonSetProps` adds one field to `WorkloadProps`, `minReadySeconds` (a number);
+ * it is declared here (deprecated for `minReady`, a Duration as elsewhere) rather than inherited.
  */
-export interface GracefulDaemonSetProps extends kplus.DaemonSetProps, GracefulPodOptions {
+export interface GracefulDaemonSetProps extends kplus.WorkloadProps, GracefulPodOptions {
+  /**
+   * How long a new pod must be Ready, without a container crashing, before it counts as
+   * available and the update moves on to the next node (`minReadySeconds`).
+   *
+   * @default Duration.seconds(10) - one readiness period: a pod must pass a second probe before the next node's pod goes
+   * @see https://kubernetes.io/docs/concepts/workloads/controllers/daemonset/
+   */
+  readonly minReady?: Duration;
+
+  /**
+   * Seconds a new pod must be Ready before it counts as available.
+   *
+   * @default 10
+   * @deprecated use `minReady: Duration.seconds(n)`, as the other graceful workloads take it
+   */
+  readonly minReadySeconds?: number;
+
   /**
    * How each node's pod is replaced during an update.
    *
@@ -80,6 +110,8 @@ export interface GracefulDaemonSetProps extends kplus.DaemonSetProps, GracefulPo
 export class GracefulDaemonSet extends kplus.DaemonSet implements ITrafficPathTarget {
   /** Target Kubernetes version. */
   public readonly kubernetesVersion: KubernetesVersion;
+  /** How long a new pod must be Ready before it counts as available (`minReadySeconds`). */
+  public readonly minReady: Duration;
   /** The native sidecars (`sidecars`), as cdk8s-plus containers. */
   public readonly sidecars: kplus.Container[];
 
@@ -94,7 +126,11 @@ export class GracefulDaemonSet extends kplus.DaemonSet implements ITrafficPathTa
     }
     const p = new PropsProblems();
     const settings = resolvePodOptions(p, props, owner);
-    p.count('minReadySeconds', props.minReadySeconds, { min: 0 });
+    const minReady = p.duration('minReady', props.minReady, DURATIONS.minReady);
+    const minReadySeconds = p.count('minReadySeconds', props.minReadySeconds, { min: 0 });
+    if (props.minReady !== undefined && props.minReadySeconds !== undefined) {
+      p.add(`'minReady' (${got(props.minReady)}) and the deprecated 'minReadySeconds' (${got(props.minReadySeconds)}) are the same setting; keep 'minReady'`);
+    }
     const strategy = p.instance('strategy', props.strategy, GracefulDaemonSetStrategy, 'a GracefulDaemonSetStrategy, e.g. GracefulDaemonSetStrategy.surge()');
     // Each ≤ 100 %, and the one that is set non-zero: the other is 0 (semantics 7.3).
     const value = strategy?._amount !== undefined
@@ -102,9 +138,14 @@ export class GracefulDaemonSet extends kplus.DaemonSet implements ITrafficPathTa
       : undefined;
     p.throwIfAny(owner);
 
-    super(scope, id, { minReadySeconds: 10, ...props });
+    super(scope, id, {
+      ...props,
+      minReadySeconds: minReady ?? minReadySeconds ?? DEFAULT_MIN_READY_SECONDS,
+      initContainers: initContainersWithSidecars(settings, props.initContainers),
+    });
     checkWorkloadName(owner, 'DaemonSet', this.name, this.node.path);
     this.kubernetesVersion = settings.version;
+    this.minReady = Duration.seconds(this.minReadySeconds);
     this.strategy = strategy;
     this.strategyValue = value;
     this.pod = new GracefulPod(this, settings, undefined, json => this.renderStrategy(json));
@@ -153,6 +194,16 @@ export class GracefulDaemonSet extends kplus.DaemonSet implements ITrafficPathTa
    */
   public _checkedObjects(): any[] {
     return this.pod.checkedObjects([]);
+  }
+
+  /**
+   * The options of the rule pack in this construct's own validation (GracefulChecks reports what
+   * they leave out).
+   *
+   * @internal
+   */
+  public _synthCheckOptions(): CheckOptions {
+    return this.pod.synthCheckOptions();
   }
 
   /**

@@ -1,8 +1,9 @@
 import { ApiObject, Duration } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { GracefulPod, createDisruptionBudget } from './_graceful-pod';
+import { GracefulPod, createDisruptionBudget, initContainersWithSidecars, renderForValidation, renderOncePerSynth, sortedKeys } from './_graceful-pod';
+import * as kplus from './_kplus';
 import { checkWorkloadName, DURATIONS, got, PropsProblems, ReplicaRange, resolveAutoscaling, resolvePodOptions, resolveReplicaOptions } from './_props';
+import { CheckOptions } from './checks/engine';
 import { startupWindowSeconds } from './checks/rules/probes';
 import { addSuppressions } from './checks/suppressions';
 import { recordWarning } from './checks/warnings';
@@ -39,6 +40,26 @@ export interface RolloutPlanOptions {
    * @default - `startupTimeout`, else the probes' worst case
    */
   readonly startupTime?: Duration;
+}
+
+/**
+ * A rolling update of a GracefulDeployment, estimated: the plan, and what the cluster will show
+ * of it.
+ */
+export interface DeploymentRolloutPlan extends RolloutPlan {
+  /**
+   * Whether the Deployment counts the pods still shutting down in `.status.terminatingReplicas`:
+   * Kubernetes 1.35 and later (beta, on by default), or 1.33-1.34 with the feature gate
+   * `DeploymentReplicaSetTerminatingReplicas` (KEP-3973).
+   */
+  readonly reportsTerminatingReplicas: boolean;
+
+  /**
+   * What `kubectl rollout status` says of the rollout and when, and what it leaves out: it reports
+   * success once the new pods are available, while old pods may still be running out their grace
+   * period.
+   */
+  readonly rolloutStatus: string;
 }
 
 /** Default minReady: one readiness period, so a pod must pass a second probe before it counts. */
@@ -79,7 +100,7 @@ export class GracefulDeployment extends kplus.Deployment implements ITrafficPath
       throw new Error(`${owner}: props (${got(props)}) must be an object of options, or left out; e.g. { containers: [{ image: 'ghcr.io/acme/api:1.0' }] }`);
     }
     const settings = resolvePodOptions(p, props, owner);
-    const autoscaling = resolveAutoscaling(p, props.autoscaling, props.replicas);
+    const autoscaling = resolveAutoscaling(p, props.autoscaling, props.replicas, settings.version);
     const replicas = autoscaling ? undefined : p.count('replicas', props.replicas, { min: 0 }) ?? (props.replicas === undefined ? 2 : undefined);
     const replicaSettings = resolveReplicaOptions(p, props, replicaRange(autoscaling, replicas));
     const minReady = p.duration('minReady', props.minReady, DURATIONS.minReady) ?? DEFAULT_MIN_READY.toSeconds();
@@ -103,12 +124,18 @@ export class GracefulDeployment extends kplus.Deployment implements ITrafficPath
       }),
       // The real value is rendered from the budget (containers and paths added later change it).
       terminationGracePeriod: Duration.seconds(settings.explicitGraceSeconds ?? 30),
+      initContainers: initContainersWithSidecars(settings, props.initContainers),
     });
 
     checkWorkloadName(owner, 'Deployment', this.name, this.node.path);
     this.kubernetesVersion = settings.version;
     this.startupTimeout = props.startupTimeout;
-    this.pod = new GracefulPod(this, settings, replicaSettings.spread);
+    this.pod = new GracefulPod(this, settings, replicaSettings.spread, undefined, {
+      strategy: props.strategy !== undefined || props.allowCapacityDrop !== undefined,
+      replicas: props.replicas !== undefined || props.autoscaling !== undefined,
+      disruptionBudget: props.podDisruptionBudget !== undefined || props.disruptionBudget !== undefined,
+      spread: props.spreadAcrossNodes !== undefined || props.topologySpread !== undefined,
+    });
     this.sidecars = this.pod.sidecars;
     p.warnings.forEach(w => recordWarning(this, w));
 
@@ -120,7 +147,7 @@ export class GracefulDeployment extends kplus.Deployment implements ITrafficPath
     }
     if (autoscaling) {
       this.autoscaler = new kplus.HorizontalPodAutoscaler(this, 'Autoscaler', {
-        metadata: { namespace: this.metadata.namespace },
+        metadata: { ...(autoscaling.name !== undefined ? { name: autoscaling.name } : {}), namespace: this.metadata.namespace },
         target: this,
         minReplicas: autoscaling.minReplicas ?? 2,
         maxReplicas: autoscaling.maxReplicas,
@@ -131,10 +158,16 @@ export class GracefulDeployment extends kplus.Deployment implements ITrafficPath
           stabilizationWindow: autoscaling.scaleDown?.stabilizationWindow ?? autoscaling.scaleDownStabilization ?? Duration.minutes(5),
         },
       });
+      if (autoscaling.tolerance !== undefined) {
+        renderTolerance(ApiObject.of(this.autoscaler), autoscaling.tolerance);
+      }
+      renderOncePerSynth(ApiObject.of(this.autoscaler));
     }
     this.node.addValidation({
-      // The rules judge a rollout over the autoscaler's whole range (GS007), as the CLI does.
-      validate: () => this.pod.validate(this, () => this.companions()),
+      // The rules judge a rollout over the autoscaler's whole range (GS007), as the CLI does. The
+      // companions are rendered once for validation; the synth that follows takes them (renderOncePerSynth).
+      validate: () => this.pod.validate(this, () => [this.podDisruptionBudget, this.autoscaler && ApiObject.of(this.autoscaler)]
+        .filter(o => o).map(o => renderForValidation(o!))),
     });
   }
 
@@ -190,11 +223,23 @@ export class GracefulDeployment extends kplus.Deployment implements ITrafficPath
   }
 
   /**
+   * The options of the rule pack in this construct's own validation (GracefulChecks reports what
+   * they leave out).
+   *
+   * @internal
+   */
+  public _synthCheckOptions(): CheckOptions {
+    return this.pod.synthCheckOptions();
+  }
+
+  /**
    * Estimates a rollout of the current settings: peak pods (replicas + surge + pods still
    * terminating, which Kubernetes does not count against maxSurge), the CPU and memory
-   * requests at that peak, and how long it takes.
+   * requests at that peak, how long it takes, and what `kubectl rollout status` shows of it.
+   *
+   * @see https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#terminating-pods
    */
-  public rolloutPlan(options: RolloutPlanOptions = {}): RolloutPlan {
+  public rolloutPlan(options: RolloutPlanOptions = {}): DeploymentRolloutPlan {
     const json = this.pod.renderFresh();
     const workload = workloadOf(json)!;
     const rolling = json.spec?.strategy?.rollingUpdate ?? {};
@@ -202,22 +247,56 @@ export class GracefulDeployment extends kplus.Deployment implements ITrafficPath
     const startup = options.startupTime ?? this.startupTimeout;
     const { cpuMillis, memoryBytes } = podRequests(json);
     const isRecreate = json.spec?.strategy?.type === 'Recreate';
-    return planRollout({
+    const grace = this.shutdownBudget.terminationGracePeriodSeconds;
+    const plan = planRollout({
       replicas,
       maxSurge: isRecreate ? 0 : rolling.maxSurge ?? '25%',
       maxUnavailable: isRecreate ? replicas : rolling.maxUnavailable ?? '25%',
       startupSeconds: startup ? ceilSeconds(startup) : startupWindowSeconds(workload),
       minReadySeconds: this.minReady.toSeconds(),
-      terminatingSeconds: this.shutdownBudget.terminationGracePeriodSeconds,
+      terminatingSeconds: grace,
       cpuMillisPerPod: Math.round(cpuMillis),
       memoryBytesPerPod: memoryBytes,
     });
+    const v = this.kubernetesVersion;
+    const reportsTerminatingReplicas = v.isAtLeast(KubernetesVersion.V1_35)
+      || (v.isAtLeast(KubernetesVersion.V1_33) && v.hasFeatureGate('DeploymentReplicaSetTerminatingReplicas'));
+    return { ...plan, reportsTerminatingReplicas, rolloutStatus: rolloutStatusText(plan, grace, reportsTerminatingReplicas) };
   }
 
   /** Objects this construct emits besides the Deployment. */
   private companions(): any[] {
     return [this.podDisruptionBudget?.toJson(), this.autoscaler ? ApiObject.of(this.autoscaler).toJson() : undefined].filter(o => o);
   }
+}
+
+/**
+ * Writes the HPA's per-object tolerance into both scaling directions. cdk8s-plus's ScalingRules
+ * have no tolerance (and the 1.27 types drop it, even after a JSON patch): added to the render.
+ */
+function renderTolerance(hpa: ApiObject, tolerance: number): void {
+  const typed = hpa.toJson.bind(hpa);
+  hpa.toJson = () => {
+    const json = typed();
+    const behavior = json.spec?.behavior ?? {};
+    const withTolerance = (rules: any) => sortedKeys({ ...rules, tolerance: String(tolerance) });
+    const withBoth = sortedKeys({ ...behavior, scaleDown: withTolerance(behavior.scaleDown), scaleUp: withTolerance(behavior.scaleUp) });
+    json.spec = sortedKeys({ ...json.spec, behavior: withBoth });
+    return json;
+  };
+}
+
+/** What `kubectl rollout status` shows of a planned rollout (it waits for available new pods, not for old pods to exit). */
+function rolloutStatusText(plan: RolloutPlan, grace: number, reportsTerminating: boolean): string {
+  const round = (x: number) => Math.round(x * 10) / 10;
+  const range = (a: number, b: number) => (round(a) === round(b) ? `${round(b)}s` : `${round(a)}-${round(b)}s`);
+  const after = Math.max(0, plan.lastOldPodGoneAfterSeconds - plan.completeAfterSeconds);
+  const shows = reportsTerminating
+    ? '.status.terminatingReplicas counts them until the last is gone (kubectl get deployment <name> -o jsonpath=\'{.status.terminatingReplicas}\')'
+    : 'the Deployment\'s status does not count them before Kubernetes 1.35 (.status.terminatingReplicas): watch the pods';
+  return `kubectl rollout status reports "successfully rolled out" ${range(plan.earliestCompleteAfterSeconds, plan.completeAfterSeconds)} after the change, `
+    + `once every new pod is available; old pods then run out their grace period (${grace}s) for up to ${round(after)}s more, `
+    + `the last gone after ${range(plan.earliestLastOldPodGoneAfterSeconds, plan.lastOldPodGoneAfterSeconds)}: ${shows}`;
 }
 
 /** The replica counts the PDB must work at. */

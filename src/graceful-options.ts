@@ -1,5 +1,5 @@
 import { Duration } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-27';
+import * as kplus from './_kplus';
 import { KubernetesVersion } from './kubernetes-version';
 import { PreStop } from './pre-stop';
 import { ShutdownOptions } from './timing/shutdown-budget';
@@ -9,8 +9,11 @@ import { TrafficPath } from './traffic-path';
  * The signal the kubelet sends a container to stop it (`lifecycle.stopSignal`), instead of the
  * image's `STOPSIGNAL` (SIGTERM when the image declares none).
  *
- * `lifecycle.stopSignal` is alpha in Kubernetes 1.33 (feature gate `ContainerStopSignals`, off by
- * default) and needs `spec.os.name`, which the constructs then set to `linux` (spec 1.8).
+ * `lifecycle.stopSignal` is alpha from Kubernetes 1.33 (feature gate `ContainerStopSignals`, off by
+ * default; beta is targeted for 1.38, see `KubernetesVersion.V1_38`) and needs `spec.os.name`,
+ * which the constructs then set to `linux` (spec 1.8).
+ *
+ * @see https://kubernetes.io/docs/concepts/containers/container-lifecycle-hooks/
  */
 export class StopSignal {
   /** nginx's and OpenResty's graceful stop: finish requests in flight, then exit. */
@@ -132,6 +135,13 @@ export interface DisruptionBudgetOptions {
    * @default - unset: the budget is `maxUnavailable`
    */
   readonly minAvailable?: kplus.PercentOrAbsolute;
+
+  /**
+   * The PodDisruptionBudget's name (`metadata.name`): a DNS-1123 subdomain.
+   *
+   * @default - derived from the construct path, with a hash suffix (as every cdk8s name)
+   */
+  readonly name?: string;
 }
 
 /**
@@ -183,7 +193,10 @@ export interface GracefulPodOptions {
   /**
    * How containers wait during the preStop delay.
    *
-   * @default PreStop.sleepCommand() - works on every Kubernetes version; needs `sleep` in the image
+   * @default - `PreStop.nativeSleep()` when `kubernetesVersion` is 1.30 or newer (the kubelet's own
+   * sleep: nothing needed in the image; so by default in graceful-k8s-33 and -34), else
+   * `PreStop.sleepCommand()`, which works on every version but needs `sleep` in the image
+   * @see https://kubernetes.io/docs/concepts/containers/container-lifecycle-hooks/#hook-handler-implementations
    */
   readonly preStop?: PreStop;
 
@@ -216,10 +229,11 @@ export interface GracefulPodOptions {
   readonly sidecars?: GracefulSidecarProps[];
 
   /**
-   * The oldest Kubernetes version the manifest must run on, with the alpha feature gates its
-   * clusters enable.
+   * The oldest Kubernetes version the manifest must run on, with the feature gates its clusters
+   * enable beyond the defaults.
    *
-   * @default KubernetesVersion.V1_27 - the API of the cdk8s-plus-27 types
+   * @default - the version whose API the cdk8s-plus types describe: `KubernetesVersion.V1_27` in
+   * graceful-k8s (cdk8s-plus-27), `V1_33` in graceful-k8s-33, `V1_34` in graceful-k8s-34
    */
   readonly kubernetesVersion?: KubernetesVersion;
 
@@ -335,4 +349,24 @@ export interface GracefulAutoscalingOptions {
    * @default - no stabilization; up to 4 pods or double the replicas per minute, whichever is more
    */
   readonly scaleUp?: kplus.ScalingRules;
+
+  /**
+   * How far the metric may stray from its target before the HPA scales, as a fraction (0.05 for
+   * 5 %), in both directions (`behavior.scaleUp.tolerance` and `behavior.scaleDown.tolerance`).
+   * Each scale-down runs the full shutdown sequence on the pods it removes: a larger tolerance
+   * keeps a wobbling metric from churning pods; a smaller one suits large deployments, where the
+   * cluster-wide 10 % is tens of pods. Needs Kubernetes 1.35 or newer (beta, on by default; GA in
+   * 1.37), or 1.33-1.34 with the feature gate `HPAConfigurableTolerance`.
+   *
+   * @default - the cluster-wide tolerance, 0.1 unless kube-controller-manager's `--horizontal-pod-autoscaler-tolerance` says otherwise
+   * @see https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#tolerance
+   */
+  readonly tolerance?: number;
+
+  /**
+   * The HorizontalPodAutoscaler's name (`metadata.name`): a DNS-1123 subdomain.
+   *
+   * @default - derived from the construct path, with a hash suffix (as every cdk8s name)
+   */
+  readonly name?: string;
 }

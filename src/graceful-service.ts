@@ -1,6 +1,6 @@
 import { ApiObject, Duration } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import * as kplus from './_kplus';
 import { got, nameProblem } from './_props';
 import { checkManifests, errorMessages } from './checks/engine';
 import { recordNote } from './checks/warnings';
@@ -97,6 +97,14 @@ export interface GracefulIngressOptions extends kplus.ExposeServiceViaIngressOpt
    * @default - the class of the ingress path in `trafficPaths`, else `nginx`
    */
   readonly className?: string;
+
+  /**
+   * The name of the Ingress this creates (`metadata.name`), a DNS-1123 subdomain; not used with
+   * `ingress`, which has its own.
+   *
+   * @default - derived from the construct path, with a hash suffix (as every cdk8s name)
+   */
+  readonly name?: string;
 }
 
 /** Ingress classes of the presets. */
@@ -202,11 +210,12 @@ export class GracefulService extends kplus.Service {
       throw new Error(`GracefulService '${this.node.id}' is a peer-discovery Service (headless, publishing not-ready pods); `
         + 'expose a client GracefulService of the same workload instead');
     }
+    ingressNameProblems(this.node.id, options);
     const trafficPath = this.ingressPathFor(options.className);
     const kind = trafficPath._kind;
     const className = options.className ?? INGRESS_CLASS[kind] ?? 'nginx';
     // GKE picks its Ingresses by the legacy annotation rather than ingressClassName.
-    const ingress = options.ingress ?? new kplus.Ingress(this, 'Ingress', { className: kind === 'gke-neg' ? undefined : className });
+    const ingress = options.ingress ?? new kplus.Ingress(this, 'Ingress', { metadata: options.name !== undefined ? { name: options.name } : undefined, className: kind === 'gke-neg' ? undefined : className });
     if (kind === 'gke-neg' && !options.ingress) {
       ingress.metadata.addAnnotation('kubernetes.io/ingress.class', className);
     }
@@ -349,6 +358,20 @@ function serviceInputProblems(id: string, props: GracefulServiceProps | undefine
   }
   if (props.peerDiscovery === true && ((props.trafficPaths ?? []).length > 0 || props.type !== undefined)) {
     throw new Error(`GracefulService '${id}': 'peerDiscovery' makes a headless Service for peers; it takes no 'trafficPaths' or 'type'. Give clients a second GracefulService`);
+  }
+}
+
+/** `addIngress`'s `name`: a name the API server takes, for an Ingress this creates (semantics 7.6). */
+function ingressNameProblems(id: string, options: GracefulIngressOptions): void {
+  if (options.name === undefined) {
+    return;
+  }
+  if (options.ingress !== undefined) {
+    throw new Error(`GracefulService '${id}': 'addIngress' name (${got(options.name)}) names the Ingress it creates, but 'ingress' is given; name that Ingress instead`);
+  }
+  const problem = typeof options.name === 'string' ? nameProblem('Ingress', options.name) : 'a string';
+  if (problem) {
+    throw new Error(`GracefulService '${id}': 'addIngress' name (${got(options.name)}) must be ${problem}; e.g. 'shop', or leave it out for a name derived from the construct path`);
   }
 }
 

@@ -1,8 +1,9 @@
 import { ApiObject, Duration, Size, SizeRoundingBehavior } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { GracefulPod, createDisruptionBudget, sortedKeys } from './_graceful-pod';
+import { GracefulPod, createDisruptionBudget, initContainersWithSidecars, renderForValidation, sortedKeys } from './_graceful-pod';
+import * as kplus from './_kplus';
 import { checkWorkloadName, DURATIONS, got, PropsProblems, resolvePodOptions, resolveReplicaOptions } from './_props';
+import { CheckOptions } from './checks/engine';
 import { startupWindowSeconds } from './checks/rules/probes';
 import { addSuppressions } from './checks/suppressions';
 import { recordWarning } from './checks/warnings';
@@ -52,14 +53,26 @@ export interface StatefulSetVolumeClaim {
 export interface GracefulStatefulSetProps extends kplus.StatefulSetProps, GracefulPodOptions, GracefulReplicaOptions {
   /**
    * Pods replaced at once during a rolling update (`updateStrategy.rollingUpdate.maxUnavailable`).
-   * Alpha through Kubernetes 1.34 (feature gate `MaxUnavailableStatefulSet`, beta in 1.35): an API
-   * server without the gate drops it and updates one pod at a time. Needs
-   * `kubernetesVersion.withFeatureGates('MaxUnavailableStatefulSet')`, and `allowCapacityDrop`
-   * above 1.
+   * On by default from Kubernetes 1.37 (feature gate `MaxUnavailableStatefulSet`: alpha through
+   * 1.34, beta in 1.35 but off by default from 1.35.4 and in 1.36, see `KubernetesVersion.V1_35`):
+   * an API server without the gate drops the field and updates one pod at a time. Below 1.37 it
+   * needs `kubernetesVersion.withFeatureGates('MaxUnavailableStatefulSet')`; above 1 it needs
+   * `allowCapacityDrop`.
    *
    * @default - one pod at a time
+   * @see https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/#maximum-unavailable-pods
    */
   readonly maxUnavailable?: kplus.PercentOrAbsolute;
+
+  /**
+   * The name of the governing headless Service (peer discovery), which every pod's DNS name
+   * contains (`<pod>.<service>.<namespace>.svc`) and which `serviceName` fixes for good: the API
+   * server refuses to change a StatefulSet's `serviceName`. A DNS-1035 label.
+   *
+   * @default - derived from the construct path, with a hash suffix (as every cdk8s name)
+   * @see https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/#stable-network-id
+   */
+  readonly peerServiceName?: string;
 
   /**
    * Volumes of each pod's own (PersistentVolumeClaim templates), mounted in every app container.
@@ -86,8 +99,8 @@ const DEFAULT_MIN_READY = Duration.seconds(10);
 /** Default replicas: quorum stores (Redis Sentinel, Kafka KRaft, etcd) keep a majority while one pod is replaced. */
 const DEFAULT_REPLICAS = 3;
 
-/** The owner of the StatefulSet under construction, read by its governing Service (see below). */
-let constructing: string | undefined;
+/** The StatefulSet under construction, read by its governing Service (see below): how messages name it, the Service's name. */
+let constructing: { readonly owner: string; readonly peerServiceName?: string } | undefined;
 
 /**
  * A cdk8s-plus StatefulSet (Redis, Kafka, databases) that does not drop requests during
@@ -130,23 +143,36 @@ export class GracefulStatefulSet extends kplus.StatefulSet implements ITrafficPa
     p.duration('minReady', props.minReady, DURATIONS.minReady);
     const maxUnavailable = statefulSetStrategyProblems(p, props, settings.version, replicas);
     const volumeClaims = volumeClaimProblems(p, props.volumeClaims);
+    const peerServiceName = p.objectName('peerServiceName', props.peerServiceName, 'Service', 'redis');
+    if (peerServiceName !== undefined && props.service !== undefined) {
+      p.add(`'peerServiceName' (${got(peerServiceName)}) names the governing Service this construct creates, but 'service' is given; name that Service instead`);
+    }
     p.throwIfAny(owner);
 
-    constructing = owner;
-    super(scope, id, {
-      minReady: DEFAULT_MIN_READY,
-      ...props,
-      replicas,
-      terminationGracePeriod: Duration.seconds(settings.explicitGraceSeconds ?? DEFAULT_GRACE_SECONDS),
-    });
-    constructing = undefined;
+    constructing = { owner, peerServiceName };
+    try {
+      super(scope, id, {
+        minReady: DEFAULT_MIN_READY,
+        ...props,
+        replicas,
+        terminationGracePeriod: Duration.seconds(settings.explicitGraceSeconds ?? DEFAULT_GRACE_SECONDS),
+        initContainers: initContainersWithSidecars(settings, props.initContainers),
+      });
+    } finally {
+      constructing = undefined;
+    }
     checkWorkloadName(owner, 'StatefulSet', this.name, this.node.path);
 
     this.kubernetesVersion = settings.version;
     this.startupTimeout = props.startupTimeout;
     this.maxUnavailableValue = maxUnavailable;
     this.volumeClaims = volumeClaims;
-    this.pod = new GracefulPod(this, settings, replicaSettings.spread, json => this.renderStatefulSet(json));
+    this.pod = new GracefulPod(this, settings, replicaSettings.spread, json => this.renderStatefulSet(json), {
+      strategy: [props.strategy, props.maxUnavailable, props.allowCapacityDrop, props.podManagementPolicy].some(v => v !== undefined),
+      replicas: props.replicas !== undefined,
+      disruptionBudget: props.podDisruptionBudget !== undefined || props.disruptionBudget !== undefined,
+      spread: props.spreadAcrossNodes !== undefined || props.topologySpread !== undefined,
+    });
     this.sidecars = this.pod.sidecars;
     p.warnings.forEach(w => recordWarning(this, w));
     if (this.service instanceof GracefulService) {
@@ -160,7 +186,9 @@ export class GracefulStatefulSet extends kplus.StatefulSet implements ITrafficPa
     if (replicaSettings.budget) {
       this.podDisruptionBudget = createDisruptionBudget(this, replicaSettings.budget);
     }
-    this.node.addValidation({ validate: () => this.pod.validate(this, () => [this.podDisruptionBudget?.toJson()].filter(o => o)) });
+    this.node.addValidation({
+      validate: () => this.pod.validate(this, () => (this.podDisruptionBudget ? [renderForValidation(this.podDisruptionBudget)] : [])),
+    });
   }
 
   /** The shutdown numbers written to the manifest (see GracefulDeployment.shutdownBudget). */
@@ -200,6 +228,16 @@ export class GracefulStatefulSet extends kplus.StatefulSet implements ITrafficPa
    */
   public _checkedObjects(): any[] {
     return this.pod.checkedObjects([this.podDisruptionBudget?.toJson()].filter(o => o));
+  }
+
+  /**
+   * The options of the rule pack in this construct's own validation (GracefulChecks reports what
+   * they leave out).
+   *
+   * @internal
+   */
+  public _synthCheckOptions(): CheckOptions {
+    return this.pod.synthCheckOptions();
   }
 
   /**
@@ -260,10 +298,17 @@ export class GracefulStatefulSet extends kplus.StatefulSet implements ITrafficPa
 Object.defineProperty(GracefulStatefulSet.prototype, '_createHeadlessService', {
   value: function createPeerService(this: GracefulStatefulSet): kplus.Service {
     if (kplus.extractContainerPorts(this).length === 0) {
-      throw new Error(`${constructing ?? 'GracefulStatefulSet'}: its governing headless Service (peer discovery) needs a container port; `
+      throw new Error(`${constructing?.owner ?? 'GracefulStatefulSet'}: its governing headless Service (peer discovery) needs a container port; `
         + 'add `portNumber` to a container, or pass \'service\'');
     }
-    return new GracefulService(this, 'Service', { workload: this, peerDiscovery: true, metadata: { namespace: this.metadata.namespace } });
+    return new GracefulService(this, 'Service', {
+      workload: this,
+      peerDiscovery: true,
+      metadata: {
+        ...(constructing?.peerServiceName !== undefined ? { name: constructing.peerServiceName } : {}),
+        namespace: this.metadata.namespace,
+      },
+    });
   },
 });
 
@@ -290,10 +335,11 @@ function statefulSetStrategyProblems(
   if (kube?.type === 'OnDelete') {
     p.add('\'maxUnavailable\' applies to RollingUpdate only; the API server rejects it with an OnDelete strategy. Remove it');
   }
-  if (!version.hasFeatureGate('MaxUnavailableStatefulSet') && !version.isAtLeast(KubernetesVersion.of('1.35'))) {
-    p.add(`'maxUnavailable' (${got(props.maxUnavailable)}) needs the alpha feature gate MaxUnavailableStatefulSet (beta from 1.35) but 'kubernetesVersion' is ${version}: `
-      + 'without it the API server drops the field and updates one pod at a time. Set `kubernetesVersion: KubernetesVersion.of(\'1.34\')'
-      + '.withFeatureGates(\'MaxUnavailableStatefulSet\')` if your clusters enable it, or remove \'maxUnavailable\'');
+  // On by default from 1.37; off by default through 1.36 (alpha to 1.34; beta in 1.35, turned off again in 1.35.4).
+  if (!version.hasFeatureGate('MaxUnavailableStatefulSet') && !version.isAtLeast(KubernetesVersion.V1_37)) {
+    p.add(`'maxUnavailable' (${got(props.maxUnavailable)}) needs the feature gate MaxUnavailableStatefulSet, on by default only from Kubernetes 1.37, but 'kubernetesVersion' `
+      + `is ${version}: without it the API server drops the field and updates one pod at a time. Set \`kubernetesVersion: KubernetesVersion.V1_37\` if your clusters `
+      + 'run it, or `.withFeatureGates(\'MaxUnavailableStatefulSet\')` if they enable the gate, or remove \'maxUnavailable\'');
   }
   if (value !== undefined && value !== 1 && props.allowCapacityDrop === undefined) {
     p.add(`'maxUnavailable' (${value}) replaces more than one pod at a time: that many are down at once during each step; `

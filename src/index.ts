@@ -6,6 +6,7 @@
 // `graceful-k8s/drill` (the rollout drill). test/package.test.ts keeps it that way.
 export * from './kubernetes-version';
 export * from './pre-stop';
+export * from './grpc-probe';
 export * from './graceful-options';
 export * from './graceful-deployment';
 export * from './graceful-statefulset';

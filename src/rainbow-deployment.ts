@@ -1,6 +1,6 @@
 import { ApiObject, Chart, Duration, JsonPatch, Names } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import * as kplus from './_kplus';
 import { rainbowProblems } from './_rainbow-checks';
 import { releaseId, versionFromImage } from './_rainbow-names';
 import { checkManifests, errorMessages } from './checks/engine';

@@ -6,8 +6,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 const ROOT = path.join(__dirname, '..');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+/* eslint-disable @typescript-eslint/no-require-imports */
 const apiCheck = require('../scripts/api-check.js');
+const variantsJs = require('../scripts/variants.js');
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 const BASELINE_VERSION = '0.3.1';
 
@@ -27,15 +29,17 @@ interface Fixture {
  * api-baseline/ as a release writes it, committed and tagged v0.3.1, and pkg/, the package under
  * test (the compiled library, with an assembly the test may break).
  */
-function fixture(options: { baseline?: boolean } = {}): Fixture {
-  if (!fs.existsSync(path.join(ROOT, '.jsii')) || !fs.existsSync(path.join(ROOT, 'lib', 'index.js'))) {
+function fixture(options: { baseline?: boolean; from?: string } = {}): Fixture {
+  // The package whose API is checked: graceful-k8s (this repository), or a variant's build.
+  const from = options.from ?? ROOT;
+  if (!fs.existsSync(path.join(from, '.jsii')) || !fs.existsSync(path.join(from, 'lib', 'index.js'))) {
     throw new Error('.jsii or lib/ is missing: compile first (npx projen compile)');
   }
   fs.mkdirSync(path.join(ROOT, '.tmp'), { recursive: true });
   const dir = fs.mkdtempSync(path.join(ROOT, '.tmp', 'api-check-'));
   const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.invalid', ...args], { cwd: dir, stdio: 'pipe' });
-  const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
-  const assembly = JSON.parse(fs.readFileSync(path.join(ROOT, '.jsii'), 'utf8'));
+  const manifest = JSON.parse(fs.readFileSync(path.join(from, 'package.json'), 'utf8'));
+  const assembly = JSON.parse(fs.readFileSync(path.join(from, '.jsii'), 'utf8'));
   const baseline = path.join(dir, 'api-baseline');
   const pkg = path.join(dir, 'pkg');
   fs.mkdirSync(baseline);
@@ -44,10 +48,10 @@ function fixture(options: { baseline?: boolean } = {}): Fixture {
     const { name, jsii, dependencies, peerDependencies, bundledDependencies } = manifest;
     fs.writeFileSync(path.join(baseline, '.jsii'), JSON.stringify({ ...assembly, version: BASELINE_VERSION }));
     fs.writeFileSync(path.join(baseline, 'package.json'), JSON.stringify({ name, version: BASELINE_VERSION, jsii, dependencies, peerDependencies, bundledDependencies }));
-    fs.writeFileSync(path.join(baseline, 'js-api.json'), JSON.stringify(apiCheck.describeJsApi(ROOT)));
+    fs.writeFileSync(path.join(baseline, 'js-api.json'), JSON.stringify(apiCheck.describeJsApi(from)));
   }
   fs.writeFileSync(path.join(pkg, 'package.json'), JSON.stringify(manifest));
-  fs.symlinkSync(path.join(ROOT, 'lib'), path.join(pkg, 'lib'));
+  fs.symlinkSync(path.join(from, 'lib'), path.join(pkg, 'lib'));
   const f: Fixture = {
     dir,
     baseline,
@@ -184,4 +188,20 @@ describe('api:check', () => {
     expect(apiCheck.nextBreakingVersion('0.3.1')).toBe('0.4.0');
     expect(apiCheck.nextBreakingVersion('1.4.2')).toBe('2.0.0');
   });
+
+  test('each variant package is checked against its own baseline, with its own name', () => {
+    const [variant] = variantsJs.readVariants(ROOT).variants;
+    const f = fixture({ from: variantsJs.ensureBuilt(variant) });
+    f.commit('feat: something compatible');
+    expect(f.check()).toEqual({ code: 0, out: expect.stringContaining(`compatible with the last release, ${variant.package}@${BASELINE_VERSION}`) });
+    // GIVEN a class removed from the variant's API, no commit declaring it
+    const { broken, fqn } = withoutAClass(f.assembly);
+    expect(fqn.startsWith(`${variant.package}.`)).toBe(true);
+    f.writeAssembly(broken);
+    f.commit('refactor: tidy');
+    // THEN it fails, naming the variant's type
+    const r = f.check();
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(fqn);
+  }, 120_000);
 });

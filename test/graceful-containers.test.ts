@@ -224,7 +224,8 @@ describe('stop signals', () => {
       kubernetesVersion: KubernetesVersion.of('1.33').withFeatureGates('ContainerStopSignals'),
     });
     const spec = manifest.spec.template.spec;
-    expect(spec.containers[0].lifecycle).toEqual({ preStop: { exec: { command: ['sleep', '15'] } }, stopSignal: 'SIGQUIT' });
+    // 1.33: the kubelet's own sleep by default (1.30 and later)
+    expect(spec.containers[0].lifecycle).toEqual({ preStop: { sleep: { seconds: 15 } }, stopSignal: 'SIGQUIT' });
     expect(spec.os).toEqual({ name: 'linux' });
     expect(checkManifests(objects).findings).toEqual([]);
   });
@@ -232,7 +233,14 @@ describe('stop signals', () => {
   test('stopSignal refused without the feature gate', () => {
     expect(() => new GracefulDeployment(Testing.chart(), 'web', {
       containers: [nginx('nginx:1.27')], containerShutdown: { nginx: { stopSignal: StopSignal.SIGQUIT } }, kubernetesVersion: KubernetesVersion.of('1.33'),
-    })).toThrow("'stopSignal' (SIGQUIT) needs Kubernetes 1.33 or newer with the alpha feature gate ContainerStopSignals on, but 'kubernetesVersion' is 1.33;");
+    })).toThrow("'stopSignal' (SIGQUIT) needs Kubernetes 1.33 or newer with the feature gate ContainerStopSignals on (off by default through 1.37), "
+      + "but 'kubernetesVersion' is 1.33; an API server without the gate drops the field silently. Set "
+      + "`kubernetesVersion: KubernetesVersion.of('1.33').withFeatureGates('ContainerStopSignals')` if your clusters enable it, or use "
+      + '`PreStop.sleepThen([...])` to ask for the graceful stop');
+    // 1.38, where beta is targeted: still refused until a release turns the gate on by default
+    expect(() => new GracefulDeployment(Testing.chart(), 'web', {
+      containers: [nginx('nginx:1.27')], containerShutdown: { nginx: { stopSignal: StopSignal.SIGQUIT } }, kubernetesVersion: KubernetesVersion.V1_38,
+    })).toThrow("'kubernetesVersion' is 1.38; an API server without the gate drops the field silently");
     expect(() => StopSignal.of('QUIT')).toThrow("'StopSignal.of' name (\"QUIT\") must be a Linux signal name such as 'SIGQUIT'");
   });
 

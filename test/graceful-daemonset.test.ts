@@ -1,8 +1,8 @@
 import { Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { assertGracefulInvariants, ofKind, only, synthError, synthValid } from './util';
-import { GracefulDaemonSet, GracefulDaemonSetProps, GracefulDaemonSetStrategy, GracefulService, TrafficPath } from '../src';
-import { checkManifests, notesOf } from '../src/checks';
+import { GracefulDaemonSet, GracefulDaemonSetProps, GracefulDaemonSetStrategy, GracefulService, KubernetesVersion, TrafficPath } from '../src';
+import { checkManifests, notesOf, warningsOf } from '../src/checks';
 
 /** An ingress controller serving 8080, probed on its own health port. */
 const edge = (extra: Partial<kplus.ContainerProps> = {}): kplus.ContainerProps => ({
@@ -110,5 +110,67 @@ describe('GracefulDaemonSet', () => {
       .toThrow("'strategy maxUnavailable' (0) must not be 0; the API server rejects it. Use at least 1");
     expect(() => new GracefulDaemonSet(Testing.chart(), 'edge', { containers: [edge()], minReadySeconds: 1.5 }))
       .toThrow("'minReadySeconds' (1.5) must be a whole number of zero or more");
+  });
+
+  test('can configure minReady as a Duration, as the other graceful workloads take it', () => {
+    const { manifest, ds } = synthDaemonSet({ containers: [edge()], minReady: Duration.seconds(30) });
+    expect(manifest.spec.minReadySeconds).toBe(30);
+    expect(ds.minReady.toSeconds()).toBe(30);
+  });
+
+  test('the deprecated minReadySeconds still works', () => {
+    const { manifest, ds } = synthDaemonSet({ containers: [edge()], minReadySeconds: 20 });
+    expect(manifest.spec.minReadySeconds).toBe(20);
+    expect(ds.minReady.toSeconds()).toBe(20);
+  });
+
+  test('throws if minReady and the deprecated minReadySeconds are both set, or minReady is not whole seconds', () => {
+    expect(() => new GracefulDaemonSet(Testing.chart(), 'edge', { containers: [edge()], minReady: Duration.seconds(30), minReadySeconds: 30 }))
+      .toThrow("GracefulDaemonSet 'edge':\n  'minReady' (30s) and the deprecated 'minReadySeconds' (30) are the same setting; keep 'minReady'");
+    expect(() => new GracefulDaemonSet(Testing.chart(), 'edge', { containers: [edge()], minReady: Duration.millis(1500) }))
+      .toThrow("'minReady' (1.5s) must be whole seconds: Kubernetes writes it in seconds; use Duration.seconds(2)");
+  });
+});
+
+describe('node agents without a port (log shippers)', () => {
+  /** fluent-bit tailing the node's logs: no port, nothing routes to it. */
+  const shipper = (): kplus.ContainerProps => ({ name: 'fluent-bit', image: 'fluent/fluent-bit:3.0', liveness: kplus.Probe.fromCommand(['/fluent-bit/bin/fluent-bit', '--dry-run']) });
+
+  test('no preStop delay by default: the kubelet stops it at once, and the grace covers its drain', () => {
+    const chart = Testing.chart();
+    const ds = new GracefulDaemonSet(chart, 'logs', { containers: [shipper()] });
+    const objects = synthValid(chart);
+    const manifest = only(objects, 'DaemonSet');
+    const container = manifest.spec.template.spec.containers[0];
+    expect(container.lifecycle).toBeUndefined();
+    // drain 15 s + margin 5 s: no preStop in front of SIGTERM
+    expect(manifest.spec.template.spec.terminationGracePeriodSeconds).toBe(20);
+    expect(ds.shutdownBudget.preStopSeconds).toBe(0);
+    expect(ds.containerBudgets).toEqual([{ container: 'fluent-bit', sidecar: false, preStopSeconds: 0, drainSeconds: 15, sigtermAtSeconds: 0, doneAtSeconds: 15 }]);
+    expect(checkManifests(objects).findings).toEqual([]);
+  });
+
+  test('a delay set for it is kept', () => {
+    const chart = Testing.chart();
+    new GracefulDaemonSet(chart, 'logs', { containers: [shipper()], shutdown: { preStopDelay: Duration.seconds(5) }, kubernetesVersion: KubernetesVersion.V1_30 });
+    const container = only(synthValid(chart), 'DaemonSet').spec.template.spec.containers[0];
+    expect(container.lifecycle.preStop).toEqual({ sleep: { seconds: 5 } });
+  });
+
+  test('an agent that must be alone on its node: replace() needs no reason when nothing routes to it', () => {
+    const chart = Testing.chart();
+    new GracefulDaemonSet(chart, 'logs', { containers: [shipper()], strategy: GracefulDaemonSetStrategy.replace() });
+    const objects = synthValid(chart);
+    expect(only(objects, 'DaemonSet').spec.updateStrategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } });
+    expect(checkManifests(objects).findings).toEqual([]);
+  });
+
+  test('a derived grace period over 600 s warns like an explicit one', () => {
+    const chart = Testing.chart();
+    const ds = new GracefulDaemonSet(chart, 'logs', { containers: [shipper()], shutdown: { drainTimeout: Duration.minutes(10) } });
+    synthValid(chart);
+    expect(warningsOf(ds)).toEqual(["'terminationGracePeriod' (derived: preStop 0s + drain 600s + margin 5s = 605s) is more than 600s: cluster-autoscaler gives "
+      + 'a pod at most 600s when it removes a node (--max-graceful-termination-sec), so the drain is cut there (semantics 7.10); shorten '
+      + "'shutdown.drainTimeout' (or a sidecar's) if the app can finish sooner"]);
   });
 });

@@ -1,8 +1,8 @@
-import { Duration, Size, Testing, Yaml } from 'cdk8s';
+import { ApiObject, Duration, JsonPatch, Size, Testing, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import * as fc from 'fast-check';
 import { assertGracefulInvariants, only, synthError, synthValid } from './util';
-import { GracefulDeployment, GracefulDeploymentProps, KubernetesVersion, PreStop } from '../src';
+import { GracefulChecks, GracefulDeployment, GracefulDeploymentProps, GracefulService, GrpcProbe, KubernetesVersion, PreStop } from '../src';
 import { checkManifests, warningsOf } from '../src/checks';
 
 const image = 'ghcr.io/acme/api:1.4.2';
@@ -136,10 +136,12 @@ describe('GracefulDeployment options', () => {
     const objects = synthValid(chart);
     expect(objects).toMatchSnapshot();
     const containers = only(objects, 'Deployment').spec.template.spec.containers;
-    expect(containers.map((c: any) => [c.name, c.lifecycle.preStop])).toEqual([
-      ['main', { exec: { command: ['sleep', '15'] } }],
+    expect(containers.map((c: any) => [c.name, c.lifecycle?.preStop])).toEqual([
+      // 1.30: the kubelet's own sleep is the default handler
+      ['main', { sleep: { seconds: 15 } }],
       ['proxy', { sleep: { seconds: 15 } }],
-      ['logs', { exec: { command: ['sleep', '15'] } }],
+      // no port: no preStop delay unless one is set for it
+      ['logs', undefined],
     ]);
     assertGracefulInvariants(objects);
   });
@@ -235,9 +237,170 @@ describe('GracefulDeployment options', () => {
       completeAfterSeconds: 120.2,
       earliestLastOldPodGoneAfterSeconds: 154.04,
       lastOldPodGoneAfterSeconds: 155.2,
+      // 1.27 (the default): no .status.terminatingReplicas
+      reportsTerminatingReplicas: false,
+      rolloutStatus: 'kubectl rollout status reports "successfully rolled out" 119-120.2s after the change, once every new pod is available; old pods then run '
+        + 'out their grace period (35s) for up to 35s more, the last gone after 154-155.2s: the Deployment\'s status does not count them before Kubernetes 1.35 '
+        + '(.status.terminatingReplicas): watch the pods',
     });
     expect(plan.completeAfterSeconds).toBeGreaterThanOrEqual(plan.waves * (20 + 10));
     expect(plan.lastOldPodGoneAfterSeconds - plan.completeAfterSeconds).toBeCloseTo(35, 6);
+  });
+});
+
+describe('GracefulDeployment: names, versions and probes', () => {
+  test('targets Kubernetes 1.27 by default, the API of cdk8s-plus-27, with preStop `sleep` in the container', () => {
+    const { deployment, manifest } = synthDeployment();
+    expect(deployment.kubernetesVersion.toString()).toBe('1.27');
+    expect(manifest.spec.template.spec.containers[0].lifecycle.preStop).toEqual({ exec: { command: ['sleep', '15'] } });
+  });
+
+  test('on Kubernetes 1.30 or newer the default preStop is the kubelet\'s own sleep (nothing needed in the image)', () => {
+    const { manifest, objects } = synthDeployment({ containers: [web()], kubernetesVersion: KubernetesVersion.V1_30 });
+    expect(manifest.spec.template.spec.containers[0].lifecycle.preStop).toEqual({ sleep: { seconds: 15 } });
+    // an explicit handler still wins
+    const explicit = synthDeployment({ containers: [web()], kubernetesVersion: KubernetesVersion.V1_34, preStop: PreStop.sleepCommand() });
+    expect(explicit.manifest.spec.template.spec.containers[0].lifecycle.preStop).toEqual({ exec: { command: ['sleep', '15'] } });
+    expect(checkManifests(objects).findings).toEqual([]);
+  });
+
+  test('Kubernetes 1.35 to 1.38 are known versions', () => {
+    expect([KubernetesVersion.V1_35, KubernetesVersion.V1_36, KubernetesVersion.V1_37, KubernetesVersion.V1_38].map(v => v.toString())).toEqual(['1.35', '1.36', '1.37', '1.38']);
+    expect(KubernetesVersion.V1_38.isAtLeast(KubernetesVersion.V1_37)).toBe(true);
+  });
+
+  test('can name the PodDisruptionBudget and the HorizontalPodAutoscaler', () => {
+    const { objects } = synthDeployment({
+      containers: [web()],
+      autoscaling: { maxReplicas: 10, name: 'api' },
+      disruptionBudget: { maxUnavailable: kplus.PercentOrAbsolute.absolute(1), name: 'api-budget' },
+    });
+    expect(only(objects, 'PodDisruptionBudget').metadata.name).toBe('api-budget');
+    expect(only(objects, 'HorizontalPodAutoscaler').metadata.name).toBe('api');
+    expect(checkManifests(objects).findings).toEqual([]);
+  });
+
+  test('throws if a name is one the API server rejects', () => {
+    expect(() => new GracefulDeployment(Testing.chart(), 'api', { containers: [web()], disruptionBudget: { name: 'Api_Budget' } })).toThrow(
+      "GracefulDeployment 'api':\n  'disruptionBudget.name' (\"Api_Budget\") must be a DNS-1123 subdomain: lower-case letters, digits, '-' and '.', at most 253 characters; "
+      + "e.g. 'api', or leave it out for a name derived from the construct path");
+    expect(() => new GracefulDeployment(Testing.chart(), 'api', { containers: [web()], autoscaling: { maxReplicas: 4, name: '-api' } })).toThrow(
+      "'autoscaling.name' (\"-api\") must be a DNS-1123 subdomain");
+  });
+
+  test('can set the HPA tolerance on Kubernetes 1.35 or newer, in both directions', () => {
+    const { objects } = synthDeployment({
+      containers: [web()], autoscaling: { maxReplicas: 30, tolerance: 0.05 }, kubernetesVersion: KubernetesVersion.V1_35,
+    });
+    const hpa = only(objects, 'HorizontalPodAutoscaler');
+    expect(hpa.spec.behavior.scaleUp.tolerance).toBe('0.05');
+    expect(hpa.spec.behavior.scaleDown.tolerance).toBe('0.05');
+    expect(hpa.spec.behavior.scaleDown.stabilizationWindowSeconds).toBe(300);
+    // 1.33-1.34 with the gate
+    const gated = synthDeployment({
+      containers: [web()], autoscaling: { maxReplicas: 30, tolerance: 0 }, kubernetesVersion: KubernetesVersion.V1_33.withFeatureGates('HPAConfigurableTolerance'),
+    });
+    expect(only(gated.objects, 'HorizontalPodAutoscaler').spec.behavior.scaleUp.tolerance).toBe('0');
+  });
+
+  test('throws if the HPA tolerance is out of range or the version lacks it', () => {
+    expect(() => new GracefulDeployment(Testing.chart(), 'api', { containers: [web()], autoscaling: { maxReplicas: 4, tolerance: 1.5 }, kubernetesVersion: KubernetesVersion.V1_37 }))
+      .toThrow("'autoscaling.tolerance' (1.5) must be a fraction from 0 up to (not including) 1, e.g. 0.05 for 5 %: the API server rejects a negative one, and from 1 on "
+        + 'the HPA would never scale down');
+    expect(() => new GracefulDeployment(Testing.chart(), 'api', { containers: [web()], autoscaling: { maxReplicas: 4, tolerance: 0.05 } })).toThrow(
+      "'autoscaling.tolerance' (0.05) needs Kubernetes 1.35 or newer (beta, on by default; GA in 1.37), or 1.33-1.34 with the feature gate HPAConfigurableTolerance, "
+      + "but 'kubernetesVersion' is 1.27: an API server without it drops the field. Set `kubernetesVersion: KubernetesVersion.V1_35` (or newer) if your clusters run it, "
+      + "or remove 'autoscaling.tolerance'");
+  });
+
+  test('a gRPC readiness and liveness probe', () => {
+    const { manifest, objects } = synthDeployment({
+      containers: [{
+        image,
+        portNumber: 9090,
+        readiness: GrpcProbe.of({ periodSeconds: Duration.seconds(5) }),
+        liveness: GrpcProbe.of({ port: 9090, service: 'liveness', failureThreshold: 6 }),
+      }],
+    });
+    const container = manifest.spec.template.spec.containers[0];
+    expect(container.readinessProbe).toEqual({ failureThreshold: 3, grpc: { port: 9090 }, periodSeconds: 5 });
+    expect(container.livenessProbe).toEqual({ failureThreshold: 6, grpc: { port: 9090, service: 'liveness' } });
+    expect(checkManifests(objects).findings).toEqual([]);
+  });
+
+  test('throws if a gRPC probe port is not a port', () => {
+    expect(() => GrpcProbe.of({ port: 0 })).toThrow("'GrpcProbe.of' port (0) must be a whole number from 1 to 65535; pass the port of the gRPC health service, e.g. GrpcProbe.of({ port: 9090 })");
+  });
+
+  test('a container without a port (a log shipper) gets no preStop delay by default', () => {
+    const chart = Testing.chart();
+    const deployment = new GracefulDeployment(chart, 'api', { containers: [web(), { name: 'logs', image: 'fluent/fluent-bit:3.0' }] });
+    const objects = synthValid(chart);
+    const [main, logs] = only(objects, 'Deployment').spec.template.spec.containers;
+    expect(main.lifecycle.preStop).toEqual({ exec: { command: ['sleep', '15'] } });
+    expect(logs.lifecycle).toBeUndefined();
+    expect(deployment.containerBudgets.map(c => [c.container, c.preStopSeconds, c.sigtermAtSeconds])).toEqual([['main', 15, 15], ['logs', 0, 0]]);
+    expect(checkManifests(objects).findings).toEqual([]);
+  });
+
+  test('rolloutPlan says what kubectl rollout status shows on 1.35, where .status.terminatingReplicas counts the old pods', () => {
+    const chart = Testing.chart();
+    const deployment = new GracefulDeployment(chart, 'api', { containers: [web()], replicas: 4, kubernetesVersion: KubernetesVersion.V1_35 });
+    const plan = deployment.rolloutPlan({ startupTime: Duration.seconds(20) });
+    expect(plan.reportsTerminatingReplicas).toBe(true);
+    expect(plan.rolloutStatus).toMatch(/^kubectl rollout status reports "successfully rolled out" .* after the change, once every new pod is available; old pods then run out their grace period \(35s\) for up to 35s more, .*: \.status\.terminatingReplicas counts them until the last is gone/);
+  });
+});
+
+describe('the rule pack at synth: only what the construct\'s own props can break', () => {
+  const conditional = ['GS007', 'GS008', 'GS009', 'GS011', 'GS012', 'GS013', 'GS014', 'GS025', 'GS026', 'GS027', 'GS031'];
+  const never = ['GS010', 'GS018', 'GS022', 'GS032'];
+
+  test('with the defaults, the rules they hold are not run again; what the props set brings its rules back', () => {
+    const plain = new GracefulDeployment(Testing.chart(), 'api', { containers: [web()] });
+    expect(plain._synthCheckOptions().disabledRules).toEqual([...never, ...conditional].sort());
+    const sized = new GracefulDeployment(Testing.chart(), 'api', {
+      containers: [web()], replicas: 3, strategy: kplus.DeploymentStrategy.recreate(), allowCapacityDrop: 'batch API, a short gap is fine',
+    });
+    // replicas and strategy given: their rules run; the PDB, spread and traffic ones need no second look
+    expect(sized._synthCheckOptions().disabledRules).toEqual([...never, 'GS011', 'GS025', 'GS026', 'GS027', 'GS031'].sort());
+  });
+
+  test('a service in front brings the traffic rules back', () => {
+    const chart = Testing.chart();
+    const api = new GracefulDeployment(chart, 'api', { containers: [web()] });
+    expect(api._synthCheckOptions().disabledRules).toContain('GS025');
+    new GracefulService(chart, 'svc', { workload: api });
+    expect(api._synthCheckOptions().disabledRules).not.toContain('GS025');
+  });
+
+  test('GracefulChecks reports what the construct\'s own check leaves out (here a JSON patch to 1 replica)', () => {
+    // GIVEN a patch outside the props: the construct's own check does not look at replicas
+    const chart = Testing.chart();
+    const api = new GracefulDeployment(chart, 'api', { containers: [web()] });
+    ApiObject.of(api).addJsonPatch(JsonPatch.replace('/spec/replicas', 1));
+    synthValid(chart);
+    expect(warningsOf(api)).toEqual([]);
+    // WHEN the full pack runs on the chart THEN it reports GS009, once
+    GracefulChecks.applyTo(chart);
+    synthValid(chart);
+    expect(warningsOf(chart)).toEqual([expect.stringMatching(/^\[GS009\] Deployment '.*': replicas is 1/)]);
+  });
+
+  test('the PodDisruptionBudget renders once per synth: the JSON validation checked is the one synthesized', () => {
+    const typed = jest.spyOn(kplus.k8s.KubePodDisruptionBudget.prototype, 'toJson');
+    try {
+      const chart = Testing.chart();
+      new GracefulDeployment(chart, 'api', { containers: [web()] });
+      const objects = synthValid(chart);
+      expect(typed).toHaveBeenCalledTimes(1);
+      expect(only(objects, 'PodDisruptionBudget').spec.maxUnavailable).toBe(1);
+      // a later render is fresh
+      synthValid(chart);
+      expect(typed).toHaveBeenCalledTimes(2);
+    } finally {
+      typed.mockRestore();
+    }
   });
 });
 
@@ -376,9 +539,10 @@ describe('GracefulDeployment refuses settings that drop requests', () => {
   });
 
   test('PreStop.httpGet without any port fails with the fix', () => {
+    // A container without a port gets a preStop when one is set for it (here its own handler).
     const message = synthError(chart => new GracefulDeployment(chart, 'api', {
       containers: [{ image, readiness: kplus.Probe.fromCommand(['true']) }],
-      preStop: PreStop.httpGet('/prestop'),
+      containerPreStop: { main: PreStop.httpGet('/prestop') },
     }));
     expect(message).toContain("'PreStop.httpGet(\"/prestop\")' has no port and the container declares none; pass the port: PreStop.httpGet('/prestop', 8080)");
   });

@@ -117,6 +117,25 @@ describe('GracefulService', () => {
     expect(message).toMatch(/GracefulService 'svc' refuses to front a workload that is not probed: \[GS001\] StatefulSet 'test-plain-[0-9a-f]+' container 'main'/);
   });
 
+  test('addIngress can name the Ingress', () => {
+    const chart = Testing.chart();
+    const deployment = new GracefulDeployment(chart, 'api', { containers: [probed()] });
+    const service = new GracefulService(chart, 'svc', { workload: deployment, ports: [{ port: 80, targetPort: 8080, name: 'http' }] });
+    service.addIngress('/', { name: 'shop' });
+    expect(only(synthValid(chart), 'Ingress').metadata.name).toBe('shop');
+  });
+
+  test('addIngress refuses a name the API server rejects, or one for an Ingress it does not create', () => {
+    const chart = Testing.chart();
+    const deployment = new GracefulDeployment(chart, 'api', { containers: [probed()] });
+    const service = new GracefulService(chart, 'svc', { workload: deployment, ports: [{ port: 80, targetPort: 8080, name: 'http' }] });
+    expect(() => service.addIngress('/', { name: 'Shop' })).toThrow(
+      "GracefulService 'svc': 'addIngress' name (\"Shop\") must be a DNS-1123 subdomain: lower-case letters, digits, '-' and '.', at most 253 characters; e.g. 'shop', "
+      + 'or leave it out for a name derived from the construct path');
+    expect(() => service.addIngress('/', { name: 'shop', ingress: new kplus.Ingress(chart, 'own') })).toThrow(
+      "GracefulService 'svc': 'addIngress' name (\"shop\") names the Ingress it creates, but 'ingress' is given; name that Ingress instead");
+  });
+
   test('addIngress takes a host, TLS and the ingress class', () => {
     const chart = Testing.chart();
     const deployment = new GracefulDeployment(chart, 'api', { containers: [probed()] });

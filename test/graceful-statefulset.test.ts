@@ -96,6 +96,11 @@ describe('GracefulStatefulSet options', () => {
     expect(checkManifests(objects).findings).toEqual([]);
   });
 
+  test('maxUnavailable on Kubernetes 1.37, where it is on by default, needs no gate', () => {
+    const { manifest } = synthStatefulSet({ maxUnavailable: kplus.PercentOrAbsolute.absolute(1), kubernetesVersion: KubernetesVersion.V1_37 });
+    expect(manifest.spec.updateStrategy.rollingUpdate).toEqual({ maxUnavailable: 1, partition: 0 });
+  });
+
   test('maxUnavailable only with the MaxUnavailableStatefulSet feature gate', () => {
     const { manifest } = synthStatefulSet({
       maxUnavailable: kplus.PercentOrAbsolute.absolute(1),
@@ -127,6 +132,14 @@ describe('GracefulStatefulSet options', () => {
     expect(checkManifests(objects).findings).toEqual([]);
   });
 
+  test('can name the governing Service, so the pods\' DNS names carry no hash', () => {
+    const { objects, manifest } = synthStatefulSet({ peerServiceName: 'redis' });
+    const headless = services(objects).find((s: any) => s.spec.clusterIP === 'None');
+    expect(headless.metadata.name).toBe('redis');
+    expect(manifest.spec.serviceName).toBe('redis');
+    expect(checkManifests(objects).findings).toEqual([]);
+  });
+
   test('a sized disruption budget', () => {
     const { objects } = synthStatefulSet({ replicas: 5, disruptionBudget: { minAvailable: kplus.PercentOrAbsolute.absolute(3) } });
     expect(only(objects, 'PodDisruptionBudget').spec.minAvailable).toBe(3);
@@ -137,8 +150,14 @@ describe('GracefulStatefulSet options', () => {
 describe('GracefulStatefulSet refuses', () => {
   test('maxUnavailable without the feature gate', () => {
     expect(() => new GracefulStatefulSet(Testing.chart(), 'redis', { containers: [redis()], maxUnavailable: kplus.PercentOrAbsolute.absolute(1) })).toThrow(
-      "'maxUnavailable' (1) needs the alpha feature gate MaxUnavailableStatefulSet (beta from 1.35) but 'kubernetesVersion' is 1.27: without it the API server drops "
-      + 'the field and updates one pod at a time.');
+      "'maxUnavailable' (1) needs the feature gate MaxUnavailableStatefulSet, on by default only from Kubernetes 1.37, but 'kubernetesVersion' is 1.27: without it "
+      + 'the API server drops the field and updates one pod at a time. Set `kubernetesVersion: KubernetesVersion.V1_37` if your clusters run it, or '
+      + "`.withFeatureGates('MaxUnavailableStatefulSet')` if they enable the gate, or remove 'maxUnavailable'");
+    // Beta in 1.35, but off by default again from 1.35.4 and in 1.36 (a regression in Parallel pod management).
+    for (const version of [KubernetesVersion.V1_35, KubernetesVersion.V1_36]) {
+      expect(() => new GracefulStatefulSet(Testing.chart(), 'redis', { containers: [redis()], kubernetesVersion: version, maxUnavailable: kplus.PercentOrAbsolute.absolute(1) }))
+        .toThrow(`but 'kubernetesVersion' is ${version}: without it the API server drops the field`);
+    }
   });
 
   test('maxUnavailable above one without allowCapacityDrop, and 0', () => {
@@ -168,6 +187,16 @@ describe('GracefulStatefulSet refuses', () => {
   test('a construct id that makes the governing Service name invalid', () => {
     expect(() => new GracefulStatefulSet(Testing.chart(), 'redis.v2', { containers: [redis()] })).toThrow(
       /GracefulService 'Service': the Service name 'test-redis\.v2-service-[0-9a-f]+' \(from the construct path 'test\/redis\.v2\/Service'\) must be a DNS-1035 label/);
+  });
+
+  test('a governing Service name that is not a DNS-1035 label, or one for a Service it does not create', () => {
+    expect(() => new GracefulStatefulSet(Testing.chart(), 'redis', { containers: [redis()], peerServiceName: '1redis' })).toThrow(
+      "GracefulStatefulSet 'redis':\n  'peerServiceName' (\"1redis\") must be a DNS-1035 label: lower-case letters, digits and '-', starting with a letter, at most 63 "
+      + "characters; e.g. 'redis', or leave it out for a name derived from the construct path");
+    const chart = Testing.chart();
+    const own = new kplus.Service(chart, 'own', { clusterIP: 'None', ports: [{ port: 6379 }] });
+    expect(() => new GracefulStatefulSet(chart, 'redis', { containers: [redis()], peerServiceName: 'redis', service: own })).toThrow(
+      "'peerServiceName' (\"redis\") names the governing Service this construct creates, but 'service' is given; name that Service instead");
   });
 
   test('a minAvailable that blocks every drain', () => {

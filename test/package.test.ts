@@ -5,8 +5,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 const ROOT = path.join(__dirname, '..');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+/* eslint-disable @typescript-eslint/no-require-imports */
 const release = require('../scripts/release.js');
+const variantsJs = require('../scripts/variants.js');
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 const read = (file: string) => fs.readFileSync(path.join(ROOT, file), 'utf8');
@@ -166,6 +168,50 @@ describe('entry points', () => {
   test('a deep import outside "exports" is refused, so only the entry points are public', () => {
     expect(() => execFileSync(process.execPath, ['-e', 'require("graceful-k8s/lib/timing/quantity")'], { cwd: ROOT, stdio: 'pipe' })).toThrow(/ERR_PACKAGE_PATH_NOT_EXPORTED/);
   });
+});
+
+describe('one package per cdk8s-plus major', () => {
+  const { main, variants } = variantsJs.readVariants(ROOT);
+  const tasks = JSON.parse(read('.projen/tasks.json')).tasks;
+
+  test('graceful-k8s is on cdk8s-plus-27, and only src/_kplus.ts names it: every other module imports cdk8s-plus through it', () => {
+    expect(main).toEqual({ package: 'graceful-k8s', plus: 'cdk8s-plus-27', plusVersion: '2.9.5' });
+    expect(pkg.peerDependencies['cdk8s-plus-27']).toBe('^2.9.5');
+    const naming = fs.readdirSync(path.join(ROOT, 'src'), { recursive: true }).map(String).filter(f => f.endsWith('.ts'))
+      .filter(f => /from 'cdk8s-plus-\d+'|require\('cdk8s-plus-\d+'\)/.test(read(path.join('src', f))));
+    expect(naming).toEqual(['_kplus.ts']);
+  });
+
+  test('`npx projen package` packs every package into dist/js/, and the build builds and API-checks every variant', () => {
+    expect(tasks['package:js'].steps.map((s: any) => s.exec)).toEqual(['mkdir -p dist/js && npm pack --pack-destination dist/js', 'node scripts/variants.js pack']);
+    expect(tasks['post-compile'].steps.map((s: any) => s.spawn)).toEqual(expect.arrayContaining(['api:check', 'variants']));
+    expect(tasks.variants.steps.map((s: any) => s.exec)).toEqual(['node scripts/variants.js build', 'node scripts/variants.js api-check']);
+    // The dev dependency each variant is built with is the floor of its peer range.
+    for (const v of variants) expect(pkg.devDependencies[v.plus]).toBe(v.plusVersion);
+  });
+
+  for (const variant of variantsJs.readVariants(ROOT).variants) {
+    test(`${variant.package}: the same files as graceful-k8s, its cdk8s-plus-${variant.major} peer, and its entry points load through its name`, () => {
+      const dir = variantsJs.ensureBuilt(variant);
+      const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
+      expect(manifest.name).toBe(variant.package);
+      expect(manifest.version).toBe(pkg.version);
+      expect(manifest.peerDependencies).toEqual({ ...pkg.peerDependencies, 'cdk8s-plus-27': undefined, [variant.plus]: `^${variant.plusVersion}` });
+      expect(Object.keys(manifest.peerDependencies)).not.toContain('cdk8s-plus-27');
+      for (const field of ['exports', 'bin', 'files', 'engines', 'bundledDependencies', 'dependencies', 'license', 'main', 'types']) {
+        expect({ field, value: manifest[field] }).toEqual({ field, value: pkg[field] });
+      }
+      const [info] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }));
+      const files = info.files.map((f: { path: string }) => f.path).sort();
+      expect(info.filename).toBe(`${variant.package}-${pkg.version}.tgz`);
+      expect(files.filter((f: string) => !/^node_modules\//.test(f))).toEqual(packList().files.filter(f => !/^node_modules\//.test(f)));
+      for (const entry of Object.keys(pkg.exports).filter(e => !/package\.json|\.jsii/.test(e))) {
+        const names = JSON.parse(execFileSync(process.execPath, ['-e', `process.stdout.write(JSON.stringify(Object.keys(require(${JSON.stringify(variant.package + entry.slice(1))}))))`],
+          { cwd: dir, encoding: 'utf8' }));
+        expect(names.length).toBeGreaterThan(0);
+      }
+    }, 120_000);
+  }
 });
 
 describe('docs/kubernetes-semantics.md', () => {

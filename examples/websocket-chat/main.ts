@@ -4,11 +4,14 @@
 //
 // Changing the active release is a change of two states (1.5.0: ACTIVE → DRAINING, 1.6.0: STAGED
 // → ACTIVE), one commit; retiring a drained release is one more. No pod template ever changes.
-import { App, Chart, Duration, Size } from 'cdk8s';
+import { App, Chart, Duration, Size, YamlOutputType } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { RainbowDeployment, RainbowRelease, RainbowScaleToZero, ReleaseState } from 'graceful-k8s';
 
-const app = new App();
+// One file per object (dist/<kind>.<name>.k8s.yaml): each release's Deployment, PDB and autoscaler
+// carry its version in their names, so in a GitOps pull request a new release is new files and a
+// retired one deleted files, instead of one file in which 1.4.0 seems to become 1.5.0.
+const app = new App({ yamlOutputType: YamlOutputType.FILE_PER_RESOURCE });
 const chart = new Chart(app, 'websocket-chat', { namespace: 'chat' });
 
 const chat = new RainbowDeployment(chart, 'chat', {
@@ -38,7 +41,7 @@ const chat = new RainbowDeployment(chart, 'chat', {
     RainbowRelease.fromImage('ghcr.io/acme/chat:1.5.0', ReleaseState.ACTIVE),
   ],
 });
-const ingress = chat.addIngress('/chat', { host: 'chat.example.com' });
+const ingress = chat.addIngress('/chat', { host: 'chat.example.com', name: 'chat' });
 // ingress-nginx closes a WebSocket that is quiet for 60 s by default; chats stay open for hours.
 ingress.metadata.addAnnotation('nginx.ingress.kubernetes.io/proxy-read-timeout', '3600');
 ingress.metadata.addAnnotation('nginx.ingress.kubernetes.io/proxy-send-timeout', '3600');

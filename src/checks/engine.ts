@@ -243,15 +243,29 @@ interface RunnableRule {
   readonly workloadCheck?: (ctx: WorkloadContext) => RawFinding[];
 }
 
-/** The rules to run, by the kind they look at. */
-let allRulesByKind: Map<string, RunnableRule[]> | undefined;
-function rulesByKind(options: CheckOptions): Map<string, RunnableRule[]> {
-  // Every rule enabled is the common case (each GracefulDeployment validates at synth): built once.
-  if (options.disabledRules === undefined && options.enabledRules === undefined) {
-    allRulesByKind ??= selectRulesByKind(options);
-    return allRulesByKind;
+/** The rules to run, by the kind they look at, and what is wrong with the lists that chose them. */
+interface Selection {
+  readonly byKind: Map<string, RunnableRule[]>;
+  readonly problems: string[];
+}
+/** Selections by their enabled and disabled lists: every rule (the CLI, GracefulChecks), or one of a few a graceful workload validates with at synth. */
+const selections = new Map<string, Selection>();
+/** The same, by a frozen options object (a workload's at synth, src/_synth-rules.ts): no key to build per check. */
+const selectionsByOptions = new WeakMap<CheckOptions, Selection>();
+function selectionFor(options: CheckOptions): Selection {
+  let selection = selectionsByOptions.get(options);
+  if (selection) return selection;
+  const key = `${options.enabledRules?.join() ?? '*'}|${options.disabledRules?.join() ?? ''}`;
+  selection = selections.get(key);
+  if (!selection) {
+    selection = {
+      byKind: selectRulesByKind(options),
+      problems: [...unknownRuleProblems(options.disabledRules, 'disabled rules'), ...unknownRuleProblems(options.enabledRules, 'enabled rules')],
+    };
+    selections.set(key, selection);
   }
-  return selectRulesByKind(options);
+  if (Object.isFrozen(options)) selectionsByOptions.set(options, selection);
+  return selection;
 }
 
 function selectRulesByKind(options: CheckOptions): Map<string, RunnableRule[]> {
@@ -412,14 +426,15 @@ export function checkObjects(
   objects: KubeObject[],
   options: CheckOptions = {},
 ): { report: CheckReport; located: ObjectFinding[]; suppressedLocated: SuppressedObjectFinding[]; model: ClusterModel } {
-  const problems = [...unknownRuleProblems(options.disabledRules, 'disabled rules'), ...unknownRuleProblems(options.enabledRules, 'enabled rules')];
+  const selection = selectionFor(options);
+  const problems = [...selection.problems];
   const { valid, others, skipped } = triage(objects, problems);
   const model = new ClusterModel(valid, { routesComplete: options.routesComplete, others });
-  const run = new CheckRun(model, rulesByKind(options), options);
+  const run = new CheckRun(model, selection.byKind, options);
   for (let i = 0; i < valid.length; i++) {
     if (CHECKED_KINDS.has(valid[i].kind!)) run.checkObject(valid[i]);
   }
-  const ranRules = new Set([...rulesByKind(options).values()].flatMap(list => list.map(r => r.rule.id)));
+  const ranRules = new Set([...selection.byKind.values()].flatMap(list => list.map(r => r.rule.id)));
   const unmatchedKeys = Object.keys(options.suppressions ?? {}).filter(k => !run.matchedConfigKeys.has(k))
     .map(k => `configured suppression '${k}' matches no object of the input (keys are Kind/namespace/name or Kind/name; an object without a namespace is in 'default')`);
   const report: CheckReport = {

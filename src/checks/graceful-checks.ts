@@ -97,7 +97,8 @@ export class GracefulChecks {
     const own = new Set<string>();
     const graceful = (c: IConstruct) => c instanceof GracefulDeployment || c instanceof GracefulStatefulSet || c instanceof GracefulDaemonSet;
     for (const gd of this.scope.node.findAll().filter(graceful)) {
-      for (const f of checkManifests((gd as GracefulDeployment)._checkedObjects()).findings) {
+      // With the rules it ran: what its own props cannot break is checked here (src/_synth-rules.ts).
+      for (const f of checkManifests((gd as GracefulDeployment)._checkedObjects(), (gd as GracefulDeployment)._synthCheckOptions()).findings) {
         own.add(formatFinding(f));
       }
     }
