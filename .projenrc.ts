@@ -124,9 +124,10 @@ const synthExamples = project.addTask('synth:examples', {
 synthExamples.spawn(project.compileTask);
 synthExamples.exec('node scripts/synth-examples.js');
 
-// The README's rules table is generated from the rule registry after each compile.
+// The rules table (docs/rules.md) and the traffic path table (docs/constructs.md) are generated
+// from the code after each compile.
 const docsRules = project.addTask('docs:rules', {
-  description: 'Rewrite the README rules table from the rule registry (src/checks/rules)',
+  description: 'Rewrite the generated tables of docs/rules.md (rule registry) and docs/constructs.md (traffic paths)',
   exec: 'node scripts/docs-rules.js',
 });
 project.postCompileTask.spawn(docsRules);

@@ -1,13 +1,16 @@
 #!/usr/bin/env node
-// Rewrites the README's generated tables (rules, traffic paths) from the code (compiled lib/).
+// Rewrites the generated tables of the docs (docs/rules.md: the rules; docs/constructs.md: the
+// traffic paths) from the code (compiled lib/: run `npx projen compile` first).
 const fs = require('fs');
 const path = require('path');
-const { readmeWithGeneratedTables } = require('../lib/checks/generated-docs');
+const { GENERATED_DOCS, docWithGeneratedTables } = require('../lib/checks/generated-docs');
 
-const file = path.join(__dirname, '..', 'README.md');
-const before = fs.readFileSync(file, 'utf8');
-const after = readmeWithGeneratedTables(before);
-if (after !== before) {
-  fs.writeFileSync(file, after);
-  console.log('README.md: generated tables updated');
+for (const rel of Object.keys(GENERATED_DOCS)) {
+  const file = path.join(__dirname, '..', rel);
+  const before = fs.readFileSync(file, 'utf8');
+  const after = docWithGeneratedTables(rel, before);
+  if (after !== before) {
+    fs.writeFileSync(file, after);
+    console.log(`${rel}: generated tables updated`);
+  }
 }

@@ -24,6 +24,8 @@ export interface GkeBackendConfigProps {
  * A GKE `BackendConfig` (cloud.google.com/v1) with connection draining, attached to a Service
  * with the `cloud.google.com/backend-config` annotation. Typed for the field the shutdown
  * budget needs; GracefulService creates one for `TrafficPath.gkeNeg()`.
+ *
+ * @see https://kubernetes.io/docs/concepts/services-networking/ingress/
  */
 export class GkeBackendConfig extends ApiObject {
   /** The GVK of the BackendConfig. */

@@ -15,6 +15,8 @@ import { ITrafficPathTarget, TrafficPath } from './traffic-path';
 /**
  * How a DaemonSet replaces its pod on each node during an update. Kubernetes accepts exactly
  * one of maxSurge and maxUnavailable non-zero (semantics 7.3).
+ *
+ * @see https://kubernetes.io/docs/tasks/manage-daemon/update-daemon-set/
  */
 export class GracefulDaemonSetStrategy {
   /**
@@ -47,6 +49,8 @@ export class GracefulDaemonSetStrategy {
 
   /**
    * No automatic update: a node's pod is replaced when someone deletes it.
+   *
+   * @see https://kubernetes.io/docs/tasks/manage-daemon/update-daemon-set/
    */
   public static onDelete(): GracefulDaemonSetStrategy {
     return new GracefulDaemonSetStrategy('onDelete');
@@ -93,6 +97,7 @@ export interface GracefulDaemonSetProps extends kplus.WorkloadProps, GracefulPod
    * @default - `surge()` (maxSurge 1, maxUnavailable 0: no gap on the node), or `replace()`
    * (maxUnavailable 1) when a container binds a hostPort or the pod uses the host network, which
    * forbid a second pod on the node
+   * @see https://kubernetes.io/docs/tasks/manage-daemon/update-daemon-set/
    */
   readonly strategy?: GracefulDaemonSetStrategy;
 }
@@ -106,6 +111,8 @@ export interface GracefulDaemonSetProps extends kplus.WorkloadProps, GracefulPod
  * the old pod stops first, and the load balancer in front must have stopped sending to the node
  * by the time it stops serving: name that path (`TrafficPath.nodeLocal()`) on the workload or its
  * GracefulService, and the preStop delay covers the load balancer's health checks.
+ *
+ * @see https://kubernetes.io/docs/concepts/workloads/controllers/daemonset/
  */
 export class GracefulDaemonSet extends kplus.DaemonSet implements ITrafficPathTarget {
   /** Target Kubernetes version. */

@@ -19,6 +19,8 @@ import { ITrafficPathTarget, TrafficPath } from './traffic-path';
 /**
  * Properties of a GracefulDeployment: every cdk8s-plus Deployment property, plus the
  * graceful-shutdown settings.
+ *
+ * @see https://kubernetes.io/docs/concepts/workloads/controllers/deployment/
  */
 export interface GracefulDeploymentProps extends kplus.DeploymentProps, GracefulPodOptions, GracefulReplicaOptions {
   /**
@@ -26,12 +28,15 @@ export interface GracefulDeploymentProps extends kplus.DeploymentProps, Graceful
    * GitOps syncs do not fight the HPA.
    *
    * @default - fixed `replicas`
+   * @see https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/
    */
   readonly autoscaling?: GracefulAutoscalingOptions;
 }
 
 /**
  * Options for `GracefulDeployment.rolloutPlan`.
+ *
+ * @see https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#rolling-update-deployment
  */
 export interface RolloutPlanOptions {
   /**
@@ -45,6 +50,8 @@ export interface RolloutPlanOptions {
 /**
  * A rolling update of a GracefulDeployment, estimated: the plan, and what the cluster will show
  * of it.
+ *
+ * @see https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#deployment-status
  */
 export interface DeploymentRolloutPlan extends RolloutPlan {
   /**
@@ -78,11 +85,21 @@ const DEFAULT_PROGRESS_DEADLINE_SECONDS = 600;
  * worst container's preStop + drain (native sidecars after the app) + margin; the rollout
  * never drops capacity; a PodDisruptionBudget and topology spread protect against drains.
  * Synth fails, listing every problem, when the result would drop requests (the GS rule pack).
+ *
+ * @see https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#rolling-update-deployment
  */
 export class GracefulDeployment extends kplus.Deployment implements ITrafficPathTarget {
-  /** The PodDisruptionBudget, when created. */
+  /**
+   * The PodDisruptionBudget, when created.
+   *
+   * @see https://kubernetes.io/docs/tasks/run-application/configure-pdb/
+   */
   public readonly podDisruptionBudget?: kplus.k8s.KubePodDisruptionBudget;
-  /** The HorizontalPodAutoscaler, when `autoscaling` is set. */
+  /**
+   * The HorizontalPodAutoscaler, when `autoscaling` is set.
+   *
+   * @see https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/
+   */
   public readonly autoscaler?: kplus.HorizontalPodAutoscaler;
   /** Target Kubernetes version. */
   public readonly kubernetesVersion: KubernetesVersion;

@@ -50,6 +50,8 @@ export class StopSignal {
 
 /**
  * A container's own shutdown, where it differs from the pod's `shutdown`.
+ *
+ * @see https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination
  */
 export interface ContainerShutdownOptions {
   /**
@@ -57,6 +59,7 @@ export interface ContainerShutdownOptions {
    *
    * @default - app containers: `shutdown.preStopDelay` (derived from the traffic paths when that
    * is unset); native sidecars: none, since the kubelet stops them only after the app (spec 1.9)
+   * @see https://kubernetes.io/docs/concepts/containers/container-lifecycle-hooks/#hook-handler-implementations
    */
   readonly preStopDelay?: Duration;
 
@@ -65,6 +68,7 @@ export interface ContainerShutdownOptions {
    *
    * @default - app containers: `shutdown.drainTimeout`; native sidecars: 5 s, to flush and close
    * once the app, their only client, is gone
+   * @see https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination
    */
   readonly drainTimeout?: Duration;
 
@@ -74,6 +78,7 @@ export interface ContainerShutdownOptions {
    * `kubernetesVersion: KubernetesVersion.of('1.33').withFeatureGates('ContainerStopSignals')`.
    *
    * @default - the image's STOPSIGNAL (SIGTERM when it declares none)
+   * @see https://kubernetes.io/docs/reference/command-line-tools-reference/feature-gates/
    */
   readonly stopSignal?: StopSignal;
 }
@@ -81,6 +86,8 @@ export interface ContainerShutdownOptions {
 /**
  * A native sidecar: a container that starts before the app containers and is stopped only
  * after they have exited (an init container with `restartPolicy: Always`, spec 1.9).
+ *
+ * @see https://kubernetes.io/docs/concepts/workloads/pods/sidecar-containers/
  */
 export interface GracefulSidecarProps extends kplus.ContainerProps {
   /**
@@ -100,6 +107,8 @@ export interface GracefulSidecarProps extends kplus.ContainerProps {
 
 /**
  * When one container of the pod gets SIGTERM and is done, counted from the pod's deletion.
+ *
+ * @see https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination
  */
 export interface ContainerShutdownBudget {
   /** Container name. */
@@ -119,12 +128,15 @@ export interface ContainerShutdownBudget {
 /**
  * The size of a PodDisruptionBudget: how many pods a node drain may evict at once. Set one of
  * the two; percentages are of the replicas at the time of the drain.
+ *
+ * @see https://kubernetes.io/docs/tasks/run-application/configure-pdb/
  */
 export interface DisruptionBudgetOptions {
   /**
    * Pods that may be unavailable at once, e.g. `PercentOrAbsolute.percent(10)` for an HPA of 3-30.
    *
    * @default - 1 when `minAvailable` is unset
+   * @see https://kubernetes.io/docs/tasks/run-application/configure-pdb/#specifying-a-poddisruptionbudget
    */
   readonly maxUnavailable?: kplus.PercentOrAbsolute;
 
@@ -133,6 +145,7 @@ export interface DisruptionBudgetOptions {
    * that it never blocks a node drain.
    *
    * @default - unset: the budget is `maxUnavailable`
+   * @see https://kubernetes.io/docs/tasks/run-application/configure-pdb/#specifying-a-poddisruptionbudget
    */
   readonly minAvailable?: kplus.PercentOrAbsolute;
 
@@ -146,6 +159,8 @@ export interface DisruptionBudgetOptions {
 
 /**
  * How replicas are spread (`topologySpreadConstraints`).
+ *
+ * @see https://kubernetes.io/docs/concepts/scheduling-eviction/topology-spread-constraints/
  */
 export interface TopologySpreadOptions {
   /**
@@ -174,6 +189,7 @@ export interface TopologySpreadOptions {
    * the spread (`ScheduleAnyway`).
    *
    * @default false - preferred: small clusters and surge pods still schedule
+   * @see https://kubernetes.io/docs/concepts/scheduling-eviction/topology-spread-constraints/
    */
   readonly required?: boolean;
 }
@@ -181,12 +197,15 @@ export interface TopologySpreadOptions {
 /**
  * Graceful-shutdown options every graceful workload takes (GracefulDeployment,
  * GracefulStatefulSet, GracefulDaemonSet).
+ *
+ * @see https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination
  */
 export interface GracefulPodOptions {
   /**
    * preStop delay, drain time and margin; `terminationGracePeriod` is derived from them.
    *
    * @default - preStop 15 s (or what the traffic paths in front need), drain 15 s, margin 5 s: grace 35 s
+   * @see https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination
    */
   readonly shutdown?: ShutdownOptions;
 
@@ -206,6 +225,7 @@ export interface GracefulPodOptions {
    * `STOPSIGNAL SIGQUIT`, or `PreStop.nativeSleep()` for a distroless container).
    *
    * @default - every container uses `preStop`
+   * @see https://kubernetes.io/docs/concepts/containers/container-lifecycle-hooks/
    */
   readonly containerPreStop?: { [containerName: string]: PreStop };
 
@@ -215,6 +235,7 @@ export interface GracefulPodOptions {
    * container.
    *
    * @default - every container uses `shutdown`
+   * @see https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination
    */
   readonly containerShutdown?: { [containerName: string]: ContainerShutdownOptions };
 
@@ -225,6 +246,7 @@ export interface GracefulPodOptions {
    * Needs Kubernetes 1.29 or newer.
    *
    * @default - none
+   * @see https://kubernetes.io/docs/concepts/workloads/pods/sidecar-containers/
    */
   readonly sidecars?: GracefulSidecarProps[];
 
@@ -234,6 +256,7 @@ export interface GracefulPodOptions {
    *
    * @default - the version whose API the cdk8s-plus types describe: `KubernetesVersion.V1_27` in
    * graceful-k8s (cdk8s-plus-27), `V1_33` in graceful-k8s-33, `V1_34` in graceful-k8s-34
+   * @see https://kubernetes.io/docs/reference/command-line-tools-reference/feature-gates/
    */
   readonly kubernetesVersion?: KubernetesVersion;
 
@@ -243,6 +266,7 @@ export interface GracefulPodOptions {
    * while they boot (spec 2.5).
    *
    * @default - the probes as given
+   * @see https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/#define-startup-probes
    */
   readonly startupTimeout?: Duration;
 
@@ -252,6 +276,7 @@ export interface GracefulPodOptions {
    * (`TrafficPath.custom()`). The preStop delay and grace period cover the slowest path.
    *
    * @default - only the paths of the GracefulServices in front
+   * @see https://kubernetes.io/docs/concepts/services-networking/endpoint-slices/
    */
   readonly trafficPaths?: TrafficPath[];
 
@@ -260,6 +285,7 @@ export interface GracefulPodOptions {
    * Recreate), with the reason. Recorded as a suppression of GS007/GS008.
    *
    * @default - such strategies are refused
+   * @see https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#max-unavailable
    */
   readonly allowCapacityDrop?: string;
 }
@@ -267,6 +293,8 @@ export interface GracefulPodOptions {
 /**
  * Options of graceful workloads with replicas (GracefulDeployment, GracefulStatefulSet): node
  * drains evict their pods, so they get a PodDisruptionBudget and spread.
+ *
+ * @see https://kubernetes.io/docs/concepts/workloads/pods/disruptions/
  */
 export interface GracefulReplicaOptions {
   /**
@@ -274,6 +302,7 @@ export interface GracefulReplicaOptions {
    * `disruptionBudget`.
    *
    * @default true - without one a node drain may evict every replica at once
+   * @see https://kubernetes.io/docs/tasks/run-application/configure-pdb/
    */
   readonly podDisruptionBudget?: boolean;
 
@@ -283,6 +312,7 @@ export interface GracefulReplicaOptions {
    * blocks a node drain.
    *
    * @default - maxUnavailable 1
+   * @see https://kubernetes.io/docs/tasks/run-application/configure-pdb/#unhealthy-pod-eviction-policy
    */
   readonly disruptionBudget?: DisruptionBudgetOptions;
 
@@ -290,6 +320,7 @@ export interface GracefulReplicaOptions {
    * Spread replicas across nodes and zones (topologySpreadConstraints).
    *
    * @default true - preferred, not required, so small clusters still schedule every pod
+   * @see https://kubernetes.io/docs/concepts/scheduling-eviction/topology-spread-constraints/
    */
   readonly spreadAcrossNodes?: boolean;
 
@@ -298,12 +329,15 @@ export interface GracefulReplicaOptions {
    * required or preferred.
    *
    * @default - maxSkew 1 across nodes and zones, preferred (ScheduleAnyway)
+   * @see https://kubernetes.io/docs/concepts/scheduling-eviction/topology-spread-constraints/
    */
   readonly topologySpread?: TopologySpreadOptions;
 }
 
 /**
  * Horizontal autoscaling of a graceful workload (HPA, autoscaling/v2).
+ *
+ * @see https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/
  */
 export interface GracefulAutoscalingOptions {
   /**
@@ -315,6 +349,7 @@ export interface GracefulAutoscalingOptions {
    * Fewest replicas. The API server rejects 0 (scale to zero is alpha through 1.34).
    *
    * @default 2 - one replica leaves nothing serving while it is evicted or crashes
+   * @see https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/
    */
   readonly minReplicas?: number;
 
@@ -322,6 +357,7 @@ export interface GracefulAutoscalingOptions {
    * What to scale on.
    *
    * @default - average CPU utilization of 70 % of the requests
+   * @see https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale-walkthrough/
    */
   readonly metrics?: kplus.Metric[];
 
@@ -330,6 +366,7 @@ export interface GracefulAutoscalingOptions {
    *
    * @default Duration.minutes(5) - the Kubernetes default; it keeps a short dip from
    * removing pods (each removal runs the full shutdown sequence)
+   * @see https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#stabilization-window
    */
   readonly scaleDownStabilization?: Duration;
 
@@ -338,6 +375,7 @@ export interface GracefulAutoscalingOptions {
    * `stabilizationWindow` and `scaleDownStabilization` are the same setting: set one.
    *
    * @default - `scaleDownStabilization`, and at most the minimum replica count removed per 5 minutes
+   * @see https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#configurable-scaling-behavior
    */
   readonly scaleDown?: kplus.ScalingRules;
 
@@ -347,6 +385,7 @@ export interface GracefulAutoscalingOptions {
    * HPA from overshooting while they boot.
    *
    * @default - no stabilization; up to 4 pods or double the replicas per minute, whichever is more
+   * @see https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#configurable-scaling-behavior
    */
   readonly scaleUp?: kplus.ScalingRules;
 

@@ -12,12 +12,16 @@ import { ITrafficPathTarget, TrafficPath } from './traffic-path';
 
 /**
  * Properties of a GracefulService.
+ *
+ * @see https://kubernetes.io/docs/concepts/services-networking/service/
  */
 export interface GracefulServiceProps extends kplus.ResourceProps {
   /**
    * The workload whose pods the Service selects: a GracefulDeployment, GracefulStatefulSet or
    * GracefulDaemonSet, or a plain cdk8s-plus workload, accepted only if every serving container
    * has a readiness probe.
+   *
+   * @see https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors
    */
   readonly workload: kplus.Workload;
 
@@ -28,6 +32,7 @@ export interface GracefulServiceProps extends kplus.ResourceProps {
    * ordinary GracefulService, which never publishes not-ready addresses.
    *
    * @default false - a client Service: only Ready, non-terminating pods get connections
+   * @see https://kubernetes.io/docs/concepts/services-networking/service/#headless-services
    */
   readonly peerDiscovery?: boolean;
 
@@ -35,6 +40,7 @@ export interface GracefulServiceProps extends kplus.ResourceProps {
    * Ports of the Service.
    *
    * @default - one port per container port of the workload, same number
+   * @see https://kubernetes.io/docs/concepts/services-networking/service/#multi-port-services
    */
   readonly ports?: kplus.ServicePort[];
 
@@ -42,6 +48,7 @@ export interface GracefulServiceProps extends kplus.ResourceProps {
    * Type of the Service.
    *
    * @default - ClusterIP; LoadBalancer with `TrafficPath.awsNlb()`
+   * @see https://kubernetes.io/docs/concepts/services-networking/service/#publishing-services-service-types
    */
   readonly type?: kplus.ServiceType;
 
@@ -49,6 +56,7 @@ export interface GracefulServiceProps extends kplus.ResourceProps {
    * Source ranges for a LoadBalancer Service.
    *
    * @default - no restriction
+   * @see https://kubernetes.io/docs/tasks/access-application-cluster/configure-cloud-provider-firewall/
    */
   readonly loadBalancerSourceRanges?: string[];
 
@@ -59,6 +67,7 @@ export interface GracefulServiceProps extends kplus.ResourceProps {
    * delay and grace period to cover it; the slowest path sets the budget.
    *
    * @default - kube-proxy only; `addIngress` adds its ingress controller
+   * @see https://kubernetes.io/docs/concepts/services-networking/endpoint-slices/#conditions
    */
   readonly trafficPaths?: TrafficPath[];
 
@@ -68,18 +77,22 @@ export interface GracefulServiceProps extends kplus.ResourceProps {
    *
    * @default Duration.seconds(5) - ingress-nginx's worst case with default settings (spec 5.2)
    * @deprecated use `trafficPaths: [TrafficPath.custom({ name, propagationDelay })]`
+   * @see https://kubernetes.io/docs/concepts/services-networking/ingress-controllers/
    */
   readonly ingressPropagationDelay?: Duration;
 }
 
 /**
  * Options of `GracefulService.addIngress`.
+ *
+ * @see https://kubernetes.io/docs/concepts/services-networking/ingress/
  */
 export interface GracefulIngressOptions extends kplus.ExposeServiceViaIngressOptions {
   /**
    * The host the rule matches.
    *
    * @default - every host
+   * @see https://kubernetes.io/docs/concepts/services-networking/ingress/#ingress-rules
    */
   readonly host?: string;
 
@@ -87,6 +100,7 @@ export interface GracefulIngressOptions extends kplus.ExposeServiceViaIngressOpt
    * A TLS Secret (certificate and key) for the host.
    *
    * @default - no TLS
+   * @see https://kubernetes.io/docs/concepts/services-networking/ingress/#tls
    */
   readonly tlsSecret?: kplus.ISecret;
 
@@ -95,6 +109,7 @@ export interface GracefulIngressOptions extends kplus.ExposeServiceViaIngressOpt
    * `alb` (AWS ALB), `gce` (GKE), `azure-application-gateway` (AGIC).
    *
    * @default - the class of the ingress path in `trafficPaths`, else `nginx`
+   * @see https://kubernetes.io/docs/concepts/services-networking/ingress/#ingress-class
    */
   readonly className?: string;
 
@@ -116,6 +131,8 @@ const INGRESS_CLASS: Record<string, string> = { 'ingress-nginx': 'nginx', 'aws-a
  * non-terminating pods receive new connections, spec 1.3, 4.2), and makes the workload's
  * shutdown cover every traffic path in front of it. With `peerDiscovery` it is instead the
  * headless Service peers find each other through.
+ *
+ * @see https://kubernetes.io/docs/concepts/services-networking/service/
  */
 export class GracefulService extends kplus.Service {
   /** The workload behind the Service. */
@@ -204,6 +221,8 @@ export class GracefulService extends kplus.Service {
    * The ingress controller's traffic path is added to the workload's budget (a preStop set
    * explicitly too short for it fails), and its settings are emitted (e.g. the AGIC
    * connection draining annotations).
+   *
+   * @see https://kubernetes.io/docs/concepts/services-networking/ingress/
    */
   public addIngress(path: string, options: GracefulIngressOptions = {}): kplus.Ingress {
     if (this.peerDiscovery) {

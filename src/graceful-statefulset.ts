@@ -20,6 +20,8 @@ import { ITrafficPathTarget, TrafficPath } from './traffic-path';
 /**
  * A PersistentVolumeClaim template: each pod gets its own volume, kept across rollouts and
  * rescheduling (`spec.volumeClaimTemplates`).
+ *
+ * @see https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/#volume-claim-templates
  */
 export interface StatefulSetVolumeClaim {
   /** Name of the claim (and of the volume in the pod): a DNS-1123 label. */
@@ -35,6 +37,7 @@ export interface StatefulSetVolumeClaim {
    * Storage class.
    *
    * @default - the cluster's default storage class
+   * @see https://kubernetes.io/docs/concepts/storage/storage-classes/
    */
   readonly storageClassName?: string;
 
@@ -42,6 +45,7 @@ export interface StatefulSetVolumeClaim {
    * Access mode.
    *
    * @default kplus.PersistentVolumeAccessMode.READ_WRITE_ONCE - one pod per volume, as a StatefulSet's pods each have their own
+   * @see https://kubernetes.io/docs/concepts/storage/persistent-volumes/#access-modes
    */
   readonly accessMode?: kplus.PersistentVolumeAccessMode;
 }
@@ -49,6 +53,8 @@ export interface StatefulSetVolumeClaim {
 /**
  * Properties of a GracefulStatefulSet: every cdk8s-plus StatefulSet property, plus the
  * graceful-shutdown settings.
+ *
+ * @see https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/
  */
 export interface GracefulStatefulSetProps extends kplus.StatefulSetProps, GracefulPodOptions, GracefulReplicaOptions {
   /**
@@ -78,12 +84,15 @@ export interface GracefulStatefulSetProps extends kplus.StatefulSetProps, Gracef
    * Volumes of each pod's own (PersistentVolumeClaim templates), mounted in every app container.
    *
    * @default - none
+   * @see https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/#volume-claim-templates
    */
   readonly volumeClaims?: StatefulSetVolumeClaim[];
 }
 
 /**
  * Options for `GracefulStatefulSet.rolloutPlan`.
+ *
+ * @see https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/#rolling-updates
  */
 export interface StatefulSetRolloutPlanOptions {
   /**
@@ -115,13 +124,19 @@ let constructing: { readonly owner: string; readonly peerServiceName?: string } 
  * down to `partition`, each deleted before its replacement (same name, same volume) is created,
  * so capacity drops by one pod during each step. That is inherent, not refused; size the
  * replicas for it (`rolloutPlan()` says by how much and for how long).
+ *
+ * @see https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/#rolling-updates
  */
 export class GracefulStatefulSet extends kplus.StatefulSet implements ITrafficPathTarget {
   /** The PodDisruptionBudget, when created. */
   public readonly podDisruptionBudget?: kplus.k8s.KubePodDisruptionBudget;
   /** Target Kubernetes version. */
   public readonly kubernetesVersion: KubernetesVersion;
-  /** The governing headless Service for peer discovery, unless `service` was given. */
+  /**
+   * The governing headless Service for peer discovery, unless `service` was given.
+   *
+   * @see https://kubernetes.io/docs/concepts/services-networking/service/#headless-services
+   */
   public readonly peerService?: GracefulService;
   /** The native sidecars (`sidecars`), as cdk8s-plus containers. */
   public readonly sidecars: kplus.Container[];

@@ -4,6 +4,8 @@ import { grpcProbe } from './_kplus';
 /**
  * Options of a gRPC probe: the port and service of the gRPC health checking protocol, and the
  * probe's timings.
+ *
+ * @see https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/#configure-probes
  */
 export interface GrpcProbeOptions extends kplus.ProbeOptions {
   /**

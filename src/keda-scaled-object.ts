@@ -5,6 +5,8 @@ import { ceilSeconds } from './timing/shutdown-budget';
 
 /**
  * The workload a ScaledObject scales (`spec.scaleTargetRef`), in its namespace.
+ *
+ * @see https://kubernetes.io/docs/concepts/workloads/controllers/deployment/
  */
 export interface KedaScaleTarget {
   /** Name of the workload. */
@@ -83,6 +85,7 @@ export interface KedaScaledObjectProps {
    * for `cooldown`.
    *
    * @default 0 - KEDA's default: scale to zero when idle
+   * @see https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/
    */
   readonly minReplicaCount?: number;
 
@@ -129,6 +132,7 @@ export interface KedaScaledObjectProps {
    * pods, once every trigger is inactive.
    *
    * @default true - KEDA's default
+   * @see https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#configurable-scaling-behavior
    */
   readonly hpaScaleDown?: boolean;
 

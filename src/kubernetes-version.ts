@@ -10,9 +10,17 @@
 export class KubernetesVersion {
   /** Kubernetes 1.27, the API of the cdk8s-plus-27 types (the default target of `graceful-k8s`). */
   public static readonly V1_27 = new KubernetesVersion(1, 27);
-  /** Kubernetes 1.29: native sidecars (init containers with `restartPolicy: Always`) are beta and on by default (spec 1.9). */
+  /**
+   * Kubernetes 1.29: native sidecars (init containers with `restartPolicy: Always`) are beta and on by default (spec 1.9).
+   *
+   * @see https://kubernetes.io/docs/concepts/workloads/pods/sidecar-containers/
+   */
   public static readonly V1_29 = new KubernetesVersion(1, 29);
-  /** Kubernetes 1.30: the native preStop sleep action is beta and on by default (spec 1.7). */
+  /**
+   * Kubernetes 1.30: the native preStop sleep action is beta and on by default (spec 1.7).
+   *
+   * @see https://kubernetes.io/docs/concepts/containers/container-lifecycle-hooks/#hook-handler-implementations
+   */
   public static readonly V1_30 = new KubernetesVersion(1, 30);
   /**
    * Kubernetes 1.33: native sidecars are GA; `lifecycle.stopSignal` is alpha (spec 1.8, 1.9). The
@@ -86,6 +94,8 @@ export class KubernetesVersion {
    * e.g. `KubernetesVersion.of('1.33').withFeatureGates('ContainerStopSignals')`. The constructs
    * emit an alpha field only when its gate is named here: an API server with the gate off
    * drops the field silently.
+   *
+   * @see https://kubernetes.io/docs/reference/command-line-tools-reference/feature-gates/
    */
   public withFeatureGates(...gates: string[]): KubernetesVersion {
     for (const gate of gates) {

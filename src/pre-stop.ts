@@ -5,6 +5,8 @@
  * `containerShutdown` entry). Containers that already declare their own `lifecycle.preStop`
  * keep it; a plain `sleep N` there is read as its delay, any other hook is budgeted with the
  * configured delay.
+ *
+ * @see https://kubernetes.io/docs/concepts/containers/container-lifecycle-hooks/
  */
 export class PreStop {
   /**
@@ -13,6 +15,8 @@ export class PreStop {
    * Works on every Kubernetes version, but needs a `sleep` binary in the image: in a
    * distroless or scratch image the hook fails at once and the delay is lost (spec 1.6).
    * Use `nativeSleep()` there.
+   *
+   * @see https://kubernetes.io/docs/concepts/containers/container-lifecycle-hooks/#hook-handler-implementations
    */
   public static sleepCommand(): PreStop {
     return new PreStop('exec');
@@ -23,6 +27,8 @@ export class PreStop {
    *
    * Needs Kubernetes 1.30 or newer (beta, on by default; GA in 1.34): set
    * `kubernetesVersion` on the workload (spec 1.7).
+   *
+   * @see https://kubernetes.io/docs/concepts/containers/container-lifecycle-hooks/#hook-handler-implementations
    */
   public static nativeSleep(): PreStop {
     return new PreStop('sleep');
@@ -34,6 +40,7 @@ export class PreStop {
    *
    * @param path the endpoint, e.g. '/prestop'
    * @param port the port; default: the container's first port. It must be a port the container declares.
+   * @see https://kubernetes.io/docs/concepts/containers/container-lifecycle-hooks/#hook-handler-implementations
    */
   public static httpGet(path: string, port?: number): PreStop {
     if (typeof path !== 'string' || !path.startsWith('/')) {
@@ -61,6 +68,7 @@ export class PreStop {
    * the image.
    *
    * @param command the graceful stop, as plain words, e.g. `['nginx', '-s', 'quit']`
+   * @see https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination
    */
   public static sleepThen(command: string[]): PreStop {
     if (!Array.isArray(command) || command.length === 0) {

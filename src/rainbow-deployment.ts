@@ -18,6 +18,8 @@ import { ceilSeconds } from './timing/shutdown-budget';
 /**
  * Where a release is in its life. A release goes `STAGED` (optional) → `ACTIVE` →
  * `DRAINING` → `RETIRED`, one commit per step; only the state changes, never its pods.
+ *
+ * @see https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/
  */
 export enum ReleaseState {
   /**
@@ -56,6 +58,7 @@ export interface RainbowReleaseOptions {
    *
    * @default - unchanged: the RainbowDeployment's `replicas`, or, with `autoscaling`, no
    * `spec.replicas` at all, so the count the HPA left stays
+   * @see https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#scaling-a-deployment
    */
   readonly replicas?: number;
 
@@ -64,6 +67,7 @@ export interface RainbowReleaseOptions {
    * `graceful-k8s.io/drain-for-seconds` annotation.
    *
    * @default - the RainbowDeployment's `drainFor`
+   * @see https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination
    */
   readonly drainFor?: Duration;
 
@@ -82,6 +86,7 @@ export interface RainbowReleaseOptions {
    * connections.
    *
    * @default - not pinned: review the release's YAML diff instead
+   * @see https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#pod-template-hash-label
    */
   readonly templateHash?: string;
 }
@@ -302,6 +307,8 @@ const PLACEHOLDERS = ['release', 'deployment', 'namespace', 'app'];
  * per draining release, with `minReplicaCount: 0`, the trigger you choose, and the HPA KEDA
  * creates kept from adding or removing pods (`selectPolicy: Disabled`), so the release keeps
  * every pod, and every connection, until the trigger says it is idle for `cooldown`.
+ *
+ * @see https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/
  */
 export class RainbowScaleToZero {
   /** Placeholder for the release label value. */
@@ -414,6 +421,8 @@ export class RainbowScaleToZero {
  * paths every live release's shutdown covers, so a release's pod template does not change when it
  * stops being active), the releases, and how draining releases end. `containers` and `select` are refused: each release has its own containers
  * (`container` + `RainbowRelease.fromImage`, or `RainbowRelease.of`) and selects its own pods.
+ *
+ * @see https://kubernetes.io/docs/concepts/workloads/controllers/deployment/
  */
 export interface RainbowDeploymentProps extends GracefulDeploymentProps {
   /**
@@ -482,6 +491,7 @@ export interface RainbowDeploymentProps extends GracefulDeploymentProps {
    * Type of the Service.
    *
    * @default - ClusterIP (LoadBalancer with `TrafficPath.awsNlb()`)
+   * @see https://kubernetes.io/docs/concepts/services-networking/service/#publishing-services-service-types
    */
   readonly serviceType?: kplus.ServiceType;
 
@@ -520,15 +530,25 @@ interface LiveRelease {
  * Deployment, PDB, HPA and ScaledObject carry the label `graceful-k8s.io/release-state`
  * (`staged`, `active`, `draining`), and the Deployment the annotations
  * `graceful-k8s.io/release-version` and `graceful-k8s.io/template-hash`.
+ *
+ * @see https://kubernetes.io/docs/concepts/services-networking/service/
  */
 export class RainbowDeployment extends Construct {
-  /** Pod label: the rainbow's name, the same on every release's pods. */
+  /**
+   * Pod label: the rainbow's name, the same on every release's pods.
+   *
+   * @see https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/
+   */
   public static readonly APP_LABEL = RAINBOW_APP_LABEL;
   /** Pod label (and Deployment selector): the release id, the suffix of the release's name. */
   public static readonly RELEASE_LABEL = RELEASE_LABEL;
   /** Label of a release's Deployment, PDB, HPA and ScaledObject, never its pods: `staged`, `active` or `draining`. */
   public static readonly STATE_LABEL = RELEASE_STATE_LABEL;
-  /** Deployment annotation: the release's version as written. */
+  /**
+   * Deployment annotation: the release's version as written.
+   *
+   * @see https://kubernetes.io/docs/concepts/overview/working-with-objects/annotations/
+   */
   public static readonly VERSION_ANNOTATION = RELEASE_VERSION_ANNOTATION;
   /** Deployment annotation: the hash of the release's pod template as rendered. */
   public static readonly TEMPLATE_HASH_ANNOTATION = TEMPLATE_HASH_ANNOTATION;

@@ -6,6 +6,8 @@ import { ceilSeconds } from './timing/shutdown-budget';
 
 /**
  * Options of the AWS Load Balancer Controller presets (ALB and NLB with IP targets).
+ *
+ * @see https://kubernetes.io/docs/concepts/services-networking/service/#loadbalancer
  */
 export interface AwsLoadBalancerOptions {
   /**
@@ -27,6 +29,8 @@ export interface AwsLoadBalancerOptions {
 
 /**
  * Options of the GKE container-native load balancing preset.
+ *
+ * @see https://kubernetes.io/docs/concepts/services-networking/ingress/
  */
 export interface GkeNegOptions {
   /**
@@ -60,6 +64,8 @@ export interface AzureAppGatewayOptions {
 
 /**
  * Options of the headless Service (DNS) preset.
+ *
+ * @see https://kubernetes.io/docs/concepts/services-networking/dns-pod-service/
  */
 export interface HeadlessDnsOptions {
   /**
@@ -72,6 +78,8 @@ export interface HeadlessDnsOptions {
 
 /**
  * Options of the node-local load balancer preset.
+ *
+ * @see https://kubernetes.io/docs/tasks/access-application-cluster/create-external-load-balancer/#preserving-the-client-source-ip
  */
 export interface NodeLocalOptions {
   /**
@@ -117,10 +125,14 @@ export interface CustomTrafficPathOptions {
  *
  * Chosen on `GracefulService` (`trafficPaths`). The numbers and their sources are in
  * docs/traffic-paths.md.
+ *
+ * @see https://kubernetes.io/docs/concepts/services-networking/endpoint-slices/
  */
 export class TrafficPath {
   /**
    * kube-proxy in front of a ClusterIP Service: about 1 s, 10-30 s in very large clusters.
+   *
+   * @see https://kubernetes.io/docs/reference/networking/virtual-ips/
    */
   public static kubeProxy(): TrafficPath {
     return new TrafficPath('kube-proxy');
@@ -128,6 +140,8 @@ export class TrafficPath {
 
   /**
    * ingress-nginx: about 4.3 s with default settings (one sync per 3.3 s plus the Lua balancer's 1 s).
+   *
+   * @see https://kubernetes.io/docs/concepts/services-networking/ingress-controllers/
    */
   public static ingressNginx(): TrafficPath {
     return new TrafficPath('ingress-nginx');
@@ -135,6 +149,8 @@ export class TrafficPath {
 
   /**
    * A Gateway API implementation (Envoy Gateway, Istio): endpoint updates pushed over xDS.
+   *
+   * @see https://kubernetes.io/docs/concepts/services-networking/gateway/
    */
   public static gatewayApi(): TrafficPath {
     return new TrafficPath('gateway-api');
@@ -144,6 +160,8 @@ export class TrafficPath {
    * AWS Application Load Balancer with IP targets, through the AWS Load Balancer Controller.
    * Emits the target type and the deregistration delay; the pod readiness gate needs the
    * namespace label `elbv2.k8s.aws/pod-readiness-gate-inject: enabled`.
+   *
+   * @see https://kubernetes.io/docs/concepts/services-networking/ingress/
    */
   public static awsAlb(options: AwsLoadBalancerOptions = {}): TrafficPath {
     return new TrafficPath('aws-alb',
@@ -153,6 +171,8 @@ export class TrafficPath {
   /**
    * AWS Network Load Balancer with IP targets: new connections for about 2 minutes after
    * deregistration starts, whatever the deregistration delay.
+   *
+   * @see https://kubernetes.io/docs/concepts/services-networking/service/#loadbalancer
    */
   public static awsNlb(options: AwsLoadBalancerOptions = {}): TrafficPath {
     return new TrafficPath('aws-nlb',
@@ -162,6 +182,8 @@ export class TrafficPath {
   /**
    * GKE container-native load balancing (NEG): emits the NEG annotation and a BackendConfig
    * with connection draining (GKE injects the NEG readiness gate itself).
+   *
+   * @see https://kubernetes.io/docs/concepts/services-networking/ingress/
    */
   public static gkeNeg(options: GkeNegOptions = {}): TrafficPath {
     return new TrafficPath('gke-neg',
@@ -171,6 +193,8 @@ export class TrafficPath {
   /**
    * Azure Application Gateway through AGIC: its docs ask for a preStop of at least 90 s.
    * Emits the connection-draining annotations on the Ingress.
+   *
+   * @see https://kubernetes.io/docs/concepts/services-networking/ingress-controllers/
    */
   public static azureAppGateway(options: AzureAppGatewayOptions = {}): TrafficPath {
     return new TrafficPath('azure-agic', undefined, optional(options.drainingTimeout, 'TrafficPath.azureAppGateway \'drainingTimeout\''));
@@ -179,6 +203,8 @@ export class TrafficPath {
   /**
    * A headless Service found through DNS: clients may use a removed address until their
    * cached answer expires. The Service is made headless (`clusterIP: None`).
+   *
+   * @see https://kubernetes.io/docs/concepts/services-networking/service/#headless-services
    */
   public static headlessDns(options: HeadlessDnsOptions = {}): TrafficPath {
     return new TrafficPath('headless-dns', optional(options.cacheTime, 'TrafficPath.headlessDns \'cacheTime\''));
@@ -192,6 +218,8 @@ export class TrafficPath {
    * `healthCheckInterval` × `unhealthyThreshold`; meanwhile kube-proxy still delivers them to the
    * terminating pod, which must keep serving (spec 4.1, 4.2). Emits the Service type and traffic
    * policy; set the load balancer's own health check to the same numbers.
+   *
+   * @see https://kubernetes.io/docs/tasks/access-application-cluster/create-external-load-balancer/#preserving-the-client-source-ip
    */
   public static nodeLocal(options: NodeLocalOptions = {}): TrafficPath {
     const interval = optional(options.healthCheckInterval, 'TrafficPath.nodeLocal \'healthCheckInterval\'');

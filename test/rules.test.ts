@@ -4,7 +4,7 @@ import { Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { CheckReport, Severity } from '../src';
 import { checkManifests, formatFinding, ruleInfos } from '../src/checks';
-import { readmeWithGeneratedTables } from '../src/checks/generated-docs';
+import { GENERATED_DOCS, REGENERATE_DOCS, docWithGeneratedTables } from '../src/checks/generated-docs';
 import { preStopOf, shellScriptOf } from '../src/manifest/pre-stop-hook';
 import { scriptShape, sigtermReachesApp } from '../src/manifest/shells';
 
@@ -322,12 +322,36 @@ describe('shell entrypoints', () => {
 });
 
 describe('documentation', () => {
-  test('the README rule and traffic path tables are the ones generated from the code (npx projen docs:rules)', () => {
-    const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
-    expect(readmeWithGeneratedTables(readme)).toBe(readme);
+  /** What is stale in a generated document, with how to regenerate it; undefined when up to date. */
+  function staleness(file: string, text: string): string | undefined {
+    return docWithGeneratedTables(file, text) === text
+      ? undefined
+      : `${file} is stale: its generated tables differ from the code; run \`${REGENERATE_DOCS}\` and commit ${file}`;
+  }
+
+  test.each(Object.keys(GENERATED_DOCS))('the generated tables of %s are the ones generated from the code', file => {
+    const text = fs.readFileSync(path.join(__dirname, '..', file), 'utf8');
+    expect(staleness(file, text)).toBeUndefined();
+  });
+
+  test('docs/rules.md lists every rule', () => {
+    const text = fs.readFileSync(path.join(__dirname, '..', 'docs', 'rules.md'), 'utf8');
     for (const r of ruleInfos()) {
-      expect(readme).toContain(`| ${r.id} | ${r.severity} | ${r.area} | ${r.phase} |`);
+      expect(text).toContain(`| ${r.id} | ${r.severity} | ${r.area} | ${r.phase} |`);
     }
+  });
+
+  test('a stale docs/rules.md fails, with how to regenerate it', () => {
+    const text = fs.readFileSync(path.join(__dirname, '..', 'docs', 'rules.md'), 'utf8');
+    const stale = text.replace(/^\| GS001 \| error \|.*$/m, '| GS001 | error | probes | startup | an old wording | | |');
+    expect(stale).not.toBe(text);
+    expect(staleness('docs/rules.md', stale)).toBe(
+      'docs/rules.md is stale: its generated tables differ from the code; run `npx projen compile && node scripts/docs-rules.js` and commit docs/rules.md');
+  });
+
+  test('a document without the generated section markers is refused, naming them', () => {
+    expect(() => docWithGeneratedTables('docs/rules.md', '# Rules\n')).toThrow(/docs\/rules\.md has no generated rules section; add the lines\n<!-- rules:start/);
+    expect(() => docWithGeneratedTables('README.md', '')).toThrow(/README\.md holds no generated table/);
   });
 });
 

@@ -1,6 +1,6 @@
-// Documentation generated from the code, so the README, the CLI and the rules never
-// disagree: the README's rules and traffic path tables are rewritten by `npx projen docs:rules`
-// (part of the build) and a test fails when they are stale.
+// Documentation generated from the code, so the docs, the CLI and the rules never disagree:
+// the rules table (docs/rules.md) and the traffic path table (docs/constructs.md) are rewritten
+// by `npx projen docs:rules` (part of the build) and a test fails when they are stale.
 
 import { DEFAULT_DRAIN_SECONDS, DEFAULT_SAFETY_MARGIN_SECONDS } from '../timing/shutdown-budget';
 import { TrafficPath } from '../traffic-path';
@@ -54,17 +54,34 @@ export function trafficPathsMarkdownTable(): string {
   ].join('\n');
 }
 
-function replaceSection(readme: string, name: keyof typeof SECTIONS, table: string): string {
+type Section = keyof typeof SECTIONS;
+
+const TABLES: Record<Section, () => string> = { rules: rulesMarkdownTable, paths: trafficPathsMarkdownTable };
+
+/** Where each generated table lives: file (relative to the repository) → its sections. */
+export const GENERATED_DOCS: Readonly<Record<string, readonly Section[]>> = {
+  'docs/rules.md': ['rules'],
+  'docs/constructs.md': ['paths'],
+};
+
+/** How to bring the generated tables up to date, for messages. */
+export const REGENERATE_DOCS = 'npx projen compile && node scripts/docs-rules.js';
+
+function replaceSection(text: string, file: string, name: Section, table: string): string {
   const { start: startMarker, end: endMarker } = SECTIONS[name];
-  const start = readme.indexOf(startMarker);
-  const end = readme.indexOf(endMarker);
+  const start = text.indexOf(startMarker);
+  const end = text.indexOf(endMarker);
   if (start < 0 || end < start) {
-    throw new Error(`README.md has no generated ${name} section; add the lines\n${startMarker}\n${endMarker}\nwhere the table belongs`);
+    throw new Error(`${file} has no generated ${name} section; add the lines\n${startMarker}\n${endMarker}\nwhere the table belongs`);
   }
-  return `${readme.slice(0, start + startMarker.length)}\n${table}\n${readme.slice(end)}`;
+  return `${text.slice(0, start + startMarker.length)}\n${table}\n${text.slice(end)}`;
 }
 
-/** The README with its generated sections (rules, traffic paths) rewritten. */
-export function readmeWithGeneratedTables(readme: string): string {
-  return replaceSection(replaceSection(readme, 'rules', rulesMarkdownTable()), 'paths', trafficPathsMarkdownTable());
+/** A document (one of GENERATED_DOCS) with its generated sections rewritten from the code. */
+export function docWithGeneratedTables(file: string, text: string): string {
+  const sections = GENERATED_DOCS[file];
+  if (!sections) {
+    throw new Error(`${file} holds no generated table; the files that do: ${Object.keys(GENERATED_DOCS).join(', ')}`);
+  }
+  return sections.reduce((out, name) => replaceSection(out, file, name, TABLES[name]()), text);
 }

@@ -1,5 +1,5 @@
 // The one list of rules. Ids, severities, titles, rationales, fixes and timeline phases live
-// with each rule (rules/<area>.ts); the CLI help, the README table, the timeline and the
+// with each rule (rules/<area>.ts); the CLI help, the docs/rules.md table, the timeline and the
 // cdk8s plugin all read them from here.
 
 import { Rule, RuleInfo } from './rule';
