@@ -214,9 +214,10 @@ function timelineTable(figures: TimelineFigure[]): string {
     + `<td>${escapeXml(f.lags.map(l => `${l.what} at ${secondsLabel(l.at)}`).join('; ') || 'none')}</td>`
     + `<td>${f.sigtermAt === undefined ? 'when the hook returns' : secondsLabel(f.sigtermAt)}</td><td>${f.drainDoneAt === undefined ? '?' : secondsLabel(f.drainDoneAt)}</td>`
     + `<td>${secondsLabel(f.sigkillAt)}</td><td>${f.findings.map(x => escapeXml(x.text)).join('<br>') || 'none'}</td></tr>`);
-  return '<table class="visually-hidden"><caption>Shutdown timeline, seconds after the pod\'s deletion</caption>'
+  // In a hidden box, not hidden itself: a table is as wide as its cells whatever its width says.
+  return '<div class="visually-hidden"><table><caption>Shutdown timeline, seconds after the pod\'s deletion</caption>'
     + '<thead><tr><th scope="col">container</th><th scope="col">preStop</th><th scope="col">data planes stop sending</th><th scope="col">SIGTERM</th>'
-    + `<th scope="col">drain done</th><th scope="col">SIGKILL</th><th scope="col">findings</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+    + `<th scope="col">drain done</th><th scope="col">SIGKILL</th><th scope="col">findings</th></tr></thead><tbody>${rows.join('')}</tbody></table></div>`;
 }
 
 /** The timelines as a self-contained HTML page: the SVG, a hidden table of its numbers, and the numbers as JSON. */
