@@ -325,12 +325,13 @@ function runTables(run: DrillPictureRun, index: number): string {
       + `<td>${p.requestsServed}</td><td>${p.failures}</td></tr>`;
   });
   const seconds = (r.perSecond ?? []).map(s => `<tr><th scope="row">${secondsLabel(s.at)}</th><td>${s.offered}</td><td>${s.failed}</td></tr>`);
-  return `<table class="visually-hidden" id="r${index}-pods"><caption>${escapeXml(run.label)}: pods, seconds from the scenario's start</caption>`
+  // In a hidden box, not hidden themselves: a table is as wide as its cells whatever its width says.
+  return `<div class="visually-hidden"><table id="r${index}-pods"><caption>${escapeXml(run.label)}: pods, seconds from the scenario's start</caption>`
     + '<thead><tr><th scope="col">pod</th><th scope="col">revision</th><th scope="col">created</th><th scope="col">ready</th><th scope="col">in endpoints</th>'
     + '<th scope="col">deleted</th><th scope="col">preStop</th><th scope="col">SIGTERM</th><th scope="col">exited</th><th scope="col">SIGKILL</th>'
     + `<th scope="col">served</th><th scope="col">failed</th></tr></thead><tbody>${rows.join('')}</tbody></table>\n`
-    + `<table class="visually-hidden"><caption>${escapeXml(run.label)}: requests per second</caption>`
-    + `<thead><tr><th scope="col">second</th><th scope="col">offered</th><th scope="col">failed</th></tr></thead><tbody>${seconds.join('')}</tbody></table>`;
+    + `<table><caption>${escapeXml(run.label)}: requests per second</caption>`
+    + `<thead><tr><th scope="col">second</th><th scope="col">offered</th><th scope="col">failed</th></tr></thead><tbody>${seconds.join('')}</tbody></table></div>`;
 }
 
 function runSection(run: DrillPictureRun, index: number): string {
