@@ -122,6 +122,15 @@ describe('the drill picture', () => {
     expect(height(svg)).toBeLessThan(900);
   });
 
+  test('5,000 long-lived clients share 160 rows: the chart keeps its height', () => {
+    const base = smallReport();
+    const connections = Array.from({ length: 5000 }, (_, client) => ({ client, openedAt: 0, endedAt: 3, end: 'closed' as const }));
+    const svg = drillRunSvg({ label: 'many clients', report: { ...base, longLived: { ...base.longLived!, clients: 5000, connections } } });
+    expect(svg).toContain('5000 clients on 160 rows');
+    expect(count(svg, /<g class="connection closed"/g)).toBe(5000);
+    expect(Number(/viewBox="0 0 \d+ (\d+)"/.exec(svg)![1])).toBeLessThan(1000);
+  });
+
   test('two runs stand side by side, each with its numbers; the embedded numbers are the report\'s', () => {
     const naive = { ...smallReport(), failed: 40 };
     const html = drillReportHtml([{ label: 'naive', report: naive }, { label: 'graceful', report: smallReport() }]);

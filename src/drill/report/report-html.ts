@@ -225,19 +225,22 @@ function longLivedChart(r: DrillReport, s: Scale, y: number): { svg: string; hei
   const l = r.longLived;
   const connections = l?.connections ?? [];
   if (!l) return { svg: '', height: 0 };
-  const rowH = Math.max(LANE_MIN, Math.min(10, Math.floor(CLIENTS_MAX / Math.max(1, l.clients))));
+  // At most CLIENTS_MAX rows of at least 1 px: past that, clients share rows.
+  const rows = Math.max(1, Math.min(l.clients, CLIENTS_MAX));
+  const rowH = Math.max(1, Math.min(10, Math.floor(CLIENTS_MAX / rows)));
+  const rowOf = (client: number) => Math.min(rows - 1, Math.floor((client * rows) / Math.max(1, l.clients)));
   const top = y + 18;
   const out = [`<g class="long-lived" data-connections="${connections.length}" data-cut="${l.cut}">`,
-    `<text class="section" x="8" y="${num(y + 12)}">${escapeXml(`long-lived ${l.kind} connections, one row per client: ${l.cut} cut, ${l.opened} opened`)}</text>`];
+    `<text class="section" x="8" y="${num(y + 12)}">${escapeXml(`long-lived ${l.kind} connections, ${rows < l.clients ? `${l.clients} clients on ${rows} rows` : 'one row per client'}: ${l.cut} cut, ${l.opened} opened`)}</text>`];
   for (const c of connections) {
-    const cy = top + c.client * rowH;
+    const cy = top + rowOf(c.client) * rowH;
     const end = c.endedAt ?? s.to;
     out.push(`<g class="connection ${c.end}" data-end="${c.end}">${rect('conn', s.x(c.openedAt), cy + 1, s.x(end), Math.max(1, rowH - 2),
       `client ${c.client} on ${c.pod ?? '?'}: opened ${secondsLabel(c.openedAt)}, ${c.end === 'open' ? 'still open' : `${c.end} at ${secondsLabel(end)}`}`)}`
       + `${c.end === 'cut' ? `<path class="cut-mark" d="M${num(s.x(end) - 3)} ${num(cy)}l6 ${rowH}m0 ${-rowH}l-6 ${rowH}"/>` : ''}</g>`);
   }
   out.push('</g>');
-  return { svg: out.join(''), height: 18 + rowH * l.clients + 6 };
+  return { svg: out.join(''), height: 18 + rowH * rows + 6 };
 }
 
 const SVG_CSS = `
