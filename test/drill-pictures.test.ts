@@ -22,7 +22,12 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 function pod(name: string, revision: number, events: Array<[number, string]>, failures = 0): PodReport {
   return {
-    name, revision, node: 'node-1', restarts: 0, requestsServed: 10, failures,
+    name,
+    revision,
+    node: 'node-1',
+    restarts: 0,
+    requestsServed: 10,
+    failures,
     events: events.map(([at, what]) => ({ at, what })),
     endpoints: [{ proxy: 'kube-proxy', from: events[0][0] + 1.5, to: revision === 1 ? 1 : undefined }],
   };
@@ -36,12 +41,31 @@ function smallReport(podName = 'web-r1-0'): DrillReport {
     [killed ? 10.6 : 7, `container exited (${killed ? 'SIGKILL' : 'code 0'})`], [killed ? 10.7 : 7.1, 'gone'],
   ], killed ? 0 : 2);
   return {
-    scenario: 'rollout', kind: 'Deployment', deployment: 'web', replicas: 2, replicasFrom: 'spec.replicas',
-    strategy: { type: 'RollingUpdate', surge: 1, unavailable: 0, minReadySeconds: 0 }, graceSeconds: 10, preStop: 'sleep 5s', dataPlane: 'kube-proxy',
-    dataPlaneText: 'kube-proxy', entrypoint: { serving: 'node server.js as PID 1', isolation: 'pid-namespace' }, timeScale: 1, lag: { min: 0, max: 1 },
-    reconcileLatency: { min: 0.01, max: 0.05 }, seed: 1, wallPhase: 0, requests: 40, failed: 3, unfinished: 0,
-    failuresByClass: { 'refused': 1, 'reset': 2, 'timeout': 0, '5xx': 0 }, failuresByPhase: { before: 0, during: 3, after: 0 },
-    byMethod: { GET: { requests: 36, failed: 3 }, POST: { requests: 4, failed: 0 } }, retried: 0, peakPods: 3, peakTerminating: 1,
+    scenario: 'rollout',
+    kind: 'Deployment',
+    deployment: 'web',
+    replicas: 2,
+    replicasFrom: 'spec.replicas',
+    strategy: { type: 'RollingUpdate', surge: 1, unavailable: 0, minReadySeconds: 0 },
+    graceSeconds: 10,
+    preStop: 'sleep 5s',
+    dataPlane: 'kube-proxy',
+    dataPlaneText: 'kube-proxy',
+    entrypoint: { serving: 'node server.js as PID 1', isolation: 'pid-namespace' },
+    timeScale: 1,
+    lag: { min: 0, max: 1 },
+    reconcileLatency: { min: 0.01, max: 0.05 },
+    seed: 1,
+    wallPhase: 0,
+    requests: 40,
+    failed: 3,
+    unfinished: 0,
+    failuresByClass: { 'refused': 1, 'reset': 2, 'timeout': 0, '5xx': 0 },
+    failuresByPhase: { before: 0, during: 3, after: 0 },
+    byMethod: { GET: { requests: 36, failed: 3 }, POST: { requests: 4, failed: 0 } },
+    retried: 0,
+    peakPods: 3,
+    peakTerminating: 1,
     nodes: [{ name: 'node-1', cordoned: false, pods: 2 }],
     pods: [old(podName, false), old('web-r1-1', true), pod('web-r2-2', 2, [[0, 'created'], [1, 'ready']])],
     failures: [
@@ -49,11 +73,23 @@ function smallReport(podName = 'web-r1-0'): DrillReport {
       { id: 8, sentAt: 1.4, method: 'GET', failureClass: 'reset', phase: 'during', pod: podName, detail: 'ECONNRESET' },
       { id: 9, sentAt: 2, method: 'GET', failureClass: 'refused', phase: 'during', detail: 'ECONNREFUSED' },
     ],
-    perSecond: [{ at: -1, offered: 10, failed: 0 }, { at: 0, offered: 10, failed: 0 }, { at: 1, offered: 10, failed: 2 }, { at: 2, offered: 10, failed: 1 }],
+    perSecond: [
+      { at: -1, offered: 10, failed: 0 }, { at: 0, offered: 10, failed: 0 }, { at: 1, offered: 10, failed: 2 }, { at: 2, offered: 10, failed: 1 },
+    ],
     longLived: {
-      kind: 'websocket', path: '/chat', clients: 1, opened: 2, cut: 1, clientsCut: 1, cutsByPhase: { before: 0, during: 1, after: 0 },
-      cuts: [{ client: 0, at: 5.6, pod: 'web-r1-1', phase: 'during' }], failedAttempts: 0, reconnects: 1, reconnectsByRelease: { 'revision 2': 1 },
-      newSessionsByRelease: {}, openAtEnd: 1,
+      kind: 'websocket',
+      path: '/chat',
+      clients: 1,
+      opened: 2,
+      cut: 1,
+      clientsCut: 1,
+      cutsByPhase: { before: 0, during: 1, after: 0 },
+      cuts: [{ client: 0, at: 5.6, pod: 'web-r1-1', phase: 'during' }],
+      failedAttempts: 0,
+      reconnects: 1,
+      reconnectsByRelease: { 'revision 2': 1 },
+      newSessionsByRelease: {},
+      openAtEnd: 1,
       connections: [{ client: 0, pod: 'web-r1-1', openedAt: -3, endedAt: 5.6, end: 'cut' }, { client: 0, pod: 'web-r2-2', openedAt: 6.6, end: 'open' }],
     },
   };
@@ -74,8 +110,8 @@ describe('the numbers the picture needs, in the report', () => {
   });
 
   test('endpointSpans: a span per proxy while the pod is ready in its view', () => {
-    const u = (at: number, pod: string, ready: boolean, proxy?: string, present = true): ProxyUpdate => ({
-      at, publishedAt: at, proxy, state: { pod, port: 1, ready, serving: ready, terminating: !ready, present },
+    const u = (at: number, name: string, ready: boolean, proxy?: string, present = true): ProxyUpdate => ({
+      at, publishedAt: at, proxy, state: { pod: name, port: 1, ready, serving: ready, terminating: !ready, present },
     });
     const spans = endpointSpans([
       u(1, 'a', true, 'kube-proxy on node-1'), u(2, 'a', true, 'kube-proxy on node-2'), u(5, 'a', false, 'kube-proxy on node-1'),
@@ -89,7 +125,9 @@ describe('the numbers the picture needs, in the report', () => {
 describe('the drill picture', () => {
   test('podLane reads created, ready, deleted, preStop, SIGTERM, exit and SIGKILL from the events', () => {
     const [drained, killed, fresh] = smallReport().pods.map(podLane);
-    expect(drained).toMatchObject({ createdAt: -5, ready: [{ from: -4, to: 0.5 }], deletedAt: 0.5, preStopAt: 0.6, sigtermAt: 5.6, exitAt: 7, goneAt: 7.1 });
+    expect(drained).toMatchObject({
+      createdAt: -5, ready: [{ from: -4, to: 0.5 }], deletedAt: 0.5, preStopAt: 0.6, sigtermAt: 5.6, exitAt: 7, goneAt: 7.1,
+    });
     expect(drained.killedAt).toBeUndefined();
     expect(killed).toMatchObject({ killedAt: 10.6, killedBy: 'grace period', exitAt: 10.6 });
     expect(fresh).toMatchObject({ createdAt: 0, ready: [{ from: 1 }], deletedAt: undefined });
