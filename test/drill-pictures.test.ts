@@ -212,6 +212,8 @@ describe('the live progress line', () => {
     const cut = formatProgress(progress, 40);
     expect(cut).toHaveLength(39);
     expect(cut.endsWith('…')).toBe(true);
+    // A terminal of width 0 (a pty that does not tell) gets the whole line.
+    expect(formatProgress(progress, 0)).toBe(formatProgress(progress));
   });
 
   test('on a terminal: rewritten with \\r, at most every interval unless the phase changes; cleared before other output', () => {

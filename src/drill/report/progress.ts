@@ -23,7 +23,8 @@ export function formatProgress(p: DrillProgress, columns = 120): string {
   const line = `graceful-drill [${p.phase} ${p.seconds.toFixed(1)}s] pods ${p.running} running (${p.ready} ready), ${p.terminating} terminating`
     + ` | requests ${n(p.requests)} | failures ${n(p.failures)}`;
   // One character short of the width: a line that fills it wraps on some terminals, and \r then rewrites only its last part.
-  const width = Math.max(20, columns - 1);
+  // A terminal that does not tell its width (0, as a bare pty says) gets 120.
+  const width = Math.max(20, (columns > 0 ? columns : 120) - 1);
   return line.length > width ? line.slice(0, width - 1) + '…' : line;
 }
 
