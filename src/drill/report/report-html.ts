@@ -166,8 +166,10 @@ function lane(l: PodLane, s: Scale, y: number, h: number, failuresOnPod: number[
   } else if (l.exitAt !== undefined) {
     out.push(`<circle class="exited" cx="${num(x(l.exitAt))}" cy="${num(barY + barH / 2)}" r="${num(Math.max(1, Math.min(3, barH / 2)))}"/>`);
   }
+  // At least 6 px tall, centred on the lane: a failure stays visible on a lane of 2 px.
+  const markH = Math.max(h, 6);
   for (const at of failuresOnPod) {
-    out.push(`<path class="failure-mark" d="M${num(x(at))} ${num(y)}v${num(h)}"/>`);
+    out.push(`<path class="failure-mark" d="M${num(x(at))} ${num(y + h / 2 - markH / 2)}v${num(markH)}"/>`);
   }
   out.push('</g>');
   return out.join('');
