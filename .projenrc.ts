@@ -46,6 +46,10 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     '@kubernetes-models/gke@^4.6.2',
     '@kubernetes-models/keda@^2.0.0',
     'yaml@^2.8.0',
+    // Drives Debian's chromium in the picture tests and `npx projen screenshots`. playwright-core has
+    // no dependencies and no install script: it downloads no browser; the tests launch
+    // /usr/bin/chromium (scripts/system-packages.sh) through executablePath.
+    'playwright-core@^1.65.2',
     // The cdk8s-plus majors of the variant packages (VARIANTS above).
     ...VARIANTS.map(v => `${v.plus}@${v.plusVersion}`),
   ],
@@ -151,6 +155,14 @@ const benchPackage = project.addTask('bench:package', {
 });
 benchPackage.spawn(project.compileTask);
 benchPackage.exec('node scripts/package-size.js');
+
+// The pictures of docs/images/: a real drill run (naive and graceful side by side) and a shutdown
+// timeline, rendered by headless chromium. Not part of build or test: run it when the pictures change.
+const screenshots = project.addTask('screenshots', {
+  description: 'Render a real drill run and a shutdown timeline to docs/images/*.png with headless chromium (about a minute)',
+});
+screenshots.spawn(project.compileTask);
+screenshots.exec('node scripts/screenshots.js');
 
 project.tsconfigDev.addInclude('examples/**/*.ts');
 project.tsconfigDev.addInclude('bench/**/*.ts');

@@ -17,7 +17,8 @@
 // - the other workload kinds: a StatefulSet's ordered update, a DaemonSet's surge vs replace with
 //   node-local traffic (bench/drill-bench-kinds.js).
 // BENCH_ONLY=rollout|drain|scale-down|table|alb|websockets|sidecar|nginx|nginx-real|ingress|statefulset|daemonset
-// runs one part; BENCH_RATE changes the rate.
+// runs one part; BENCH_RATE changes the rate; BENCH_HTML=<dir> also writes the naive and graceful
+// rollout, drain and scale-down side by side as pictures (rollout.html, drain.html, scale-down.html).
 process.env.GRACEFUL_K8S_QUIET = '1';
 const os = require('os');
 const path = require('path');
@@ -25,7 +26,8 @@ const { Duration, Testing } = require('cdk8s');
 const kplus = require('cdk8s-plus-27');
 const { GracefulDeployment, GracefulService } = require('../lib');
 const { planRollout } = require('../lib/timing');
-const { runDrill } = require('../lib/drill/drill');
+const fs = require('fs');
+const { drillReportHtml, runDrill } = require('../lib/drill/drill');
 // The controller table replays the control plane over timed pods: a test harness that no package
 // ships (test/drill-harness), compiled from TypeScript on the fly.
 require('ts-node').register({ transpileOnly: true, project: path.join(__dirname, '..', 'test', 'tsconfig.json') });
@@ -205,6 +207,23 @@ async function main() {
       + `naive ${naive.failed} failed of ${naive.requests}${rate.reached && naive.rate.reached ? '' : ' (RATE NOT REACHED: see the reports above)'}`);
   }
   kindParts.printKindLines(kinds);
+  if (process.env.BENCH_HTML) writePictures(process.env.BENCH_HTML, rollouts, disruptions);
+}
+
+/** With BENCH_HTML: each naive run next to its graceful one, one page per scenario. */
+function writePictures(dir, rollouts, disruptions) {
+  fs.mkdirSync(dir, { recursive: true });
+  const pages = [
+    ['rollout', rollouts.slice(0, 2)],
+    ['drain', disruptions.filter(([name]) => name.startsWith('drain: '))],
+    ['scale-down', disruptions.filter(([name]) => name.startsWith('scale-down '))],
+  ];
+  for (const [name, pair] of pages) {
+    if (pair.length === 0) continue;
+    const file = path.join(dir, `${name}.html`);
+    fs.writeFileSync(file, drillReportHtml(pair.map(([label, report]) => ({ label, report })), `bench:drill: ${name}, naive vs graceful`));
+    console.log(`picture: ${file}`);
+  }
 }
 
 main().catch(e => {

@@ -67,7 +67,7 @@ describe('graceful-check CLI', () => {
 
   test('usage errors exit 2', () => {
     expect(run([]).code).toBe(2);
-    expect(run(['-o', 'xml', 'web-app.yaml']).stderr).toContain("--output must be text, ci, json or sarif (got 'xml')");
+    expect(run(['-o', 'xml', 'web-app.yaml']).stderr).toContain("--output must be text, ci, json, sarif, svg or html (got 'xml')");
     expect(run(['--bogus']).code).toBe(2);
     expect(run(['--explain', 'GS999']).stderr).toContain("unknown rule 'GS999'; known rules are GS000, GS001");
   });

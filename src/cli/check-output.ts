@@ -1,11 +1,14 @@
-// The checker's three output formats: text for people, JSON for scripts, SARIF 2.1.0 for code
-// scanning. Every format carries every finding, problem, unreadable input and parse error.
+// The checker's output formats: text for people, JSON for scripts, SARIF 2.1.0 for code scanning,
+// and the shutdown timeline as a picture (SVG, or an HTML page with the findings too). Every text
+// format carries every finding, problem, unreadable input and parse error.
 
 import * as path from 'path';
 import { FilesReport, LocatedFinding, severityCounts } from '../checks/check-files';
 import { skippedSummary } from '../checks/engine';
 import { RuleInfo, Severity } from '../checks/rule';
 import { formatTimeline } from '../checks/shutdown-timeline';
+import { timelineHtml, timelineSvg } from '../checks/timeline-svg';
+import { escapeXml } from '../render/svg';
 
 /** What the output shows besides the findings. */
 export interface OutputOptions {
@@ -204,4 +207,21 @@ export function formatSarif(report: FilesReport, rules: RuleInfo[], options: Out
     }],
   };
   return JSON.stringify(sarif, null, 2) + '\n';
+}
+
+/** Each container's shutdown timeline as one SVG document (the findings are marked at their moment). */
+export function formatSvg(report: FilesReport): string {
+  return timelineSvg(report.timelines, { standalone: true });
+}
+
+/**
+ * The shutdown timelines as a self-contained HTML page, then every finding, problem and parse
+ * error as text, as the text output lists them.
+ */
+export function formatHtml(report: FilesReport, rules: RuleInfo[], options: OutputOptions): string {
+  const page = timelineHtml(report.timelines, 'graceful-check: shutdown timeline');
+  const text = formatText(report, rules, { ...options, timeline: false });
+  const findings = `<section aria-labelledby="findings-heading"><h2 id="findings-heading">Findings</h2><pre class="findings">${escapeXml(text)}</pre></section>`;
+  // A function, not a string: `$&` in a finding's text is no replacement pattern.
+  return page.replace('</main>', () => `${findings}\n</main>`);
 }

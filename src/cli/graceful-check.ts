@@ -4,7 +4,7 @@
 
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { formatCi, formatJson, formatSarif, formatText } from './check-output';
+import { formatCi, formatHtml, formatJson, formatSarif, formatSvg, formatText } from './check-output';
 import { CheckerConfig, FailOn, findConfig, readConfig } from './config';
 import { DEFAULT_MAX_FILE_BYTES, collectInputs } from './inputs';
 import { packageVersion, wantsVersion } from './version';
@@ -30,14 +30,19 @@ first input (disable, enable, severity, failOn, routes, exclude, suppress); flag
 directory walk skips the cdk8s plugin's construct-metadata.json (not a manifest).
 
 options:
-  -o, --output <text|ci|json|sarif>  output format (default: text; ci: one line per finding)
+  -o, --output <text|ci|json|sarif|svg|html>  output format (default: text; ci: one line per
+                                  finding; svg: each container's shutdown timeline as a
+                                  picture, findings marked at their moment; html: that
+                                  picture in a self-contained page with the findings and
+                                  a table of the same numbers; svg and html imply --timeline)
       --disable <GSnnn,...>       rules not to run (repeatable)
       --enable <GSnnn,...>        run only these rules (repeatable)
       --fail-on <error|warning|never>  what makes the exit code 1 (default: error)
       --routes [complete|partial] print what routes traffic to each workload; with a value, say
                                   whether every Service and Ingress is in the input (default:
                                   a namespace with a Service in the input is complete)
-      --timeline                  print each container's shutdown timeline (text output)
+      --timeline                  print each container's shutdown timeline (text output;
+                                  -o svg or -o html draws it)
       --config <file>             read this configuration file instead of searching for one
       --no-config                 ignore configuration files
       --max-file-size <bytes>     largest file read (default ${DEFAULT_MAX_FILE_BYTES})
@@ -51,6 +56,10 @@ exit code: 0 nothing at the --fail-on level, 1 findings at that level, 2 usage,
 configuration, unreadable input or parse error (2 wins)
 example: helm template my-release ./chart | graceful-check -`;
 }
+
+/** The -o values; svg and html draw the shutdown timeline (they imply --timeline). */
+const OUTPUTS = ['text', 'ci', 'json', 'sarif', 'svg', 'html'];
+const PICTURES = ['svg', 'html'];
 
 type Values = Record<string, string | string[] | boolean | undefined>;
 
@@ -169,8 +178,8 @@ export function main(argv: string[], io: CliIo): number {
   const info = infoCommand(values, rules, io);
   if (info !== undefined) return info;
   const output = values.output as string;
-  if (!['text', 'ci', 'json', 'sarif'].includes(output)) {
-    io.stderr(`graceful-check: --output must be text, ci, json or sarif (got '${output}')\n`);
+  if (!OUTPUTS.includes(output)) {
+    io.stderr(`graceful-check: --output must be text, ci, json, sarif, svg or html (got '${output}'); e.g. -o html --timeline > timeline.html\n`);
     return 2;
   }
   if (positionals.length === 0) {
@@ -191,8 +200,9 @@ export function main(argv: string[], io: CliIo): number {
 
 function run(positionals: string[], values: Values, config: ReturnType<typeof settings>, limit: number, rules: RuleInfo[], io: CliIo): number {
   const inputs = collectInputs(positionals, { cwd: io.cwd, maxFileBytes: limit, readStdin: io.readStdin });
+  const picture = PICTURES.includes(values.output as string);
   const report = checkTexts(inputs.texts, {
-    timelines: values.timeline === true || values.output === 'json',
+    timelines: values.timeline === true || values.output === 'json' || picture,
     routes: values.routes !== undefined || values.output === 'json',
     disabledRules: config.disable,
     enabledRules: config.enable,
@@ -204,9 +214,9 @@ function run(positionals: string[], values: Values, config: ReturnType<typeof se
   const options = {
     timeline: values.timeline === true, routes: values.routes !== undefined, unreadable: inputs.unreadable, version: packageVersion(),
   };
-  const format = { json: formatJson, sarif: formatSarif, ci: formatCi }[values.output as string] ?? formatText;
+  const format = { json: formatJson, sarif: formatSarif, ci: formatCi, svg: formatSvg, html: formatHtml }[values.output as string] ?? formatText;
   io.stdout(format(report, rules, options));
-  if (values.output === 'json' || values.output === 'sarif') {
+  if (values.output === 'json' || values.output === 'sarif' || picture) {
     for (const e of report.parseErrors) io.stderr(`graceful-check: parse error: ${e.file}:${e.line}: ${e.message}\n`);
   }
   for (const u of inputs.unreadable) io.stderr(`graceful-check: cannot read ${u}\n`);

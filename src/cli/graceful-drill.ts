@@ -7,8 +7,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { DEFAULT_MAX_FILE_BYTES } from './inputs';
 import { packageVersion, wantsVersion } from './version';
-import { DRILL_FLAGS, DrillOptions, DrillReport, formatDrillReport, formatManifestProblems, ManifestProblems, runDrill, SCENARIOS } from '../drill/drill';
+import { DRILL_FLAGS, DrillOptions, DrillReport, drillReportHtml, formatDrillReport, formatManifestProblems, ManifestProblems, runDrill, SCENARIOS } from '../drill/drill';
 import { helpLines, parseFlags, wrapped } from '../drill/options/flags';
+import { ProgressLine, ProgressTerminal } from '../drill/report/progress';
 import { scenarioNamed } from '../drill/scenarios/registry';
 import { KubeObject } from '../manifest/kube-object';
 import { loadManifests, SourcedObject } from '../manifest/load';
@@ -32,6 +33,12 @@ ${helpLines(DRILL_FLAGS).join('\n')}
 preStop hooks: a plain sleep runs on the drill clock; \`nginx -s quit\` (or \`-s stop\`) in an exec
 hook, e.g. PreStop.sleepThen(['nginx','-s','quit']), is sent as SIGQUIT (SIGTERM) to the container's
 PID 1, as nginx's own command does; other exec hooks run on this machine.
+
+--html <file> also writes the report as one self-contained HTML page: a lane per pod over time
+(created, ready, in the proxy's endpoints, preStop, SIGTERM, draining, exit or SIGKILL), each failed
+request marked at its time on its pod, requests offered and failed per second, long-lived connections;
+nothing in it is fetched from the network. On a terminal a live line shows the phase, the pods, the
+requests and failures while the drill runs; off a terminal (a pipe, a file, CI) nothing but the report.
 
 SIGINT or SIGTERM stops the drill, kills every process it started and prints what was
 measured so far (a second signal exits at once).
@@ -103,11 +110,42 @@ function problemsText(e: ManifestProblems, sources: SourcedObject[]): string {
   });
 }
 
+function writeHtml(file: string, report: DrillReport, given: string): void {
+  const label = `${report.kind} '${report.deployment}', ${report.scenario}`;
+  try {
+    fs.writeFileSync(file, drillReportHtml([{ label, report }], `graceful-drill: ${label}`));
+  } catch (e) {
+    throw new Error(`cannot write '--html' (${given}): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; the report above is complete; ${
+      'pass a file in a directory you can write to, e.g. --html drill-report.html'}`);
+  }
+}
+
+/** Where `--html` writes: refused before the drill starts, naming the value and how to fix it. */
+function htmlTarget(value: unknown): string {
+  const fix = 'pass a file in an existing directory, e.g. --html drill-report.html';
+  if (typeof value !== 'string' || value.trim() === '') throw new Error(`'--html' takes a file to write the picture to (got '${String(value ?? '')}'); ${fix}`);
+  const abs = path.resolve(value);
+  let stat: fs.Stats | undefined;
+  try {
+    stat = fs.statSync(abs);
+  } catch {
+    stat = undefined;
+  }
+  if (stat?.isDirectory()) throw new Error(`'--html' (${value}) is a directory; ${fix.replace('pass a file in an existing directory', 'pass a file in it')}`);
+  const dir = path.dirname(abs);
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
+    throw new Error(`'--html' (${value}): the directory ${path.dirname(value)} does not exist; create it, or ${fix}`);
+  }
+  return abs;
+}
+
 /**
  * The CLI. `signal` stops a running drill (the process wrapper aborts it on SIGINT/SIGTERM with
  * the signal's name as the reason); the report of what was measured is printed all the same.
  */
-export async function main(argv: string[], out: (text: string) => void, err: (text: string) => void, signal?: AbortSignal): Promise<number> {
+export async function main(
+  argv: string[], out: (text: string) => void, err: (text: string) => void, signal?: AbortSignal, terminal?: ProgressTerminal,
+): Promise<number> {
   if (wantsVersion(argv)) {
     out(`${packageVersion()}\n`);
     return 0;
@@ -130,10 +168,26 @@ export async function main(argv: string[], out: (text: string) => void, err: (te
     if (positionals.length !== 1 || !options.exec) {
       throw new Error('pass one manifest file and --exec "<command that starts the app>"');
     }
-    const drillOptions: DrillOptions = { ...(options as DrillOptions), log: cli.json ? undefined : m => err(`graceful-drill: ${m}\n`), signal };
+    const html = cli.html === undefined ? undefined : htmlTarget(cli.html);
+    // The live line only on a terminal, and not over JSON (which is for programs).
+    const line = terminal?.isTTY && !cli.json ? new ProgressLine(terminal) : undefined;
+    const drillOptions: DrillOptions = {
+      ...(options as DrillOptions),
+      log: cli.json ? undefined : m => {
+        line?.clear();
+        err(`graceful-drill: ${m}\n`);
+      },
+      progress: line && (p => line.update(p)),
+      signal,
+    };
     sources = readManifest(positionals[0]);
-    report = await runDrill(sources.map(o => o.object), drillOptions);
+    try {
+      report = await runDrill(sources.map(o => o.object), drillOptions);
+    } finally {
+      line?.clear();
+    }
     out(cli.json ? JSON.stringify(report, null, 2) + '\n' : formatDrillReport(report, { timeline: cli.timeline === true }));
+    if (html) writeHtml(html, report, cli.html as string);
   } catch (e) {
     const text = e instanceof ManifestProblems ? problemsText(e, sources) : (e as Error).message;
     err(`graceful-drill: ${text.split('\n').join('\ngraceful-drill: ')}\n`);
@@ -157,7 +211,8 @@ export function runCli(argv: string[]): void {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  void main(argv, t => process.stdout.write(t), t => process.stderr.write(t), controller.signal).then(code => {
+  const terminal = { isTTY: process.stdout.isTTY === true, columns: process.stdout.columns, write: (t: string) => process.stdout.write(t) };
+  void main(argv, t => process.stdout.write(t), t => process.stderr.write(t), controller.signal, terminal).then(code => {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
     process.exitCode = code;

@@ -5,6 +5,7 @@
 
 import { defaultsOf, Flag, flagProblems } from './options/flags';
 import { crossProblems, DrillOptions, GENERAL_FLAGS, resolveOptions, Scenario } from './options/options';
+import { DrillProgress } from './report/progress';
 import { buildReport, DrillReport } from './report/report';
 import { DrillRun, Interrupted } from './run/drill-run';
 import { SCENARIO_REGISTRY, scenarioNamed } from './scenarios/registry';
@@ -14,11 +15,14 @@ import { KubeObject } from '../manifest/kube-object';
 export { DrillOptions, Scenario, DataPlaneKind, ProxyRetries, EntrypointMode } from './options/options';
 export {
   DrillReport, DrillFailure, FailureClass, Phase, PodReport, CrashReport, RolloutReport, DrainReport, ScaleDownReport, RateReport, EntrypointReport,
+  SecondReport,
 } from './report/report';
 export { LongLivedOptions, LongLivedKind, LONG_LIVED_KINDS } from './traffic/long-lived';
-export { LongLivedReport, LongLivedCut } from './report/long-lived-report';
+export { LongLivedReport, LongLivedCut, LongLivedSpan } from './report/long-lived-report';
 export { RainbowReport } from './scenarios/rainbow';
 export { formatDrillReport } from './report/report-text';
+export { drillReportHtml, DrillPictureRun } from './report/report-html';
+export { DrillProgress, formatProgress } from './report/progress';
 export { ManifestProblems, ManifestProblem, formatManifestProblems } from './workload/manifest-problems';
 export { Flag } from './options/flags';
 
@@ -43,6 +47,38 @@ export function drillOptionProblems(options: DrillOptions): string[] {
   const scenario = scenarioNamed(options.scenario ?? DRILL_DEFAULTS.scenario);
   if (scenario?.optionProblems && problems.length === 0) problems.push(...scenario.optionProblems(resolveOptions(options)));
   return problems;
+}
+
+/** How often a running drill reports its numbers to `options.progress`, real milliseconds. */
+const PROGRESS_INTERVAL_MS = 250;
+
+/** Reports the run's numbers to `report` at each phase and every PROGRESS_INTERVAL_MS; nothing without `report`. */
+function progressReporter(run: DrillRun, report: ((p: DrillProgress) => void) | undefined): { phase(name: string): void; stop(): void } {
+  if (!report) return { phase: () => undefined, stop: () => undefined };
+  const started = Date.now();
+  let phase = 'starting';
+  const emit = () => {
+    const pods = run.pods;
+    const records = run.load?.records ?? [];
+    report({
+      phase,
+      seconds: (Date.now() - started) / 1000,
+      running: pods.filter(p => p.running && !p.terminating && !p.gone).length,
+      ready: pods.filter(p => p.ready && !p.terminating && !p.gone).length,
+      terminating: pods.filter(p => p.terminating && !p.gone).length,
+      requests: records.length,
+      failures: records.filter(r => r.doneAt !== undefined && (r.error !== undefined || (r.status ?? 0) >= 500)).length,
+    });
+  };
+  const timer = setInterval(emit, PROGRESS_INTERVAL_MS);
+  timer.unref();
+  return {
+    phase: name => {
+      phase = name;
+      emit();
+    },
+    stop: () => clearInterval(timer),
+  };
 }
 
 /**
@@ -73,14 +109,20 @@ export async function runDrill(objects: KubeObject[], options: DrillOptions): Pr
   if (options.signal?.aborted) onAbort();
   options.signal?.addEventListener('abort', onAbort);
   let outcome: ScenarioOutcome | undefined;
+  const progress = progressReporter(run, options.progress);
   try {
+    progress.phase('starting');
     await run.start();
     run.beginScenario();
+    progress.phase(scenario.name);
     await scenario.run(run, (o: ScenarioOutcome) => { outcome = o; }, prepared.context);
+    progress.phase('settling');
     await run.finish();
   } catch (e) {
     if (!(e instanceof Interrupted)) throw e;
   } finally {
+    progress.phase('stopping');
+    progress.stop();
     clearTimeout(bound);
     options.signal?.removeEventListener('abort', onAbort);
     await run.close();

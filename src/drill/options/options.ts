@@ -4,6 +4,7 @@
 
 import { Flag, defaultsOf } from './flags';
 import { DEFAULT_RECONCILE_LATENCY, ReconcileLatency } from '../../timing/rolling-update';
+import type { DrillProgress } from '../report/progress';
 import { LONG_LIVED_KINDS, LongLivedOptions } from '../traffic/long-lived';
 
 /** What the drill does to the pods once load is running (`scenarios/`). */
@@ -122,6 +123,11 @@ export interface DrillOptions {
   readonly signal?: AbortSignal;
   /** Progress messages. */
   readonly log?: (message: string) => void;
+  /**
+   * The drill's numbers so far (phase, pods, requests, failures): at each change of phase and
+   * every quarter of a second while it runs. `graceful-drill` shows them as a live line on a terminal.
+   */
+  readonly progress?: (progress: DrillProgress) => void;
 }
 
 /** Above this the drill refuses even with a replica limit raised: a machine does not run more app processes usefully. */
@@ -151,7 +157,11 @@ export const GENERAL_FLAGS: readonly Flag[] = [
       + 'as PID 1 of a PID namespace); exec: --exec alone as PID 1',
   },
   {
-    name: 'sh', option: 'shell', kind: 'string', arg: '<program>', default: '/bin/sh',
+    name: 'sh',
+    option: 'shell',
+    kind: 'string',
+    arg: '<program>',
+    default: '/bin/sh',
     help: 'the program that runs a script\'s `sh` when the image\'s family does not tell which shell it is (Debian, Ubuntu: dash; Alpine: busybox ash; RHEL: bash)',
   },
   { name: 'scenario', option: 'scenario', kind: 'choice', arg: '<name>', default: 'rollout', help: 'what happens to the pods (see above)' },
@@ -341,6 +351,13 @@ export const GENERAL_FLAGS: readonly Flag[] = [
     help: 'a cut client reconnects after this',
   },
   { name: 'timeline', kind: 'boolean', help: 'print every pod\'s timeline' },
+  {
+    name: 'html',
+    kind: 'string',
+    arg: '<file>',
+    help: 'also write the report as a picture to this file: one self-contained HTML page (inline SVG, nothing fetched) with a lane per pod over time, '
+      + 'each failed request at its time on its pod, requests offered and failed per second, long-lived connections (docs/drill.md, Pictures)',
+  },
   { name: 'json', kind: 'boolean', help: 'print the report as JSON' },
   { name: 'version', kind: 'boolean', help: 'print the version, then exit' },
   { name: 'help', kind: 'boolean', short: 'h', help: 'print this help' },

@@ -39,6 +39,20 @@ export interface LongLivedReport {
   readonly newSessionsByRelease: Record<string, number>;
   /** Connections still open when the clients stopped (ended by their clients). */
   readonly openAtEnd: number;
+  /**
+   * Every connection that opened, seconds from the scenario's start: `cut` by the server side,
+   * `closed` by its client (a chat that ended, or the clients stopping), `open` still open.
+   */
+  readonly connections: LongLivedSpan[];
+}
+
+/** One long-lived connection from its handshake to its end. */
+export interface LongLivedSpan {
+  readonly client: number;
+  readonly pod?: string;
+  readonly openedAt: number;
+  readonly endedAt?: number;
+  readonly end: 'cut' | 'closed' | 'open';
 }
 
 export interface LongLivedContext {
@@ -94,5 +108,12 @@ export function longLivedReport(connections: LongLivedConnection[], ctx: LongLiv
     reconnectsByRelease: releases('reconnect'),
     newSessionsByRelease: releases('new-session'),
     openAtEnd: opened.filter(c => c.end === 'client' && ctx.stoppedAt !== undefined && c.endedAt! >= ctx.stoppedAt).length,
+    connections: opened.map(c => ({
+      client: c.client,
+      pod: c.pod,
+      openedAt: rel(c.openedAt!),
+      endedAt: c.endedAt === undefined ? undefined : rel(c.endedAt),
+      end: c.end === 'cut' ? 'cut' as const : c.endedAt === undefined ? 'open' as const : 'closed' as const,
+    })),
   };
 }

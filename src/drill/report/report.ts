@@ -11,7 +11,7 @@ import { RainbowReport } from '../scenarios/rainbow';
 import { scenarioNamed } from '../scenarios/registry';
 import { RolloutReport } from '../scenarios/rollout';
 import { ScaleDownReport } from '../scenarios/scale-down';
-import { FailureClass, RequestRoute } from '../traffic/data-plane';
+import { FailureClass, ProxyUpdate, RequestRoute } from '../traffic/data-plane';
 import { RequestRecord, TIMEOUT_CODE } from '../traffic/load-generator';
 import { DrillSpec } from '../workload/drill-spec';
 
@@ -51,6 +51,19 @@ export interface PodReport {
   readonly failures: number;
   /** Seconds from the scenario's start. */
   readonly events: Array<{ at: number; what: string }>;
+  /**
+   * When each proxy of the data plane sent new requests to the pod (its endpoint ready in the
+   * proxy's view, after the propagation lag): seconds from the scenario's start, `to` absent
+   * while it still did at the end.
+   */
+  readonly endpoints: Array<{ readonly proxy: string; readonly from: number; readonly to?: number }>;
+}
+
+/** The requests sent in one second of the drill (from `at`, seconds from the scenario's start) and how many of them failed. */
+export interface SecondReport {
+  readonly at: number;
+  readonly offered: number;
+  readonly failed: number;
 }
 
 export interface CrashReport {
@@ -141,6 +154,8 @@ export interface DrillReport {
   readonly longLived?: LongLivedReport;
   readonly pods: PodReport[];
   readonly failures: DrillFailure[];
+  /** Requests sent and failed per drill second, from the first request's second to the last's. */
+  readonly perSecond: SecondReport[];
   readonly crash?: CrashReport;
 }
 
@@ -258,6 +273,45 @@ function count<K extends string>(keys: K[], failures: DrillFailure[], pick: (f: 
   return Object.fromEntries(keys.map(k => [k, failures.filter(f => pick(f) === k).length])) as Record<K, number>;
 }
 
+/** Requests and failures per drill second, by when each was sent. */
+export function perSecond(records: readonly RequestRecord[], failures: readonly DrillFailure[], scenarioAt: number): SecondReport[] {
+  const sent = records.filter(r => !r.unfinished).map(r => Math.floor(r.sentAt - scenarioAt));
+  if (sent.length === 0) return [];
+  const first = Math.min(...sent);
+  const last = Math.max(...sent);
+  const offered = new Array<number>(last - first + 1).fill(0);
+  const failed = new Array<number>(last - first + 1).fill(0);
+  for (const s of sent) offered[s - first]++;
+  for (const f of failures) {
+    const i = Math.floor(f.sentAt) - first;
+    if (i >= 0 && i < failed.length) failed[i]++;
+  }
+  return offered.map((n, i) => ({ at: first + i, offered: n, failed: failed[i] }));
+}
+
+/** When each proxy sent new requests to each pod, from the data plane's updates. */
+export function endpointSpans(updates: readonly ProxyUpdate[], proxyName: string, rel: (t: number) => number): Map<string, PodReport['endpoints']> {
+  const out = new Map<string, Array<{ proxy: string; from: number; to?: number }>>();
+  const open = new Map<string, { proxy: string; from: number; to?: number }>();
+  for (const u of [...updates].sort((a, b) => a.at - b.at)) {
+    const proxy = u.proxy ?? proxyName;
+    const key = `${proxy}\u0000${u.state.pod}`;
+    const span = open.get(key);
+    const routing = u.state.present && u.state.ready;
+    if (routing && !span) {
+      const added = { proxy, from: rel(u.at) };
+      open.set(key, added);
+      const list = out.get(u.state.pod) ?? [];
+      list.push(added);
+      out.set(u.state.pod, list);
+    } else if (!routing && span) {
+      span.to = rel(u.at);
+      open.delete(key);
+    }
+  }
+  return out;
+}
+
 export function buildReport(run: DrillRun, outcome: { doneAt?: number } | undefined): DrillReport {
   const { spec, plane } = run;
   const scenarioAt = run.scenarioAt ?? run.clock.now();
@@ -269,6 +323,7 @@ export function buildReport(run: DrillRun, outcome: { doneAt?: number } | undefi
     requests: records.filter(r => r.method === m && !r.unfinished).length,
     failed: failures.filter(f => f.method === m).length,
   });
+  const endpoints = endpointSpans(run.dataPlane.updates, run.dataPlane.name, rel);
   const isolation = run.isolation.kind === 'pid-namespace' ? 'each container PID 1 of its own PID namespace'
     : `plain processes (${run.isolation.reason}): a shell that stays the app's parent dies of SIGTERM, where as PID 1 it would ignore it`;
   return {
@@ -319,8 +374,10 @@ export function buildReport(run: DrillRun, outcome: { doneAt?: number } | undefi
       requestsServed: served.get(p.name) ?? 0,
       failures: failedOn.get(p.name) ?? 0,
       events: p.events.map(e => ({ at: rel(e.at), what: e.what })),
+      endpoints: endpoints.get(p.name) ?? [],
     })),
     failures,
+    perSecond: perSecond(records, failures, scenarioAt),
     crash: crashReport(run, run.crashed, failures, rel),
   };
 }

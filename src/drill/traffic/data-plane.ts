@@ -25,6 +25,8 @@ export interface ProxyUpdate {
   readonly at: number;
   readonly publishedAt: number;
   readonly state: EndpointState;
+  /** Which proxy learned of it, when the data plane has one per node: `kube-proxy on node-1`. */
+  readonly proxy?: string;
 }
 
 /** How a failed request failed. */

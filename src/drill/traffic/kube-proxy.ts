@@ -42,7 +42,7 @@ export class KubeProxy {
     /** Random choice among endpoints (seeded). */
     private readonly random: () => number,
     /** With internalTrafficPolicy Local: the node whose pods alone it sends to. */
-    private readonly node?: string,
+    public readonly node?: string,
   ) {
     this.endpoints = new LaggedEndpoints(clock, lag);
   }
@@ -170,7 +170,9 @@ export class KubeProxyPlane implements DataPlane {
   }
 
   public get updates(): ProxyUpdate[] {
-    return this.proxies.flatMap(p => p.endpoints.updates).sort((a, b) => a.at - b.at);
+    const named = this.proxies.length > 1;
+    return this.proxies.flatMap((p, i) => p.endpoints.updates.map(u => (named ? { ...u, proxy: `kube-proxy on ${p.node ?? `proxy ${i + 1}`}` } : u)))
+      .sort((a, b) => a.at - b.at);
   }
 
   public async listen(): Promise<void> {
