@@ -80,6 +80,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     jestConfig: {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       collectCoverage: false,
+      // Every object a test synthesizes is checked against the Kubernetes schema (test/schema-setup.ts).
+      setupFilesAfterEnv: ['<rootDir>/test/schema-setup.ts'],
     },
   },
   gitignore: ['/examples/**/dist/', '/examples/**/imports/', '/.tmp/', '/.variants/'],

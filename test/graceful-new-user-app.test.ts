@@ -2,9 +2,14 @@
 // strict tsconfig, TypeScript 5.9, ts-node), with our packages installed from their packed
 // tarballs, outside this repository: what `npm install graceful-k8s-33` gives.
 //
-// (a) The README's smallest app, verbatim, with the package it imports.
+// (a) The README's smallest app, verbatim, with the package it imports, through `cdk8s synth`.
 // (b) For each variant: an app written with that major's own objects (Probe, Volume, Service,
 //     Node, IPodSelector, IngressBackend) compiles with `tsc --strict` and synthesizes.
+//
+// One app holds every program and every package, installed with one `npm install` (an app per
+// major took three installs and three copies of node_modules: minutes in CI). The app keeps the
+// cdk8s-plus `init` gave and gains the other majors; each of our packages must then resolve its
+// own major from the app, never a copy of its own.
 //
 // `cdk8s init` installs the template's packages from the npm registry, then imports the k8s
 // types from GitHub (`npm run import`); with no GitHub this last step fails, and the app is
@@ -28,6 +33,8 @@ const { main, variants } = variantsJs.readVariants(ROOT) as {
 
 let work: string;
 let initApp: string;
+let initManifest: any;
+let initPlus33Version: string;
 const tarballs = new Map<string, string>();
 
 function run(cmd: string, args: string[], cwd: string, timeout = 240_000): string {
@@ -60,105 +67,59 @@ function tarballOf(pkg: string): string {
   return tarballs.get(pkg)!;
 }
 
-/** A copy of the init app (node_modules included), with `plus` as its cdk8s-plus and `pkg` installed from its tarball. */
-function appWith(name: string, plus: string, plusVersion: string | undefined, pkg: string): string {
-  const dir = path.join(work, name);
-  fs.cpSync(initApp, dir, { recursive: true, verbatimSymlinks: true });
-  // The template's own test is of the template's chart (MyChart), which the user's main.ts replaces.
-  fs.rmSync(path.join(dir, 'main.test.ts'));
-  const manifestFile = path.join(dir, 'package.json');
-  const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
-  const installs = [tarballOf(pkg)];
-  if (!manifest.dependencies[plus]) {
-    // A user of another major swaps the one `init` gave for it (one npm run: the dependency is
-    // dropped from package.json, the other one installed).
-    for (const d of Object.keys(manifest.dependencies).filter(x => x.startsWith('cdk8s-plus-'))) delete manifest.dependencies[d];
-    fs.writeFileSync(manifestFile, JSON.stringify(manifest, null, 2));
-    installs.unshift(`${plus}@^${plusVersion}`);
-  }
+/** Our packages' tarballs and the majors `init` did not give, into the init app: one npm run. */
+function installAll(dir: string): void {
+  const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
+  // The README's package (a variant's, or the main one for cdk8s-plus-27) and every variant's.
+  const readmePackage = readmeSmallestApp().match(/from '(graceful-k8s(?:-\d+)?)'/)?.[1] ?? main.package;
+  const installs = [...new Set([readmePackage, ...variants.map(v => v.package)])].map(tarballOf);
+  for (const v of variants) if (!manifest.dependencies[v.plus]) installs.push(`${v.plus}@^${v.plusVersion}`);
   // What `init` fetched is in npm's cache: no need to ask the registry again.
   run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', ...installs], dir);
-  return dir;
 }
 
-/** tsc with the app's own (strict) tsconfig, then `cdk8s synth`; the synthesized objects. */
-function compileAndSynth(dir: string): any[] {
-  run(path.join(dir, 'node_modules', '.bin', 'tsc'), ['--noEmit', '--project', 'tsconfig.json'], dir);
-  run(path.join(dir, 'node_modules', '.bin', 'cdk8s'), ['synth', '--check-upgrade=false'], dir);
-  const files = fs.readdirSync(path.join(dir, 'dist')).filter(f => f.endsWith('.k8s.yaml'));
-  return files.flatMap(f => YAML.parseAllDocuments(fs.readFileSync(path.join(dir, 'dist', f), 'utf8')).map(d => d.toJSON()));
+/** The app's programs, compiled once with its own strict tsconfig into build/ (a type error fails every test that needs it). */
+let compiled: Error | true | undefined;
+function compileApp(): void {
+  if (compiled === undefined) {
+    try {
+      run(path.join(initApp, 'node_modules', '.bin', 'tsc'), ['--project', 'tsconfig.json', '--noEmit', 'false', '--outDir', 'build'], initApp);
+      compiled = true;
+    } catch (e) {
+      compiled = e as Error;
+    }
+  }
+  if (compiled !== true) throw compiled;
+}
+
+/** `cdk8s synth` of one program (by default the app's own, main.ts through ts-node); the synthesized objects. */
+function synth(dir: string, program?: string): any[] {
+  const out = program ? `dist-${path.basename(program, '.js')}` : 'dist';
+  run(path.join(dir, 'node_modules', '.bin', 'cdk8s'), ['synth', '--check-upgrade=false', '--output', out, ...(program ? ['--app', `node ${program}`] : [])], dir);
+  const files = fs.readdirSync(path.join(dir, out)).filter(f => f.endsWith('.k8s.yaml'));
+  return files.flatMap(f => YAML.parseAllDocuments(fs.readFileSync(path.join(dir, out, f), 'utf8')).map(d => d.toJSON()));
 }
 
 /**
- * The app depends on one cdk8s-plus, the one its code imports, and our package uses that very copy
- * (none of its own). (cdk8s-cli, a dev dependency, brings cdk8s-plus-33 for itself.)
+ * The app depends on the cdk8s-plus its code imports, and our package uses that very copy (none
+ * of its own), as it does cdk8s and constructs.
  */
-function expectOneCdk8sPlus(dir: string, plus: string, pkg: string): void {
+function expectPeerFromApp(dir: string, plus: string, pkg: string): void {
   const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
-  expect(Object.keys(manifest.dependencies).filter(d => d.startsWith('cdk8s-plus-'))).toEqual([plus]);
+  expect(Object.keys(manifest.dependencies)).toContain(plus);
   const ours = path.join(dir, 'node_modules', pkg);
   expect(fs.existsSync(path.join(ours, 'node_modules')) ? fs.readdirSync(path.join(ours, 'node_modules')).filter(d => /^cdk8s|^constructs$/.test(d)) : []).toEqual([]);
-  expect(require.resolve(`${plus}/package.json`, { paths: [ours] })).toBe(path.join(dir, 'node_modules', plus, 'package.json'));
+  for (const peer of [plus, 'cdk8s', 'constructs']) {
+    expect(require.resolve(`${peer}/package.json`, { paths: [ours] })).toBe(path.join(dir, 'node_modules', peer, 'package.json'));
+  }
 }
 
-/** The code block under the README's "## The smallest app", verbatim. */
-function readmeSmallestApp(): string {
-  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-  const at = readme.search(/^## The smallest app$/m);
-  const block = at < 0 ? null : readme.slice(at).match(/```ts\n([\s\S]*?)```/);
-  if (!block) throw new Error('README.md has no ```ts block under "## The smallest app"');
-  return block[1];
-}
-
-beforeAll(() => {
-  work = fs.mkdtempSync(path.join(os.tmpdir(), 'graceful-k8s-new-user-'));
-  initApp = path.join(work, 'init');
-  fs.mkdirSync(initApp);
-  const init = spawnSync(CDK8S, ['init', 'typescript-app'], { cwd: initApp, encoding: 'utf8', timeout: 400_000, maxBuffer: 64 * 1024 * 1024 });
-  const out = `${init.stdout ?? ''}${init.stderr ?? ''}`;
-  // Only the GitHub download of the k8s types may fail, and only for want of GitHub.
-  if (init.status !== 0 && !/raw\.githubusercontent\.com|Could not find a schema for k8s/.test(out)) {
-    throw new Error(`cdk8s init typescript-app failed:\n${out.slice(-4000)}`);
-  }
-  if (!fs.existsSync(path.join(initApp, 'node_modules', 'cdk8s'))) {
-    throw new Error(`cdk8s init typescript-app did not install the app's packages:\n${out.slice(-4000)}`);
-  }
-}, 420_000);
-
-afterAll(() => {
-  if (work && !process.env.KEEP_NEW_USER_APP) fs.rmSync(work, { recursive: true, force: true });
-});
-
-describe('a new user\'s app from `cdk8s init typescript-app`, our packages from their tarballs', () => {
-  test('the app `init` makes is strict and on cdk8s-plus-33 2.5.x', () => {
-    const manifest = JSON.parse(fs.readFileSync(path.join(initApp, 'package.json'), 'utf8'));
-    expect(Object.keys(manifest.dependencies).filter(d => d.startsWith('cdk8s-plus-'))).toEqual(['cdk8s-plus-33']);
-    expect(JSON.parse(fs.readFileSync(path.join(initApp, 'node_modules', 'cdk8s-plus-33', 'package.json'), 'utf8')).version).toMatch(/^2\.5\./);
-    expect(JSON.parse(fs.readFileSync(path.join(initApp, 'tsconfig.json'), 'utf8')).compilerOptions.strict).toBe(true);
-  });
-
-  test('(a) the README\'s smallest app, verbatim, with the package it imports', () => {
-    const code = readmeSmallestApp();
-    const pkg = code.match(/from '(graceful-k8s(?:-\d+)?)'/)?.[1];
-    const plus = code.match(/from '(cdk8s-plus-\d+)'/)?.[1];
-    // The package it imports is the one for the cdk8s-plus it imports.
-    const expected = [main, ...variants].find(p => p.plus === plus);
-    expect({ pkg, plus }).toEqual({ pkg: expected?.package, plus });
-    const variant = variants.find(v => v.package === pkg);
-    const dir = appWith('readme', plus!, variant?.plusVersion ?? '2.9.5', pkg!);
-    fs.writeFileSync(path.join(dir, 'main.ts'), code);
-    const objects = compileAndSynth(dir);
-    expect(objects.map(o => o.kind).sort()).toEqual(['Deployment', 'Ingress', 'PodDisruptionBudget', 'Service']);
-    expectOneCdk8sPlus(dir, plus!, pkg!);
-  }, 420_000);
-
-  for (const variant of variants) {
-    test(`(b) ${variant.package}: the major's own objects with ours, tsc --strict, synth`, () => {
-      const dir = appWith(`app-${variant.major}`, variant.plus, variant.plusVersion, variant.package);
-      fs.writeFileSync(path.join(dir, 'main.ts'), `import { Construct } from 'constructs';
+/** An app written with a major's own objects (Probe, Volume, Node, NetworkPolicy, IngressBackend) and ours. */
+function majorApp(plus: string, pkg: string): string {
+  return `import { Construct } from 'constructs';
 import { App, Chart, ChartProps, Duration } from 'cdk8s';
-import * as kplus from '${variant.plus}';
-import { GracefulDeployment, GracefulService, GrpcProbe } from '${variant.package}';
+import * as kplus from '${plus}';
+import { GracefulDeployment, GracefulService, GrpcProbe } from '${pkg}';
 
 export class ShopChart extends Chart {
   constructor(scope: Construct, id: string, props: ChartProps = {}) {
@@ -183,8 +144,69 @@ export class ShopChart extends Chart {
 const app = new App();
 new ShopChart(app, 'shop');
 app.synth();
-`);
-      const objects = compileAndSynth(dir);
+`;
+}
+
+/** The code block under the README's "## The smallest app", verbatim. */
+function readmeSmallestApp(): string {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const at = readme.search(/^## The smallest app$/m);
+  const block = at < 0 ? null : readme.slice(at).match(/```ts\n([\s\S]*?)```/);
+  if (!block) throw new Error('README.md has no ```ts block under "## The smallest app"');
+  return block[1];
+}
+
+beforeAll(() => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'graceful-k8s-new-user-'));
+  initApp = path.join(work, 'init');
+  fs.mkdirSync(initApp);
+  const init = spawnSync(CDK8S, ['init', 'typescript-app'], { cwd: initApp, encoding: 'utf8', timeout: 400_000, maxBuffer: 64 * 1024 * 1024 });
+  const out = `${init.stdout ?? ''}${init.stderr ?? ''}`;
+  // Only the GitHub download of the k8s types may fail, and only for want of GitHub.
+  if (init.status !== 0 && !/raw\.githubusercontent\.com|Could not find a schema for k8s/.test(out)) {
+    throw new Error(`cdk8s init typescript-app failed:\n${out.slice(-4000)}`);
+  }
+  if (!fs.existsSync(path.join(initApp, 'node_modules', 'cdk8s'))) {
+    throw new Error(`cdk8s init typescript-app did not install the app's packages:\n${out.slice(-4000)}`);
+  }
+  initManifest = JSON.parse(fs.readFileSync(path.join(initApp, 'package.json'), 'utf8'));
+  initPlus33Version = JSON.parse(fs.readFileSync(path.join(initApp, 'node_modules', 'cdk8s-plus-33', 'package.json'), 'utf8')).version;
+  // The programs: the README's as the app's own main.ts, one per variant beside it. The template's
+  // own test is of the template's chart (MyChart), which the user's main.ts replaces.
+  fs.rmSync(path.join(initApp, 'main.test.ts'));
+  fs.writeFileSync(path.join(initApp, 'main.ts'), readmeSmallestApp());
+  for (const v of variants) fs.writeFileSync(path.join(initApp, `app-${v.major}.ts`), majorApp(v.plus, v.package));
+  installAll(initApp);
+}, 420_000);
+
+afterAll(() => {
+  if (work && !process.env.KEEP_NEW_USER_APP) fs.rmSync(work, { recursive: true, force: true });
+});
+
+describe('a new user\'s app from `cdk8s init typescript-app`, our packages from their tarballs', () => {
+  test('the app `init` makes is strict and on cdk8s-plus-33 2.5.x', () => {
+    expect(Object.keys(initManifest.dependencies).filter(d => d.startsWith('cdk8s-plus-'))).toEqual(['cdk8s-plus-33']);
+    expect(initPlus33Version).toMatch(/^2\.5\./);
+    expect(JSON.parse(fs.readFileSync(path.join(initApp, 'tsconfig.json'), 'utf8')).compilerOptions.strict).toBe(true);
+  });
+
+  test('(a) the README\'s smallest app, verbatim, with the package it imports', () => {
+    const code = readmeSmallestApp();
+    const pkg = code.match(/from '(graceful-k8s(?:-\d+)?)'/)?.[1];
+    const plus = code.match(/from '(cdk8s-plus-\d+)'/)?.[1];
+    // The package it imports is the one for the cdk8s-plus it imports.
+    const expected = [main, ...variants].find(p => p.plus === plus);
+    expect({ pkg, plus }).toEqual({ pkg: expected?.package, plus });
+    compileApp();
+    const objects = synth(initApp);
+    expect(objects.map(o => o.kind).sort()).toEqual(['Deployment', 'Ingress', 'PodDisruptionBudget', 'Service']);
+    expectPeerFromApp(initApp, plus!, pkg!);
+  }, 420_000);
+
+  for (const variant of variants) {
+    test(`(b) ${variant.package}: the major's own objects with ours, tsc --strict, synth`, () => {
+      compileApp();
+      const objects = synth(initApp, `build/app-${variant.major}.js`);
       const deployment = objects.find(o => o.kind === 'Deployment');
       const pod = deployment.spec.template.spec;
       // The kubelet's own sleep: the target is the major's Kubernetes minor (1.30 or newer)
@@ -193,7 +215,7 @@ app.synth();
       expect(pod.volumes).toEqual([{ emptyDir: {}, name: 'cache' }]);
       expect(objects.find(o => o.kind === 'NetworkPolicy').spec.podSelector.matchLabels).toEqual(deployment.spec.selector.matchLabels);
       expect(objects.find(o => o.kind === 'Ingress').spec.rules[0].http.paths[0].backend.service.name).toBe(objects.find(o => o.kind === 'Service').metadata.name);
-      expectOneCdk8sPlus(dir, variant.plus, variant.package);
+      expectPeerFromApp(initApp, variant.plus, variant.package);
     }, 420_000);
   }
 });

@@ -7,6 +7,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
+import { validateManifestFiles } from './util';
 
 const ROOT = path.join(__dirname, '..');
 /* eslint-disable @typescript-eslint/no-require-imports */
@@ -76,7 +77,10 @@ for (const variant of variants) {
       execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'variants.js'), 'examples', String(variant.major)], { cwd: ROOT, stdio: 'pipe' });
       const examples = fs.readdirSync(path.join(ROOT, 'examples')).filter(n => fs.existsSync(path.join(ROOT, 'examples', n, 'cdk8s.yaml')));
       for (const name of examples) {
-        expect({ name, files: fs.readdirSync(path.join(dir, 'examples', name, 'dist')).filter(f => f.endsWith('.k8s.yaml')).length > 0 }).toEqual({ name, files: true });
+        const files = fs.readdirSync(path.join(dir, 'examples', name, 'dist')).filter(f => f.endsWith('.k8s.yaml'));
+        expect({ name, files: files.length > 0 }).toEqual({ name, files: true });
+        // What the major's build writes is valid Kubernetes, object by object.
+        expect(validateManifestFiles(files.map(f => path.join(dir, 'examples', name, 'dist', f)))).toBeGreaterThan(0);
       }
     }, 300_000);
 

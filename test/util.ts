@@ -1,29 +1,64 @@
-import { BackendConfig } from '@kubernetes-models/gke/cloud.google.com/v1/BackendConfig';
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
-import * as apps from 'kubernetes-models/apps/v1';
-import * as autoscaling from 'kubernetes-models/autoscaling/v2';
-import * as networking from 'kubernetes-models/networking.k8s.io/v1';
-import * as policy from 'kubernetes-models/policy/v1';
-import * as core from 'kubernetes-models/v1';
+import * as YAML from 'yaml';
 
 // Quiet the synth-time warning printer in tests; warnings are asserted through warningsOf().
 process.env.GRACEFUL_K8S_QUIET = '1';
 
-const MODELS: Record<string, new (data: any) => { validate(): void }> = {
-  'apps/v1/Deployment': apps.Deployment,
-  'apps/v1/StatefulSet': apps.StatefulSet,
-  'apps/v1/DaemonSet': apps.DaemonSet,
-  'v1/Service': core.Service,
-  'policy/v1/PodDisruptionBudget': policy.PodDisruptionBudget,
-  'autoscaling/v2/HorizontalPodAutoscaler': autoscaling.HorizontalPodAutoscaler,
-  'networking.k8s.io/v1/Ingress': networking.Ingress,
-  'cloud.google.com/v1/BackendConfig': BackendConfig,
-};
+/** The packages of Kubernetes OpenAPI models, built-in kinds first, then the custom resources the constructs write. */
+const MODEL_PACKAGES = ['kubernetes-models', '@kubernetes-models/keda', '@kubernetes-models/gke'];
+const models = new Map<string, (new (data: any) => { validate(): void }) | undefined>();
+
+/** The schema model of an apiVersion and kind (`kubernetes-models/apps/v1`'s Deployment), if a package has one. */
+export function schemaModelOf(apiVersion: string, kind: string): (new (data: any) => { validate(): void }) | undefined {
+  const key = `${apiVersion}/${kind}`;
+  if (!models.has(key)) {
+    let model;
+    for (const pkg of MODEL_PACKAGES) {
+      try {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        model = require(`${pkg}/${apiVersion}`)[kind];
+      } catch {
+        model = undefined; // the package has no such group/version
+      }
+      if (model) break;
+    }
+    models.set(key, model);
+  }
+  return models.get(key);
+}
+
+// @kubernetes-models/keda is an ES module only (its package exports have no `require` condition),
+// which jest's CommonJS runtime cannot load; a child Node process imports it and validates.
+const VALIDATE_SCRIPT = `
+import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject';
+let input = '';
+for await (const chunk of process.stdin) input += chunk;
+const errors = [];
+for (const o of JSON.parse(input)) {
+  try { new ScaledObject(o).validate(); } catch (e) { errors.push(\`ScaledObject \${o?.metadata?.name}: \${e.message}\`); }
+}
+process.stdout.write(JSON.stringify(errors));
+`;
+
+/** Validates ScaledObjects against KEDA's published schema (@kubernetes-models/keda); throws naming each invalid one. */
+export function validateKedaSchema(scaledObjects: any[]): void {
+  if (scaledObjects.length === 0) {
+    return;
+  }
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', VALIDATE_SCRIPT], { cwd: path.join(__dirname, '..'), input: JSON.stringify(scaledObjects) });
+  const errors: string[] = JSON.parse(out.toString());
+  if (errors.length > 0) {
+    throw new Error(`not valid against KEDA's schema:\n  ${errors.join('\n  ')}`);
+  }
+}
 
 /** Validates every object against the Kubernetes OpenAPI schema; throws naming the object. */
 export function validateSchema(objects: any[]): void {
   for (const obj of objects) {
-    const Model = MODELS[`${obj.apiVersion}/${obj.kind}`];
+    const Model = schemaModelOf(obj.apiVersion, obj.kind);
     if (!Model) {
       throw new Error(`no schema model for ${obj.apiVersion}/${obj.kind}`);
     }
@@ -33,6 +68,25 @@ export function validateSchema(objects: any[]): void {
       throw new Error(`${obj.kind} ${obj.metadata?.name} is not valid Kubernetes: ${(e as Error).message}`);
     }
   }
+}
+
+/**
+ * Every object of the synthesized manifest files (`dist/*.k8s.yaml`) against the schema; a kind no
+ * package models is named too, so that a new kind cannot slip past. Returns how many were checked.
+ */
+export function validateManifestFiles(files: string[]): number {
+  let count = 0;
+  for (const file of files) {
+    const objects = YAML.parseAllDocuments(fs.readFileSync(file, 'utf8')).map(d => d.toJSON()).filter(o => o !== null);
+    try {
+      validateSchema(objects.filter((o: any) => o.kind !== 'ScaledObject'));
+      validateKedaSchema(objects.filter((o: any) => o.kind === 'ScaledObject'));
+    } catch (e) {
+      throw new Error(`${file}: ${(e as Error).message}`);
+    }
+    count += objects.length;
+  }
+  return count;
 }
 
 /** Synthesizes a chart and checks every object against the schema. */
