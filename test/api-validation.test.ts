@@ -1,6 +1,7 @@
 // What the API server rejects, reported as GS000 by the one reader every surface uses (the
 // checker, the constructs' synth validation, the drill): each case with its pointer and exact
 // message. Sources: kubernetes/kubernetes pkg/apis/*/validation (docs/kubernetes-semantics.md 7).
+import * as fc from 'fast-check';
 import { checkManifests } from '../src/checks/engine';
 import { goInteger, loadManifests } from '../src/manifest/load';
 
@@ -104,6 +105,25 @@ describe('YAML read as kubectl reads it (YAML 1.1, go-yaml v2)', () => {
     ['032', 26], ['0x1A', 26], ['0o32', 26], ['0b11010', 26], ['-0b11', -3], ['1_000', 1000], ['26', 26], ['0', 0], ['08', undefined], ['1.5', undefined], ['abc', undefined],
   ])('integer %s → %s', (text, value) => {
     expect(goInteger(text)).toBe(value);
+  });
+
+  test('property: every integer spelling reads as Go\'s ParseInt(s, 0, 64) does (the fast decimal path included)', () => {
+    // Go's reading, written out: underscores dropped, then base from the prefix, a leading 0 octal.
+    const reference = (text: string): number | undefined => {
+      const plain = text.replace(/_/g, '');
+      if (!/^[-+]?(?:0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)$/.test(plain)) return undefined;
+      const negative = plain.startsWith('-');
+      const digits = plain.replace(/^[-+]/, '');
+      const base = /^0[xX]/.test(digits) ? 16 : /^0[oO]/.test(digits) ? 8 : /^0[bB]/.test(digits) ? 2 : digits.length > 1 && digits.startsWith('0') ? 8 : 10;
+      const value = parseInt(base === 10 || base === 8 && !/^0[oO]/.test(digits) ? digits : digits.slice(2), base);
+      return negative ? -value : value;
+    };
+    const spelling = fc.stringMatching(/^[-+]?(?:0[xXoObB])?[0-9a-fA-F_]{0,12}$/);
+    fc.assert(fc.property(spelling, text => {
+      const first = text.charCodeAt(0);
+      const mayBeNumber = (first >= 48 && first <= 57) || text[0] === '-' || text[0] === '+';
+      expect(goInteger(text)).toBe(mayBeNumber ? reference(text) : undefined);
+    }), { numRuns: 2000 });
   });
 
   test('booleans and nulls of YAML 1.1; dates stay strings', () => {

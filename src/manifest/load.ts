@@ -115,9 +115,32 @@ function mayBeNumber(text: string): boolean {
   return (c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46; // 0-9 + - .
 }
 
+/**
+ * Whether a plain scalar may be a null or a boolean of YAML11_NULL/TRUE/FALSE: empty, at most 5
+ * characters, starting with one of ~ n N y Y o O t T f F. Most keys and words are told apart here,
+ * without hashing the string for a set lookup.
+ */
+function mayBeNullOrBool(text: string): boolean {
+  if (text.length === 0) return true;
+  if (text.length > 5) return false;
+  switch (text.charCodeAt(0)) {
+    case 126: // ~
+    case 110: case 78: // n N
+    case 121: case 89: // y Y
+    case 111: case 79: // o O
+    case 116: case 84: // t T
+    case 102: case 70: // f F
+      return true;
+    default:
+      return false;
+  }
+}
+
 /** A plain scalar as Go's ParseInt with base 0 reads it, after dropping underscores; undefined when it is no integer. */
 export function goInteger(text: string): number | undefined {
   if (!mayBeNumber(text)) return undefined;
+  const decimal = plainDecimal(text);
+  if (decimal !== undefined) return decimal;
   const plain = text.indexOf('_') < 0 ? text : text.replace(/_/g, '');
   if (!GO_INT.test(plain)) return undefined;
   const negative = plain.startsWith('-');
@@ -131,6 +154,25 @@ export function goInteger(text: string): number | undefined {
   return negative ? -value : value;
 }
 
+/**
+ * The common case read without a pattern: a port, a count, a number of seconds (`8080`, `0`,
+ * `-1`); undefined for anything else (leading zeros, signs other than '-', underscores, other
+ * bases), which the full reading takes.
+ */
+function plainDecimal(text: string): number | undefined {
+  const start = text.charCodeAt(0) === 45 ? 1 : 0; // '-'
+  const length = text.length;
+  if (length === start || length - start > 15) return undefined; // 15 digits stay exact in a double
+  if (text.charCodeAt(start) === 48 && length - start > 1) return undefined; // 0-prefixed: octal and friends
+  let value = 0;
+  for (let i = start; i < length; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return undefined;
+    value = value * 10 + digit;
+  }
+  return start === 1 ? -value : value;
+}
+
 function goFloat(text: string): number | undefined {
   if (!mayBeNumber(text)) return undefined;
   if (text.charCodeAt(text.length - 1) > 64 && SPECIAL_FLOATS[text] !== undefined) return SPECIAL_FLOATS[text];
@@ -140,7 +182,8 @@ function goFloat(text: string): number | undefined {
 
 const yaml11Null = new Type('tag:yaml.org,2002:null', {
   kind: 'scalar',
-  resolve: (data: string | null) => data === null || YAML11_NULL.has(data),
+  // Every plain scalar is asked first whether it is a null: told by its first character before any lookup.
+  resolve: (data: string | null) => data === null || (mayBeNullOrBool(data) && YAML11_NULL.has(data)),
   construct: () => null,
   predicate: (v: unknown) => v === null,
   represent: { canonical: () => '~' },
@@ -148,7 +191,7 @@ const yaml11Null = new Type('tag:yaml.org,2002:null', {
 });
 const yaml11Bool = new Type('tag:yaml.org,2002:bool', {
   kind: 'scalar',
-  resolve: (data: string | null) => data !== null && (YAML11_TRUE.has(data) || YAML11_FALSE.has(data)),
+  resolve: (data: string | null) => data !== null && mayBeNullOrBool(data) && (YAML11_TRUE.has(data) || YAML11_FALSE.has(data)),
   construct: (data: string) => YAML11_TRUE.has(data),
   predicate: (v: unknown) => typeof v === 'boolean',
   represent: { lowercase: (v: unknown) => (v ? 'true' : 'false') },
