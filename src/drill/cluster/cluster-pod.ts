@@ -2,6 +2,7 @@
 // runs a real process behind it; unit tests use pods that only follow a clock.
 
 import { availableAt } from '../../timing/rolling-update';
+import { ClockTimer, DrillClock } from '../time/clock';
 
 /** A pod as the API server shows it to the controllers. */
 export interface ClusterPod {
@@ -58,4 +59,31 @@ export function isAvailable(pod: ClusterPod, minReadySeconds: number, now: numbe
 export function availableTime(pod: ClusterPod, minReadySeconds: number, wallOffset: number): number | undefined {
   if (!pod.ready || pod.readyAt === undefined || !isActive(pod)) return undefined;
   return availableAt(pod.readyAt, minReadySeconds, wallOffset);
+}
+
+/**
+ * Wake-ups of a controller for the moment a Ready pod becomes available: availability is a time
+ * (Ready plus minReadySeconds), not an event, so the controllers requeue themselves for it
+ * (`AddAfter` in the Deployment, ReplicaSet, StatefulSet and DaemonSet controllers).
+ */
+export class AvailabilityWakeups {
+  private readonly timers = new Set<ClockTimer>();
+
+  constructor(private readonly clock: DrillClock) {}
+
+  /** Calls `wake` at `at`, when that is later than now (undefined: the pod is not on its way to available). */
+  public at(at: number | undefined, wake: () => void): void {
+    const now = this.clock.now();
+    if (at === undefined || at <= now) return;
+    const timer = this.clock.after(at - now, () => {
+      this.timers.delete(timer);
+      wake();
+    });
+    this.timers.add(timer);
+  }
+
+  /** Cancels every wake-up still pending (the drill is over). */
+  public cancelAll(): void {
+    this.timers.forEach(t => t.cancel());
+  }
 }

@@ -6,11 +6,10 @@
 // once the new one is available). Exactly one of the two is above zero (semantics 7.3); both
 // round up.
 
-import { ClusterPod, availableTime, isActive, isAvailable } from './cluster-pod';
+import { AvailabilityWakeups, ClusterPod, availableTime, isActive, isAvailable } from './cluster-pod';
 import { WorkQueue } from './work-queue';
 import { ControllerHost, DeletionBatch, WorkloadController, WorkloadSpecView } from './workload-controller';
 import { resolveIntOrPercent } from '../../timing/rollout-plan';
-import { ClockTimer } from '../time/clock';
 
 export class DaemonSetController implements WorkloadController {
   public readonly kind = 'DaemonSet';
@@ -19,11 +18,12 @@ export class DaemonSetController implements WorkloadController {
   public revision = 1;
   private readonly node = new Map<ClusterPod, string>();
   private readonly queue: WorkQueue;
-  private readonly requeues = new Set<ClockTimer>();
+  private readonly wakeups: AvailabilityWakeups;
   private created = false;
 
   constructor(private readonly spec: WorkloadSpecView, private readonly host: ControllerHost) {
     this.queue = new WorkQueue(host.clock, host.latency, () => this.sync());
+    this.wakeups = new AvailabilityWakeups(host.clock);
   }
 
   /** One pod per node. */
@@ -75,22 +75,16 @@ export class DaemonSetController implements WorkloadController {
   }
 
   public podChanged(pod: ClusterPod): void {
-    const at = availableTime(pod, this.spec.minReadySeconds, this.host.wallOffset());
-    const now = this.host.clock.now();
-    if (at !== undefined && at > now) {
-      const timer = this.host.clock.after(at - now, () => {
-        this.requeues.delete(timer);
-        this.queue.add();
-        this.host.statusChanged();
-      });
-      this.requeues.add(timer);
-    }
+    this.wakeups.at(availableTime(pod, this.spec.minReadySeconds, this.host.wallOffset()), () => {
+      this.queue.add();
+      this.host.statusChanged();
+    });
     this.queue.add();
   }
 
   public stop(): void {
     this.queue.stop();
-    this.requeues.forEach(t => t.cancel());
+    this.wakeups.cancelAll();
   }
 
   private isAvailable(pod: ClusterPod): boolean {

@@ -3,10 +3,10 @@
 // counts a pod available minReadySeconds after its Ready time truncated to the whole second,
 // requeueing itself for that moment (spec 3.4, 3.4a).
 
-import { ClusterPod, availableTime, isActive, isAvailable } from './cluster-pod';
+import { AvailabilityWakeups, ClusterPod, availableTime, isActive, isAvailable } from './cluster-pod';
 import { WorkQueue } from './work-queue';
 import { DeletionBatch } from './workload-controller';
-import { ClockTimer, DrillClock } from '../time/clock';
+import { DrillClock } from '../time/clock';
 
 /** A ReplicaSet: one revision of the pod template. */
 export interface ReplicaSetState {
@@ -40,9 +40,11 @@ export class ReplicaSetController {
   public readonly deletions: DeletionBatch[] = [];
   /** One work queue key per ReplicaSet: each is synced on its own, a reconcile latency after its event. */
   private readonly queues = new Map<ReplicaSetState, WorkQueue>();
-  private readonly requeues = new Set<ClockTimer>();
+  private readonly wakeups: AvailabilityWakeups;
 
-  constructor(private readonly host: ReplicaSetHost, private readonly latency: () => number) {}
+  constructor(private readonly host: ReplicaSetHost, private readonly latency: () => number) {
+    this.wakeups = new AvailabilityWakeups(host.clock);
+  }
 
   /** A ReplicaSet changed (its spec, or one of its pods). */
   public add(rs: ReplicaSetState): void {
@@ -56,20 +58,12 @@ export class ReplicaSetController {
 
   public stop(): void {
     this.queues.forEach(q => q.stop());
-    this.requeues.forEach(t => t.cancel());
+    this.wakeups.cancelAll();
   }
 
   /** A pod's status changed; when it turned Ready, requeue for the moment it becomes available. */
   public podChanged(pod: ClusterPod): void {
-    const at = this.availableAt(pod);
-    const now = this.host.clock.now();
-    if (at !== undefined && at > now) {
-      const timer = this.host.clock.after(at - now, () => {
-        this.requeues.delete(timer);
-        this.host.statusChanged();
-      });
-      this.requeues.add(timer);
-    }
+    this.wakeups.at(this.availableAt(pod), () => this.host.statusChanged());
     // A pod that left (terminating, gone) is replaced by the next sync of its ReplicaSet.
     const rs = this.host.replicaSets().find(r => r.pods.includes(pod));
     if (rs && !isActive(pod)) this.add(rs);

@@ -6,11 +6,10 @@
 // available before the next (semantics 7.2); with the MaxUnavailableStatefulSet feature gate,
 // up to maxUnavailable pods at once, counting those already unavailable.
 
-import { ClusterPod, availableTime, isActive, isAvailable } from './cluster-pod';
+import { AvailabilityWakeups, ClusterPod, availableTime, isActive, isAvailable } from './cluster-pod';
 import { WorkQueue } from './work-queue';
 import { ControllerHost, DeletionBatch, WorkloadController, WorkloadSpecView } from './workload-controller';
 import { resolveIntOrPercent } from '../../timing/rollout-plan';
-import { ClockTimer } from '../time/clock';
 
 /** One ordinal: the pods that have had its name, the last one current. */
 interface Slot {
@@ -25,12 +24,13 @@ export class StatefulSetController implements WorkloadController {
   public revision = 1;
   private readonly slots: Slot[] = [];
   private readonly queue: WorkQueue;
-  private readonly requeues = new Set<ClockTimer>();
+  private readonly wakeups: AvailabilityWakeups;
   private created = false;
 
   constructor(private readonly spec: WorkloadSpecView, private readonly host: ControllerHost) {
     this.replicas = spec.replicas;
     this.queue = new WorkQueue(host.clock, host.latency, () => this.sync());
+    this.wakeups = new AvailabilityWakeups(host.clock);
   }
 
   public get pods(): ClusterPod[] {
@@ -81,22 +81,16 @@ export class StatefulSetController implements WorkloadController {
   }
 
   public podChanged(pod: ClusterPod): void {
-    const at = availableTime(pod, this.spec.minReadySeconds, this.host.wallOffset());
-    const now = this.host.clock.now();
-    if (at !== undefined && at > now) {
-      const timer = this.host.clock.after(at - now, () => {
-        this.requeues.delete(timer);
-        this.queue.add();
-        this.host.statusChanged();
-      });
-      this.requeues.add(timer);
-    }
+    this.wakeups.at(availableTime(pod, this.spec.minReadySeconds, this.host.wallOffset()), () => {
+      this.queue.add();
+      this.host.statusChanged();
+    });
     this.queue.add();
   }
 
   public stop(): void {
     this.queue.stop();
-    this.requeues.forEach(t => t.cancel());
+    this.wakeups.cancelAll();
   }
 
   private isAvailable(pod: ClusterPod): boolean {
