@@ -1,4 +1,4 @@
-import { ApiObject, Duration } from 'cdk8s';
+import { ApiObject, Duration, JsonPatch, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as kplus from './_kplus';
 import { got, nameProblem } from './_props';
@@ -120,6 +120,15 @@ export interface GracefulIngressOptions extends kplus.ExposeServiceViaIngressOpt
    * @default - derived from the construct path, with a hash suffix (as every cdk8s name)
    */
   readonly name?: string;
+
+  /**
+   * Annotations for the Ingress (on the one this creates, or added to `ingress`): the load
+   * balancer's scheme, certificate and listen ports, an ingress-nginx timeout for WebSockets, …
+   *
+   * @default - only those the traffic path emits
+   * @see https://kubernetes.io/docs/concepts/overview/working-with-objects/annotations/
+   */
+  readonly annotations?: { [key: string]: string };
 }
 
 /** Ingress classes of the presets. */
@@ -230,14 +239,27 @@ export class GracefulService extends kplus.Service {
         + 'expose a client GracefulService of the same workload instead');
     }
     ingressNameProblems(this.node.id, options);
-    const trafficPath = this.ingressPathFor(options.className);
+    ingressAnnotationProblems(this.node.id, options.annotations);
+    // A given Ingress keeps its own class; a class passed beside it must be the same one.
+    const givenClass = options.ingress ? ingressClassOf(options.ingress) : undefined;
+    if (givenClass !== undefined && options.className !== undefined && givenClass !== options.className) {
+      throw new Error(`GracefulService '${this.node.id}': 'addIngress' className (${got(options.className)}) differs from the class of the given 'ingress' `
+        + `(${got(givenClass)}); pass the same class, or leave 'className' out to use the Ingress's own`);
+    }
+    const trafficPath = this.ingressPathFor(options.className ?? givenClass);
     const kind = trafficPath._kind;
-    const className = options.className ?? INGRESS_CLASS[kind] ?? 'nginx';
+    const className = options.className ?? givenClass ?? INGRESS_CLASS[kind] ?? 'nginx';
     // GKE picks its Ingresses by the legacy annotation rather than ingressClassName.
     const ingress = options.ingress ?? new kplus.Ingress(this, 'Ingress', { metadata: options.name !== undefined ? { name: options.name } : undefined, className: kind === 'gke-neg' ? undefined : className });
     if (kind === 'gke-neg' && !options.ingress) {
       ingress.metadata.addAnnotation('kubernetes.io/ingress.class', className);
     }
+    if (options.ingress && givenClass === undefined && kind !== 'gke-neg' && (options.className !== undefined || INGRESS_CLASS[kind] !== undefined)) {
+      // The preStop is budgeted for this class's controller: the Ingress must go to that controller
+      // (without a class it goes to the cluster's default class, whatever that is).
+      ApiObject.of(ingress).addJsonPatch(JsonPatch.add('/spec/ingressClassName', className));
+    }
+    for (const [key, value] of Object.entries(options.annotations ?? {})) ingress.metadata.addAnnotation(key, value);
     const backend = kplus.IngressBackend.fromService(this);
     if (options.host !== undefined) {
       ingress.addHostRule(options.host, path, backend, options.pathType);
@@ -303,6 +325,17 @@ export class GracefulService extends kplus.Service {
     if (path._kind === 'aws-alb') {
       this.metadata.addAnnotation('alb.ingress.kubernetes.io/target-type', 'ip');
       this.metadata.addAnnotation('alb.ingress.kubernetes.io/target-group-attributes', `deregistration_delay.timeout_seconds=${drain}`);
+      // With the controller's readiness gate a new pod counts as ready only once the ALB's own
+      // health check passes, and that check asks for `/` by default: an app that answers `/` with
+      // a 404 stalls the rollout. The check follows the pod's HTTP readiness probe (read at synth,
+      // so containers added later count); an annotation set by hand wins.
+      const check = () => albHealthCheckOf(ApiObject.of(this.workload).toJson());
+      for (const [key, field] of [['healthcheck-path', 'path'], ['healthcheck-port', 'port'], ['healthcheck-protocol', 'protocol']] as const) {
+        // cdk8s's metadata has getLabel but no getAnnotation: its private map is read for one given in props.
+        if ((this.metadata as unknown as { annotations?: Record<string, unknown> }).annotations?.[`alb.ingress.kubernetes.io/${key}`] === undefined) {
+          this.metadata.addAnnotation(`alb.ingress.kubernetes.io/${key}`, Lazy.any({ produce: () => check()?.[field] }) as unknown as string);
+        }
+      }
     } else if (path._kind === 'aws-nlb') {
       this.metadata.addAnnotation('service.beta.kubernetes.io/aws-load-balancer-type', 'external');
       this.metadata.addAnnotation('service.beta.kubernetes.io/aws-load-balancer-nlb-target-type', 'ip');
@@ -392,6 +425,45 @@ function ingressNameProblems(id: string, options: GracefulIngressOptions): void 
   if (problem) {
     throw new Error(`GracefulService '${id}': 'addIngress' name (${got(options.name)}) must be ${problem}; e.g. 'shop', or leave it out for a name derived from the construct path`);
   }
+}
+
+/** The class a cdk8s-plus Ingress was made with (`spec.ingressClassName`), if any. */
+function ingressClassOf(ingress: kplus.Ingress): string | undefined {
+  const spec = (ApiObject.of(ingress) as unknown as { props?: { spec?: { ingressClassName?: unknown } } }).props?.spec;
+  return typeof spec?.ingressClassName === 'string' ? spec.ingressClassName : undefined;
+}
+
+/** `addIngress`'s `annotations`: string keys and values, as the API server stores them. */
+function ingressAnnotationProblems(id: string, annotations: unknown): void {
+  if (annotations === undefined) return;
+  if (!isRecord(annotations) || Object.values(annotations).some(v => typeof v !== 'string')) {
+    throw new Error(`GracefulService '${id}': 'addIngress' annotations (${got(annotations)}) must map names to strings; `
+      + 'e.g. { \'alb.ingress.kubernetes.io/scheme\': \'internet-facing\' } (quote numbers: \'3600\')');
+  }
+}
+
+/**
+ * The ALB health check that matches a workload's HTTP readiness probe: its path, its port when it
+ * is not the port traffic goes to (a named port resolved to its number), HTTPS when the probe uses it.
+ * Undefined when no container has an httpGet readiness probe.
+ * @see https://kubernetes-sigs.github.io/aws-load-balancer-controller/latest/guide/ingress/annotations/#health-check
+ */
+function albHealthCheckOf(workloadJson: any): { path: string; port?: string; protocol?: string } | undefined {
+  const containers: any[] = workloadJson?.spec?.template?.spec?.containers ?? [];
+  for (const c of containers) {
+    const probe = c?.readinessProbe?.httpGet;
+    if (!isRecord(probe) || typeof probe.path !== 'string') continue;
+    const ports: any[] = Array.isArray(c.ports) ? c.ports : [];
+    const port = typeof probe.port === 'number' ? probe.port : ports.find(p => p?.name === probe.port)?.containerPort;
+    // The first declared port is where the Service sends traffic ('traffic-port', the default).
+    const trafficPort = ports[0]?.containerPort;
+    return {
+      path: probe.path,
+      port: typeof port === 'number' && port !== trafficPort ? String(port) : undefined,
+      protocol: probe.scheme === 'HTTPS' ? 'HTTPS' : undefined,
+    };
+  }
+  return undefined;
 }
 
 /** The workload as a traffic path target, when it is one. */

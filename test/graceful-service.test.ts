@@ -145,4 +145,69 @@ describe('GracefulService', () => {
     expect(ingress.spec).toMatchObject({ ingressClassName: 'nginx', tls: [{ hosts: ['shop.example.com'], secretName: 'shop-tls' }] });
     expect(ingress.spec.rules[0].host).toBe('shop.example.com');
   });
+
+  describe('Ingresses a real port needs: the class kept, annotations, the ALB health check', () => {
+    test('a given Ingress without a class gets the class the preStop is budgeted for', () => {
+      const chart = Testing.chart();
+      const deployment = new GracefulDeployment(chart, 'api', { containers: [probed()] });
+      const service = new GracefulService(chart, 'svc', { workload: deployment });
+      const ingress = new kplus.Ingress(chart, 'shared');
+      service.addIngress('/api', { ingress, className: 'alb' });
+      const objects = synthValid(chart);
+      expect(only(objects, 'Ingress').spec.ingressClassName).toBe('alb');
+      expect(only(objects, 'Deployment').spec.template.spec.containers[0].lifecycle.preStop.exec.command).toEqual(['sleep', '60']);
+    });
+
+    test('a given Ingress keeps its own class and chooses the traffic path by it', () => {
+      const chart = Testing.chart();
+      const deployment = new GracefulDeployment(chart, 'api', { containers: [probed()] });
+      const service = new GracefulService(chart, 'svc', { workload: deployment });
+      service.addIngress('/api', { ingress: new kplus.Ingress(chart, 'shared', { className: 'alb' }) });
+      const objects = synthValid(chart);
+      expect(only(objects, 'Ingress').spec.ingressClassName).toBe('alb');
+      expect(only(objects, 'Service').metadata.annotations['alb.ingress.kubernetes.io/target-type']).toBe('ip');
+    });
+
+    test('a class beside a given Ingress of another class is refused', () => {
+      const chart = Testing.chart();
+      const deployment = new GracefulDeployment(chart, 'api', { containers: [probed()] });
+      const service = new GracefulService(chart, 'svc', { workload: deployment });
+      expect(() => service.addIngress('/api', { ingress: new kplus.Ingress(chart, 'shared', { className: 'nginx' }), className: 'alb' }))
+        .toThrow("GracefulService 'svc': 'addIngress' className (\"alb\") differs from the class of the given 'ingress' (\"nginx\"); pass the same class, "
+          + "or leave 'className' out to use the Ingress's own");
+    });
+
+    test('annotations go on the Ingress; values must be strings', () => {
+      const chart = Testing.chart();
+      const deployment = new GracefulDeployment(chart, 'api', { containers: [probed()] });
+      const service = new GracefulService(chart, 'svc', { workload: deployment });
+      service.addIngress('/api', { className: 'alb', annotations: { 'alb.ingress.kubernetes.io/scheme': 'internet-facing', 'alb.ingress.kubernetes.io/listen-ports': '[{"HTTPS":443}]' } });
+      expect(only(synthValid(chart), 'Ingress').metadata.annotations).toEqual({
+        'alb.ingress.kubernetes.io/scheme': 'internet-facing', 'alb.ingress.kubernetes.io/listen-ports': '[{"HTTPS":443}]',
+      });
+      expect(() => service.addIngress('/other', { annotations: { 'nginx.ingress.kubernetes.io/proxy-read-timeout': 3600 as any } }))
+        .toThrow("GracefulService 'svc': 'addIngress' annotations ({\"nginx.ingress.kubernetes.io/proxy-read-timeout\":3600}) must map names to strings");
+    });
+
+    test.each([
+      ['the readiness path on the traffic port', kplus.Probe.fromHttpGet('/ready'), { 'alb.ingress.kubernetes.io/healthcheck-path': '/ready' }],
+      ['a probe on another port', kplus.Probe.fromHttpGet('/healthz', { port: 9090 }),
+        { 'alb.ingress.kubernetes.io/healthcheck-path': '/healthz', 'alb.ingress.kubernetes.io/healthcheck-port': '9090' }],
+    ])('the ALB health check follows the readiness probe: %s', (_name, readiness, expected) => {
+      const chart = Testing.chart();
+      const deployment = new GracefulDeployment(chart, 'api', { containers: [{ image, portNumber: 8080, readiness }] });
+      new GracefulService(chart, 'svc', { workload: deployment, trafficPaths: [TrafficPath.awsAlb()] });
+      const annotations = only(synthValid(chart), 'Service').metadata.annotations;
+      expect(Object.fromEntries(Object.entries(annotations).filter(([k]) => k.includes('healthcheck')))).toEqual(expected);
+    });
+
+    test('an ALB health-check annotation given in props wins', () => {
+      const chart = Testing.chart();
+      const deployment = new GracefulDeployment(chart, 'api', { containers: [probed()] });
+      new GracefulService(chart, 'svc', {
+        workload: deployment, trafficPaths: [TrafficPath.awsAlb()], metadata: { annotations: { 'alb.ingress.kubernetes.io/healthcheck-path': '/livez' } },
+      });
+      expect(only(synthValid(chart), 'Service').metadata.annotations['alb.ingress.kubernetes.io/healthcheck-path']).toBe('/livez');
+    });
+  });
 });

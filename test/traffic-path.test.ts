@@ -55,6 +55,8 @@ describe('TrafficPath presets', () => {
     expect(svc.metadata.annotations).toEqual({
       'alb.ingress.kubernetes.io/target-group-attributes': 'deregistration_delay.timeout_seconds=15',
       'alb.ingress.kubernetes.io/target-type': 'ip',
+      // The ALB health-checks the readiness probe's path (its default `/` can stall a rollout behind the readiness gate).
+      'alb.ingress.kubernetes.io/healthcheck-path': '/ready',
     });
     const ingress = only(objects, 'Ingress');
     expect(ingress.spec.ingressClassName).toBe('alb');
