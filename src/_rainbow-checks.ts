@@ -2,11 +2,27 @@
 
 import { DNS_1035_LABEL, MAX_RAINBOW_NAME_LENGTH, releaseId } from './_rainbow-names';
 import { RAINBOW_APP_LABEL, RELEASE_LABEL } from './checks/rules/rainbow';
-import { RainbowDeploymentProps, RainbowRelease, ReleaseState } from './rainbow-deployment';
+import { RainbowRelease, ReleaseState } from './rainbow-release';
 import { describeDuration, isFiniteDurationOf } from './timing/duration';
 
+/**
+ * What the checks read of a RainbowDeployment's props: its own interface, which the props satisfy,
+ * so that the checks need nothing from the construct that runs them.
+ */
+export interface RainbowPropsChecked {
+  readonly containers?: readonly unknown[];
+  readonly select?: unknown;
+  readonly releases: readonly RainbowRelease[];
+  readonly container?: unknown;
+  readonly autoscaling?: unknown;
+  readonly scaleToZero?: unknown;
+  readonly replicas?: number;
+  readonly maxLiveReleases?: number;
+  readonly drainFor?: unknown;
+}
+
 /** Problems known from the props alone, all at once. */
-export function rainbowProblems(name: string, props: RainbowDeploymentProps): string[] {
+export function rainbowProblems(name: string, props: RainbowPropsChecked): string[] {
   const problems: string[] = [];
   if (!DNS_1035_LABEL.test(name) || name.length > MAX_RAINBOW_NAME_LENGTH) {
     problems.push(`'metadata.name' (${name}) must be a DNS-1035 label (lowercase letters, digits and '-', starting with a letter) of at most `
@@ -19,7 +35,7 @@ export function rainbowProblems(name: string, props: RainbowDeploymentProps): st
   if (props.select !== undefined) {
     problems.push(`'select' (${props.select}) must not be set: each release selects its own pods by ${RAINBOW_APP_LABEL} and ${RELEASE_LABEL}`);
   }
-  const releases: RainbowRelease[] = Array.isArray(props.releases) ? props.releases : [];
+  const releases: readonly RainbowRelease[] = Array.isArray(props.releases) ? props.releases : [];
   if (releases.length === 0) {
     problems.push('\'releases\' must list at least one release, e.g. [RainbowRelease.fromImage(\'ghcr.io/acme/chat:1.4.2\', ReleaseState.ACTIVE)]');
     return problems;
@@ -69,7 +85,7 @@ export function rainbowProblems(name: string, props: RainbowDeploymentProps): st
 }
 
 /** Problems of one release within the rainbow. */
-function releaseProblems(r: RainbowRelease, props: RainbowDeploymentProps): string[] {
+function releaseProblems(r: RainbowRelease, props: RainbowPropsChecked): string[] {
   const problems: string[] = [];
   const where = `release '${r.version}'`;
   if (r.image !== undefined && !props.container && r.state !== ReleaseState.RETIRED) {

@@ -15,6 +15,7 @@ export * from './graceful-service';
 export * from './traffic-path';
 export * from './gke-backend-config';
 export * from './keda-scaled-object';
+export * from './rainbow-release';
 export * from './rainbow-deployment';
 export * from './checks/graceful-checks';
 export * from './checks/validation-plugin';

@@ -1,13 +1,10 @@
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { CheckReport, checkManifests, errorMessages, formatFinding } from './engine';
+import { CheckOptions, CheckReport, checkManifests, errorMessages, formatFinding } from './engine';
 import { ruleInfos } from './registry';
 import { Finding, RuleInfo, Severity } from './rule';
 import { addSuppressions } from './suppressions';
 import { notesOf, reportWarnings, warningsOf } from './warnings';
-import { GracefulDaemonSet } from '../graceful-daemonset';
-import { GracefulDeployment } from '../graceful-deployment';
-import { GracefulStatefulSet } from '../graceful-statefulset';
 
 /**
  * Options of the graceful-shutdown rule pack on a construct scope.
@@ -97,10 +94,9 @@ export class GracefulChecks {
     // are its own too, unless warnings fail synth here: then they are errors of this scope.
     const warningsAsErrors = this.props.warningsAsErrors === true;
     const own = new Set<string>();
-    const graceful = (c: IConstruct) => c instanceof GracefulDeployment || c instanceof GracefulStatefulSet || c instanceof GracefulDaemonSet;
-    for (const gd of this.scope.node.findAll().filter(graceful)) {
+    for (const gd of this.scope.node.findAll().filter(isSelfChecking)) {
       // With the rules it ran: what its own props cannot break is checked here (src/_synth-rules.ts).
-      for (const f of checkManifests((gd as GracefulDeployment)._checkedObjects(), (gd as GracefulDeployment)._synthCheckOptions()).findings) {
+      for (const f of checkManifests(gd._checkedObjects(), gd._synthCheckOptions()).findings) {
         if (f.severity === Severity.ERROR || !warningsAsErrors) own.add(formatFinding(f));
       }
     }
@@ -110,6 +106,23 @@ export class GracefulChecks {
     const errors = findings.filter(failing).map(f => ({ ...f, severity: Severity.ERROR }));
     return errorMessages({ ...report, findings: errors });
   }
+}
+
+/**
+ * A graceful workload (GracefulDeployment, GracefulStatefulSet, GracefulDaemonSet), which checks its
+ * own objects at synth. Known by these two methods rather than by class, so that the checks import
+ * nothing from the constructs above them.
+ */
+interface SelfCheckingWorkload {
+  /** The objects its own validation checks. */
+  _checkedObjects(): any[];
+  /** The options its own validation runs the rules with. */
+  _synthCheckOptions(): CheckOptions;
+}
+
+function isSelfChecking(c: IConstruct): c is IConstruct & SelfCheckingWorkload {
+  const candidate = c as Partial<SelfCheckingWorkload>;
+  return typeof candidate._checkedObjects === 'function' && typeof candidate._synthCheckOptions === 'function';
 }
 
 function apiObjectsUnder(scope: IConstruct): ApiObject[] {
