@@ -99,6 +99,7 @@ project.package.addField('files', [
   'API.md',
   'CHANGELOG.md',
   'docs/*.md', // the README links to them; shipped so the links work in node_modules and on npm
+  'docs/images/*.png', // the README shows them
 ]);
 
 // Lines of code within 150 characters (as cdk8s-plus); messages and test expectations quote whole

@@ -58,7 +58,7 @@ describe('npm package contents', () => {
     // THEN every file matches the allow-list: no .tmp/, test fixtures, sources, examples, scripts, bench, baseline
     const bundled = bundledClosure().map(n => n.replace(/[/.]/g, c => `\\${c}`)).join('|');
     const allowed = [
-      /^lib\/.+\.js$/, /^lib\/.+\.d\.ts$/, /^bin\/graceful-(check|drill)$/, /^docs\/[^/]+\.md$/,
+      /^lib\/.+\.js$/, /^lib\/.+\.d\.ts$/, /^bin\/graceful-(check|drill)$/, /^docs\/[^/]+\.md$/, /^docs\/images\/[^/]+\.png$/,
       /^(README\.md|LICENSE|CHANGELOG\.md|API\.md|\.jsii|package\.json)$/,
       new RegExp(`^node_modules/(${bundled})/`),
     ];
