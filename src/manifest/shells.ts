@@ -283,8 +283,29 @@ const verdicts = new WeakMap<object, { image: string; verdict: EntrypointVerdict
 export function containerEntrypointVerdict(container: { command?: unknown; args?: unknown }, image: string): EntrypointVerdict | undefined {
   const known = verdicts.get(container);
   if (known && known.image === image) return known.verdict;
-  const verdict = entrypointVerdict(container.command, container.args, image);
+  const verdict = verdictOfWords(container.command, container.args, image);
   verdicts.set(container, { image, verdict });
+  return verdict;
+}
+
+/**
+ * The same command in the same image has the same verdict: a chart's workloads repeat theirs in
+ * every release and namespace. Bounded, since an input may hold many distinct ones.
+ */
+const verdictsByWords = new Map<string, EntrypointVerdict | undefined>();
+const MAX_REMEMBERED_COMMANDS = 10_000;
+
+function verdictOfWords(command: unknown, args: unknown, image: string): EntrypointVerdict | undefined {
+  const commandWords = Array.isArray(command) ? command.length : 0;
+  const argWords = Array.isArray(args) ? args.length : 0;
+  // Fewer than three words cannot hand a shell a script: nothing to remember.
+  if (commandWords + argWords < 3) return undefined;
+  const words = [...(Array.isArray(command) ? command : []), ...(Array.isArray(args) ? args : [])];
+  const key = `${image}\0${commandWords}\0${words.join('\0')}`;
+  if (verdictsByWords.has(key)) return verdictsByWords.get(key);
+  const verdict = entrypointVerdict(command, args, image);
+  if (verdictsByWords.size >= MAX_REMEMBERED_COMMANDS) verdictsByWords.clear();
+  verdictsByWords.set(key, verdict);
   return verdict;
 }
 
