@@ -99,7 +99,8 @@ function stage(variant) {
     fs.copyFileSync(path.join(ROOT, f), path.join(dir, f));
   }
   copyTree(path.join(ROOT, 'bin'), path.join(dir, 'bin'));
-  copyTree(path.join(ROOT, 'docs'), path.join(dir, 'docs'), rel => rel === '' || rel.endsWith('.md'));
+  // The docs the README links to, and the pictures it shows.
+  copyTree(path.join(ROOT, 'docs'), path.join(dir, 'docs'), rel => rel === '' || rel.endsWith('.md') || rel === 'images' || /^images\/[^/]+\.png$/.test(rel));
   // Bundled dependencies are packed from the package's own node_modules: copies. The peers are
   // links to this repository's (jsii-docgen looks for them there); npm packs no link.
   for (const name of bundledClosure(main)) {
