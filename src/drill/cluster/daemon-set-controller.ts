@@ -6,25 +6,18 @@
 // once the new one is available). Exactly one of the two is above zero (semantics 7.3); both
 // round up.
 
-import { AvailabilityWakeups, ClusterPod, availableTime, isActive, isAvailable } from './cluster-pod';
-import { WorkQueue } from './work-queue';
-import { ControllerHost, DeletionBatch, WorkloadController, WorkloadSpecView } from './workload-controller';
+import { ClusterPod, isActive } from './cluster-pod';
+import { QueuedWorkloadController } from './queued-controller';
+import { DeletionBatch, WorkloadController } from './workload-controller';
 import { resolveIntOrPercent } from '../../timing/rollout-plan';
 
-export class DaemonSetController implements WorkloadController {
+export class DaemonSetController extends QueuedWorkloadController implements WorkloadController {
   public readonly kind = 'DaemonSet';
   public readonly pods: ClusterPod[] = [];
   public readonly deletions: DeletionBatch[] = [];
   public revision = 1;
   private readonly node = new Map<ClusterPod, string>();
-  private readonly queue: WorkQueue;
-  private readonly wakeups: AvailabilityWakeups;
   private created = false;
-
-  constructor(private readonly spec: WorkloadSpecView, private readonly host: ControllerHost) {
-    this.queue = new WorkQueue(host.clock, host.latency, () => this.sync());
-    this.wakeups = new AvailabilityWakeups(host.clock);
-  }
 
   /** One pod per node. */
   public get replicas(): number {
@@ -74,23 +67,6 @@ export class DaemonSetController implements WorkloadController {
     return this.node.get(pod);
   }
 
-  public podChanged(pod: ClusterPod): void {
-    this.wakeups.at(availableTime(pod, this.spec.minReadySeconds, this.host.wallOffset()), () => {
-      this.queue.add();
-      this.host.statusChanged();
-    });
-    this.queue.add();
-  }
-
-  public stop(): void {
-    this.queue.stop();
-    this.wakeups.cancelAll();
-  }
-
-  private isAvailable(pod: ClusterPod): boolean {
-    return isAvailable(pod, this.spec.minReadySeconds, this.host.clock.now(), this.host.wallOffset());
-  }
-
   /** A node's pods that are not terminating, by revision (`findUpdatedPodsOnNode`), and whether any exists at all. */
   private onNode(node: string): { current?: ClusterPod; old?: ClusterPod; exists: boolean } {
     const here = this.pods.filter(p => this.node.get(p) === node && !p.gone);
@@ -98,7 +74,7 @@ export class DaemonSetController implements WorkloadController {
     return { current: live.find(p => p.revision === this.revision), old: live.find(p => p.revision !== this.revision), exists: here.length > 0 };
   }
 
-  private sync(): void {
+  protected sync(): void {
     if (!this.created) return;
     const before = this.pods.length + this.deletions.length;
     // `manage`: a node without any pod of the DaemonSet (a terminating one counts) gets one.

@@ -6,8 +6,8 @@
 // available before the next (semantics 7.2); with the MaxUnavailableStatefulSet feature gate,
 // up to maxUnavailable pods at once, counting those already unavailable.
 
-import { AvailabilityWakeups, ClusterPod, availableTime, isActive, isAvailable } from './cluster-pod';
-import { WorkQueue } from './work-queue';
+import { ClusterPod, isActive } from './cluster-pod';
+import { QueuedWorkloadController } from './queued-controller';
 import { ControllerHost, DeletionBatch, WorkloadController, WorkloadSpecView } from './workload-controller';
 import { resolveIntOrPercent } from '../../timing/rollout-plan';
 
@@ -17,20 +17,17 @@ interface Slot {
   readonly pods: ClusterPod[];
 }
 
-export class StatefulSetController implements WorkloadController {
+export class StatefulSetController extends QueuedWorkloadController implements WorkloadController {
   public readonly kind = 'StatefulSet';
   public readonly deletions: DeletionBatch[] = [];
   public replicas: number;
   public revision = 1;
   private readonly slots: Slot[] = [];
-  private readonly queue: WorkQueue;
-  private readonly wakeups: AvailabilityWakeups;
   private created = false;
 
-  constructor(private readonly spec: WorkloadSpecView, private readonly host: ControllerHost) {
+  constructor(spec: WorkloadSpecView, host: ControllerHost) {
+    super(spec, host);
     this.replicas = spec.replicas;
-    this.queue = new WorkQueue(host.clock, host.latency, () => this.sync());
-    this.wakeups = new AvailabilityWakeups(host.clock);
   }
 
   public get pods(): ClusterPod[] {
@@ -80,23 +77,6 @@ export class StatefulSetController implements WorkloadController {
     return this.pods.filter(isActive);
   }
 
-  public podChanged(pod: ClusterPod): void {
-    this.wakeups.at(availableTime(pod, this.spec.minReadySeconds, this.host.wallOffset()), () => {
-      this.queue.add();
-      this.host.statusChanged();
-    });
-    this.queue.add();
-  }
-
-  public stop(): void {
-    this.queue.stop();
-    this.wakeups.cancelAll();
-  }
-
-  private isAvailable(pod: ClusterPod): boolean {
-    return isAvailable(pod, this.spec.minReadySeconds, this.host.clock.now(), this.host.wallOffset());
-  }
-
   /**
    * The revision a pod at this ordinal gets when it is created (`newVersionedStatefulSetPod`):
    * the update revision from the partition up, the current one below it (revision 1: the drill
@@ -120,7 +100,7 @@ export class StatefulSetController implements WorkloadController {
     return this.slots[ordinal];
   }
 
-  private sync(): void {
+  protected sync(): void {
     if (!this.created) return;
     const before = this.pods.length;
     const deleted = this.manageOrdinals() || this.rollingUpdate();
