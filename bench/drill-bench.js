@@ -22,9 +22,6 @@
 process.env.GRACEFUL_K8S_QUIET = '1';
 const os = require('os');
 const path = require('path');
-const { Duration, Testing } = require('cdk8s');
-const kplus = require('cdk8s-plus-27');
-const { GracefulDeployment, GracefulService } = require('../lib');
 const { planRollout } = require('../lib/timing');
 const fs = require('fs');
 const { drillReportHtml, runDrill } = require('../lib/drill/drill');
@@ -39,35 +36,13 @@ const kindParts = require('./drill-bench-kinds');
 
 const REPLICAS = 10;
 const PRE_STOP = 5;
+const manifests = require('./drill-manifests');
+const naiveManifest = () => manifests.naiveManifest(REPLICAS);
+const gracefulManifest = () => manifests.gracefulManifest(REPLICAS, PRE_STOP);
 const RATE = Number(process.env.BENCH_RATE ?? 1000);
 const ONLY = process.env.BENCH_ONLY;
 const app = `node ${path.join(__dirname, '..', 'examples', 'drill-apps', 'graceful-server.js')}`;
 const naiveApp = `node ${path.join(__dirname, '..', 'examples', 'drill-apps', 'naive-server.js')}`;
-
-/** What `cdk8s-plus` gives by default: no readiness, no preStop, no PDB, 25 %/25 %. */
-function naiveManifest() {
-  const chart = Testing.chart();
-  new kplus.Deployment(chart, 'web', { replicas: REPLICAS, containers: [{ image: 'ghcr.io/acme/web:1', portNumber: 8080 }] }).exposeViaService();
-  return Testing.synth(chart);
-}
-
-/** The same app as a GracefulDeployment (PDB maxUnavailable 1, hostname spread), tuned for fast probing. */
-function gracefulManifest() {
-  const chart = Testing.chart();
-  const d = new GracefulDeployment(chart, 'web', {
-    replicas: REPLICAS,
-    minReady: Duration.seconds(2),
-    shutdown: { preStopDelay: Duration.seconds(PRE_STOP), drainTimeout: Duration.seconds(10) },
-    containers: [{
-      image: 'ghcr.io/acme/web:1',
-      portNumber: 8080,
-      readiness: kplus.Probe.fromHttpGet('/ready', { periodSeconds: Duration.seconds(1) }),
-      startup: kplus.Probe.fromTcpSocket({ periodSeconds: Duration.seconds(1), failureThreshold: 60 }),
-    }],
-  });
-  new GracefulService(chart, 'service', { workload: d });
-  return Testing.synth(chart);
-}
 
 const lag = { min: 0, max: PRE_STOP };
 const common = { rate: RATE, postShare: 0.2, connections: 16, warmupSeconds: 4, settleSeconds: 4, seed: 7, maxSeconds: 240, log: m => process.stderr.write(`  ${m}\n`) };

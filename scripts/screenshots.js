@@ -10,10 +10,7 @@ process.env.GRACEFUL_K8S_QUIET = '1';
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { Duration, Testing } = require('cdk8s');
-const kplus = require('cdk8s-plus-27');
 const { chromium } = require('playwright-core');
-const { GracefulDeployment, GracefulService } = require('../lib');
 const { main: check } = require('../lib/cli/graceful-check');
 const { drillReportHtml, runDrill } = require('../lib/drill/drill');
 
@@ -22,31 +19,12 @@ const OUT = path.join(ROOT, 'docs', 'images');
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const APPS = path.join(ROOT, 'examples', 'drill-apps');
 const REPLICAS = 4;
+const manifests = require('../bench/drill-manifests');
+const naiveManifest = () => manifests.naiveManifest(REPLICAS);
+// The picture's GracefulDeployment: preStop 5 s, as its title says.
+const gracefulManifest = () => manifests.gracefulManifest(REPLICAS, 5);
 /** A picture larger than this is refused: the docs stay light. */
 const MAX_BYTES = 300 * 1024;
-
-function naiveManifest() {
-  const chart = Testing.chart();
-  new kplus.Deployment(chart, 'web', { replicas: REPLICAS, containers: [{ image: 'ghcr.io/acme/web:1', portNumber: 8080 }] }).exposeViaService();
-  return Testing.synth(chart);
-}
-
-function gracefulManifest() {
-  const chart = Testing.chart();
-  const d = new GracefulDeployment(chart, 'web', {
-    replicas: REPLICAS,
-    minReady: Duration.seconds(2),
-    shutdown: { preStopDelay: Duration.seconds(5), drainTimeout: Duration.seconds(10) },
-    containers: [{
-      image: 'ghcr.io/acme/web:1',
-      portNumber: 8080,
-      readiness: kplus.Probe.fromHttpGet('/ready', { periodSeconds: Duration.seconds(1) }),
-      startup: kplus.Probe.fromTcpSocket({ periodSeconds: Duration.seconds(1), failureThreshold: 60 }),
-    }],
-  });
-  new GracefulService(chart, 'service', { workload: d });
-  return Testing.synth(chart);
-}
 
 /** Renders `html` in chromium to `file` (the whole page), and says how large it is. */
 async function screenshot(browser, html, file, width) {
