@@ -329,7 +329,16 @@ export class GracefulService extends kplus.Service {
       // health check passes, and that check asks for `/` by default: an app that answers `/` with
       // a 404 stalls the rollout. The check follows the pod's HTTP readiness probe (read at synth,
       // so containers added later count); an annotation set by hand wins.
-      const check = () => albHealthCheckOf(ApiObject.of(this.workload).toJson());
+      // The three annotations are resolved one after the other in one synth: the workload is
+      // rendered once for them (synth is synchronous, so the next one renders afresh).
+      let rendered: { check: ReturnType<typeof albHealthCheckOf> } | undefined;
+      const check = () => {
+        if (!rendered) {
+          rendered = { check: albHealthCheckOf(ApiObject.of(this.workload).toJson()) };
+          queueMicrotask(() => rendered = undefined);
+        }
+        return rendered.check;
+      };
       for (const [key, field] of [['healthcheck-path', 'path'], ['healthcheck-port', 'port'], ['healthcheck-protocol', 'protocol']] as const) {
         // cdk8s's metadata has getLabel but no getAnnotation: its private map is read for one given in props.
         if ((this.metadata as unknown as { annotations?: Record<string, unknown> }).annotations?.[`alb.ingress.kubernetes.io/${key}`] === undefined) {
