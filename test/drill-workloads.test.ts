@@ -147,7 +147,11 @@ describe('real runs (short timings)', () => {
     expect(graceful.rollout!.timedOut).toBe(false);
     expect(graceful.rollout!.waves.map(w => w.pods)).toEqual([1, 1, 1]);
     expectNoFailures(graceful);
-    const naive = await runDrill(statefulSetManifest(3, false), { ...load, exec: NAIVE_APP, startTimeoutSeconds: 60 });
+    // A lag of at least 1 s (200 ms real) and a new connection per request: while each exited pod's
+    // endpoint lingers, dozens of requests are routed to it, however the scheduler runs the timers.
+    const naive = await runDrill(statefulSetManifest(3, false), {
+      ...load, lag: { min: 1, max: 4 }, requestsPerConnection: 1, exec: NAIVE_APP, startTimeoutSeconds: 60,
+    });
     expect(naive.failed).toBeGreaterThan(0);
   }, 180_000);
 
