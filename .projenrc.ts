@@ -89,18 +89,12 @@ const project = new cdk8s.ConstructLibraryCdk8s({
 });
 
 // What the package contains is an allow-list ("files"), not only an ignore list: a stray file in the
-// working tree (.tmp/, a test fixture, a new folder) cannot slip into the tarball. npm always adds
-// package.json, README.md, LICENSE and the bundled dependencies. test/package.test.ts asserts the list.
-project.package.addField('files', [
-  'lib/**/*.js',
-  'lib/**/*.d.ts',
-  'bin/',
-  '.jsii',
-  'API.md',
-  'CHANGELOG.md',
-  'docs/*.md', // the README links to them; shipped so the links work in node_modules and on npm
-  'docs/images/*.png', // the README shows them
-]);
+// working tree (.tmp/, a test fixture, a new folder) cannot slip into the tarball. The list lives in
+// scripts/package-files.js, which the variants' staging, test/package.test.ts and the release
+// rehearsal read as well: one list for everything that decides or checks a package's files.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { PACKAGE_FILES } = require('./scripts/package-files') as { PACKAGE_FILES: string[] };
+project.package.addField('files', PACKAGE_FILES);
 
 // Lines of code within 150 characters (as cdk8s-plus); messages and test expectations quote whole
 // error texts, so strings stay on one searchable line.

@@ -18,6 +18,7 @@
 const { execFileSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
+const { isPackageFile } = require('./package-files');
 
 const ROOT = path.join(__dirname, '..');
 const STAGE = path.join(ROOT, '.variants');
@@ -99,8 +100,9 @@ function stage(variant) {
     fs.copyFileSync(path.join(ROOT, f), path.join(dir, f));
   }
   copyTree(path.join(ROOT, 'bin'), path.join(dir, 'bin'));
-  // The docs the README links to, and the pictures it shows.
-  copyTree(path.join(ROOT, 'docs'), path.join(dir, 'docs'), rel => rel === '' || rel.endsWith('.md') || rel === 'images' || /^images\/[^/]+\.png$/.test(rel));
+  // The docs the README links to, and the pictures it shows: what the package's allow-list takes.
+  const docs = path.join(ROOT, 'docs');
+  copyTree(docs, path.join(dir, 'docs'), rel => fs.statSync(path.join(docs, rel)).isDirectory() || isPackageFile(`docs/${rel.split(path.sep).join('/')}`));
   // Bundled dependencies are packed from the package's own node_modules: copies. The peers are
   // links to this repository's (jsii-docgen looks for them there); npm packs no link.
   for (const name of bundledClosure(main)) {

@@ -6,6 +6,7 @@ import * as path from 'path';
 
 const ROOT = path.join(__dirname, '..');
 /* eslint-disable @typescript-eslint/no-require-imports */
+const packageFiles = require('../scripts/package-files.js');
 const release = require('../scripts/release.js');
 const variantsJs = require('../scripts/variants.js');
 /* eslint-enable @typescript-eslint/no-require-imports */
@@ -56,14 +57,17 @@ describe('npm package contents', () => {
     // WHEN
     const { files } = packList();
     // THEN every file matches the allow-list: no .tmp/, test fixtures, sources, examples, scripts, bench, baseline
-    const bundled = bundledClosure().map(n => n.replace(/[/.]/g, c => `\\${c}`)).join('|');
-    const allowed = [
-      /^lib\/.+\.js$/, /^lib\/.+\.d\.ts$/, /^bin\/graceful-(check|drill)$/, /^docs\/[^/]+\.md$/, /^docs\/images\/[^/]+\.png$/,
-      /^(README\.md|LICENSE|CHANGELOG\.md|API\.md|\.jsii|package\.json)$/,
-      new RegExp(`^node_modules/(${bundled})/`),
-    ];
-    expect(files.filter(f => !allowed.some(re => re.test(f)))).toEqual([]);
+    expect(files.filter(f => !packageFiles.isPackageFile(f, bundledClosure()))).toEqual([]);
     expect(files.filter(f => /^(\.tmp|test|src|examples|scripts|bench|api-baseline|dist|\.ci|\.projen)\//.test(f))).toEqual([]);
+  });
+
+  test('one allow-list: package.json "files" is the list in scripts/package-files.js, and its patterns mean what npm means', () => {
+    expect(pkg.files).toEqual(packageFiles.PACKAGE_FILES);
+    const allowed = (f: string) => packageFiles.isPackageFile(f, ['js-yaml']);
+    expect(['lib/index.js', 'lib/checks/rules/probes.d.ts', 'bin/graceful-check', 'docs/rules.md', 'docs/images/drill.png', 'README.md', '.jsii',
+      'node_modules/js-yaml/index.js'].filter(f => !allowed(f))).toEqual([]);
+    expect(['src/index.ts', 'lib/index.ts', 'docs/images/drill.svg', 'docs/sub/x.md', 'test/x.test.ts', '.tmp/x', 'node_modules/yaml/index.js', 'xlib/a.js']
+      .filter(allowed)).toEqual([]);
   });
 
   test('everything users need is in it: code, both CLIs, docs, assembly, changelog, and every exports and bin target', () => {
