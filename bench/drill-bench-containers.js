@@ -15,15 +15,12 @@ const path = require('path');
 const { Duration, Testing } = require('cdk8s');
 const kplus = require('cdk8s-plus-27');
 const { GracefulDeployment, GracefulService, KubernetesVersion, PreStop, GracefulChecks } = require('../lib');
-const { runDrill } = require('../lib/drill/drill');
+const { runTimed, classes, f } = require('./drill-bench-rows');
+const { probes } = require('./drill-manifests');
 
 const APPS = path.join(__dirname, '..', 'examples', 'drill-apps');
 const REPLICAS = 4;
 const PRE_STOP = 5;
-const probes = {
-  readiness: kplus.Probe.fromHttpGet('/ready', { periodSeconds: Duration.seconds(1) }),
-  startup: kplus.Probe.fromTcpSocket({ periodSeconds: Duration.seconds(1), failureThreshold: 60 }),
-};
 const shutdown = { preStopDelay: Duration.seconds(PRE_STOP), drainTimeout: Duration.seconds(5) };
 
 /** The API with its database proxy as a native sidecar, or (native false) as a classic one among `containers`. */
@@ -94,8 +91,6 @@ function containerRuns(common) {
   };
 }
 
-const classes = r => `${r.failuresByClass.refused} | ${r.failuresByClass.reset} | ${r.failuresByClass.timeout} | ${r.failuresByClass['5xx']}`;
-const f = s => (s === undefined ? '-' : s.toFixed(1));
 
 /**
  * Runs the parts asked for (`only`: 'sidecar', 'nginx', or undefined for both); returns their results.
@@ -105,13 +100,7 @@ async function runContainerParts(only, common) {
   const results = {};
   for (const part of ['sidecar', 'nginx']) {
     if (only && only !== part) continue;
-    results[part] = [];
-    for (const [name, manifest, options] of runs[part]) {
-      process.stderr.write(`${name}\n`);
-      const started = Date.now();
-      const report = await runDrill(manifest(), options);
-      results[part].push([name, report, (Date.now() - started) / 1000]);
-    }
+    results[part] = await runTimed(runs[part]);
   }
   return results;
 }

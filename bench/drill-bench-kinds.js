@@ -11,13 +11,10 @@ const path = require('path');
 const { ApiObject, Duration, JsonPatch, Testing } = require('cdk8s');
 const kplus = require('cdk8s-plus-27');
 const { GracefulDaemonSet, GracefulService, GracefulStatefulSet } = require('../lib');
-const { runDrill } = require('../lib/drill/drill');
+const { runTimed, classes, f } = require('./drill-bench-rows');
+const { probes } = require('./drill-manifests');
 
 const APPS = path.join(__dirname, '..', 'examples', 'drill-apps');
-const probes = {
-  readiness: kplus.Probe.fromHttpGet('/ready', { periodSeconds: Duration.seconds(1) }),
-  startup: kplus.Probe.fromTcpSocket({ periodSeconds: Duration.seconds(1), failureThreshold: 60 }),
-};
 const shutdown = { preStopDelay: Duration.seconds(5), drainTimeout: Duration.seconds(10) };
 
 function statefulSet(graceful) {
@@ -58,18 +55,11 @@ async function runKindParts(only, common) {
   const results = {};
   for (const [part, list] of Object.entries(parts)) {
     if (only && only !== part) continue;
-    results[part] = [];
-    for (const [name, manifest, options] of list) {
-      process.stderr.write(`${name}\n`);
-      const started = Date.now();
-      results[part].push([name, await runDrill(manifest(), options), (Date.now() - started) / 1000]);
-    }
+    results[part] = await runTimed(list);
   }
   return results;
 }
 
-const classes = r => `${r.failuresByClass.refused} | ${r.failuresByClass.reset} | ${r.failuresByClass.timeout} | ${r.failuresByClass['5xx']}`;
-const f = s => (s === undefined ? '-' : s.toFixed(1));
 
 function printKindTable(results) {
   const rows = Object.values(results).flat();

@@ -13,6 +13,7 @@ const {
   GracefulDeployment, GracefulService, RainbowDeployment, RainbowRelease, RainbowScaleToZero, ReleaseState, TrafficPath,
 } = require('../lib');
 const { runDrill } = require('../lib/drill/drill');
+const { classes, f } = require('./drill-bench-rows');
 
 const apps = path.join(__dirname, '..', 'examples', 'drill-apps');
 const gracefulApp = `node ${path.join(apps, 'graceful-server.js')}`;
@@ -66,8 +67,6 @@ async function runAlb(common) {
   return results;
 }
 
-const classes = r => `${r.failuresByClass.refused} | ${r.failuresByClass.reset} | ${r.failuresByClass.timeout} | ${r.failuresByClass['5xx']}`;
-const f = s => (s === undefined ? '-' : s.toFixed(1));
 
 function printAlb(results) {
   console.log(`\nbehind an AWS ALB (IP targets): lag ${ALB_LAG.min}-${ALB_LAG.max} s, ${ALB_REPLICAS} replicas, time scale ${ALB_SCALE}\n`);

@@ -14,15 +14,12 @@ const path = require('path');
 const { Duration, Testing } = require('cdk8s');
 const kplus = require('cdk8s-plus-27');
 const { GracefulDeployment, GracefulService, PreStop } = require('../lib');
-const { runDrill } = require('../lib/drill/drill');
+const { runTimed, classes, f } = require('./drill-bench-rows');
+const { probes } = require('./drill-manifests');
 const { findProgram } = require('../lib/drill/process/programs');
 
 const APPS = path.join(__dirname, '..', 'examples', 'drill-apps');
 const REPLICAS = 4;
-const probes = {
-  readiness: kplus.Probe.fromHttpGet('/ready', { periodSeconds: Duration.seconds(1) }),
-  startup: kplus.Probe.fromTcpSocket({ periodSeconds: Duration.seconds(1), failureThreshold: 60 }),
-};
 
 function requireProgram(name) {
   if (!findProgram(name)) throw new Error(`bench:drill runs ${name}, which is not installed: apt-get install ${name} (Debian package ${name}), or bash scripts/system-packages.sh`);
@@ -101,18 +98,11 @@ async function runRealParts(only, common) {
   for (const [part, { program, runs: list }] of Object.entries(parts)) {
     if (only && only !== part) continue;
     requireProgram(program);
-    results[part] = [];
-    for (const [name, manifest, options] of list) {
-      process.stderr.write(`${name}\n`);
-      const started = Date.now();
-      results[part].push([name, await runDrill(manifest(), options), (Date.now() - started) / 1000]);
-    }
+    results[part] = await runTimed(list);
   }
   return results;
 }
 
-const classes = r => `${r.failuresByClass.refused} | ${r.failuresByClass.reset} | ${r.failuresByClass.timeout} | ${r.failuresByClass['5xx']}`;
-const f = s => (s === undefined ? '-' : s.toFixed(1));
 
 function printRealTable(results) {
   const rows = Object.values(results).flat();

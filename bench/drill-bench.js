@@ -37,6 +37,7 @@ const kindParts = require('./drill-bench-kinds');
 const REPLICAS = 10;
 const PRE_STOP = 5;
 const manifests = require('./drill-manifests');
+const { classes, f } = require('./drill-bench-rows');
 const naiveManifest = () => manifests.naiveManifest(REPLICAS);
 const gracefulManifest = () => manifests.gracefulManifest(REPLICAS, PRE_STOP);
 const RATE = Number(process.env.BENCH_RATE ?? 1000);
@@ -64,8 +65,6 @@ const disruptionRuns = [
   ['scale-down 10 -> 5: GracefulDeployment', gracefulManifest, { ...disruption, scenario: 'scale-down', scaleTo: 5, settleSeconds: 8 }],
 ];
 
-const f = s => (s === undefined ? '-' : s.toFixed(1));
-const classes = r => `${r.failuresByClass.refused} | ${r.failuresByClass.reset} | ${r.failuresByClass.timeout} | ${r.failuresByClass['5xx']}`;
 
 async function runAll(runs) {
   const results = [];
