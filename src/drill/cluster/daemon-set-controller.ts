@@ -15,9 +15,7 @@ export class DaemonSetController extends QueuedWorkloadController implements Wor
   public readonly kind = 'DaemonSet';
   public readonly pods: ClusterPod[] = [];
   public readonly deletions: DeletionBatch[] = [];
-  public revision = 1;
   private readonly node = new Map<ClusterPod, string>();
-  private created = false;
 
   /** One pod per node. */
   public get replicas(): number {
@@ -31,16 +29,6 @@ export class DaemonSetController extends QueuedWorkloadController implements Wor
 
   public get maxUnavailable(): number {
     return resolveIntOrPercent(this.spec.maxUnavailable, this.replicas, true);
-  }
-
-  public create(): void {
-    this.created = true;
-    this.queue.add();
-  }
-
-  public rollout(): void {
-    this.revision++;
-    this.queue.add();
   }
 
   public available(): number {

@@ -1,17 +1,32 @@
-// What the StatefulSet and DaemonSet controllers share: one work queue for the workload. A pod's
-// change queues a sync (a reconcile latency later), and a Ready pod wakes the controller again at
-// the moment it becomes available (minReadySeconds), as their `AddAfter` does.
+// What the StatefulSet and DaemonSet controllers share: one work queue for the workload, and the
+// workload's revision. A pod's change queues a sync (a reconcile latency later), and a Ready pod
+// wakes the controller again at the moment it becomes available (minReadySeconds), as their
+// `AddAfter` does.
 import { AvailabilityWakeups, ClusterPod, availableTime, isAvailable } from './cluster-pod';
 import { WorkQueue } from './work-queue';
 import { ControllerHost, WorkloadSpecView } from './workload-controller';
 
 export abstract class QueuedWorkloadController {
+  /** The template revision new pods get; a rollout raises it. */
+  public revision = 1;
   protected readonly queue: WorkQueue;
+  /** Whether the workload exists yet: until then a sync does nothing. */
+  protected created = false;
   private readonly wakeups: AvailabilityWakeups;
 
   constructor(protected readonly spec: WorkloadSpecView, protected readonly host: ControllerHost) {
     this.queue = new WorkQueue(host.clock, host.latency, () => this.sync());
     this.wakeups = new AvailabilityWakeups(host.clock);
+  }
+
+  public create(): void {
+    this.created = true;
+    this.queue.add();
+  }
+
+  public rollout(): void {
+    this.revision++;
+    this.queue.add();
   }
 
   public podChanged(pod: ClusterPod): void {

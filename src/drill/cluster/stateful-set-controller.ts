@@ -21,9 +21,7 @@ export class StatefulSetController extends QueuedWorkloadController implements W
   public readonly kind = 'StatefulSet';
   public readonly deletions: DeletionBatch[] = [];
   public replicas: number;
-  public revision = 1;
   private readonly slots: Slot[] = [];
-  private created = false;
 
   constructor(spec: WorkloadSpecView, host: ControllerHost) {
     super(spec, host);
@@ -43,16 +41,6 @@ export class StatefulSetController extends QueuedWorkloadController implements W
   public get podsAtOnce(): number {
     if (!this.spec.maxUnavailableHonoured) return 1;
     return Math.max(1, resolveIntOrPercent(this.spec.maxUnavailable, this.replicas, false));
-  }
-
-  public create(): void {
-    this.created = true;
-    this.queue.add();
-  }
-
-  public rollout(): void {
-    this.revision++;
-    this.queue.add();
   }
 
   public readonly scale = (replicas: number): void => {
