@@ -1,12 +1,17 @@
 #!/usr/bin/env node
 // One variant of bench/check-bench.js in this (fresh) process: prints {"seconds", "maxRssMiB"}.
 // The time counts from the process start (node's own start-up included), as a user waits for it.
+// Every variant's process starts as bin/graceful-check does: V8's helper threads yield to the
+// main thread (src/cli/helper-threads.ts). The floor is measured under the same set-up, so the
+// ratio compares the work, not the scheduling; BENCH_HELPER_THREADS=default leaves them as Node
+// starts them, to show what the set-up is worth.
 const { performance } = require('perf_hooks');
 const fs = require('fs');
 const path = require('path');
 
 const [variant, file, objects] = process.argv.slice(2);
 const root = path.join(__dirname, '..');
+if (process.env.BENCH_HELPER_THREADS !== 'default') require(path.join(root, 'lib', 'cli', 'helper-threads.js')).yieldHelperThreads();
 
 if (variant === 'js-yaml loadAll (floor)') {
   const n = require('js-yaml').loadAll(fs.readFileSync(file, 'utf8')).length;
