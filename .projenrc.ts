@@ -31,6 +31,11 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   peerDeps: ['cdk8s-plus-27@^2.9.5'],
   packageManager: javascript.NodePackageManager.NPM,
   projenrcTs: true,
+  // Source maps beside the compiled files (lib/**/*.js.map, shipped), not inlined into them: an
+  // inline map is two thirds of each file's bytes, read and scanned by every `require`, which
+  // cost the checker's start about 15 ms (docs/benchmarks.md); a debugger or
+  // `node --enable-source-maps` finds the file as it found the comment.
+  tsconfig: { compilerOptions: { inlineSourceMap: false, sourceMap: true, inlineSources: true } },
 
   // The checker CLI: the GS rules over any YAML (Helm output, kustomize builds, hand-written).
   bin: { 'graceful-check': 'bin/graceful-check', 'graceful-drill': 'bin/graceful-drill' },

@@ -6,6 +6,7 @@
 /** package.json "files": what `npm pack` takes besides what npm always adds. */
 const PACKAGE_FILES = [
   'lib/**/*.js',
+  'lib/**/*.js.map', // source maps beside the files (.projenrc.ts: not inlined, so a require reads less)
   'lib/**/*.d.ts',
   'bin/',
   '.jsii',
