@@ -16,26 +16,48 @@ import { DNS1123_LABEL, POD_TEMPLATE_KINDS, STATEFUL_SET_POD_MANAGEMENT } from '
 
 /** Where each workload kind keeps its pod template, and whether it has a selector (apps/v1, batch/v1 Job is generated). */
 interface TemplateSpot {
+  /** JSON pointer of the template. */
   readonly template: string;
+  /** The same as field names, from the object down. */
+  readonly path: readonly string[];
+  /** The template's field path as a message names it (`spec.template`), and its pod spec's. */
+  readonly templateField: string;
+  readonly podSpecField: string;
+  readonly labelsPointer: string;
+  readonly podSpecPointer: string;
   readonly selectorRequired: boolean;
 }
 
+/** A spot with its pointers and names worked out once, not once per workload. */
+function spot(template: string, selectorRequired: boolean): TemplateSpot {
+  const path = template.split('/').slice(1);
+  return {
+    template,
+    path,
+    templateField: path.join('.'),
+    podSpecField: `${path.join('.')}.spec`,
+    labelsPointer: `${template}/metadata/labels`,
+    podSpecPointer: `${template}/spec`,
+    selectorRequired,
+  };
+}
+
 const SPOTS: Record<string, TemplateSpot> = {
-  Deployment: { template: '/spec/template', selectorRequired: true },
-  StatefulSet: { template: '/spec/template', selectorRequired: true },
-  DaemonSet: { template: '/spec/template', selectorRequired: true },
-  ReplicaSet: { template: '/spec/template', selectorRequired: true },
-  ReplicationController: { template: '/spec/template', selectorRequired: false },
-  Job: { template: '/spec/template', selectorRequired: false },
-  CronJob: { template: '/spec/jobTemplate/spec/template', selectorRequired: false },
+  Deployment: spot('/spec/template', true),
+  StatefulSet: spot('/spec/template', true),
+  DaemonSet: spot('/spec/template', true),
+  ReplicaSet: spot('/spec/template', true),
+  ReplicationController: spot('/spec/template', false),
+  Job: spot('/spec/template', false),
+  CronJob: spot('/spec/jobTemplate/spec/template', false),
 };
 
-/** The value at a JSON pointer of plain segments. */
-function at(obj: unknown, pointer: string): unknown {
+/** The value at a path of field names. */
+function at(obj: unknown, path: readonly string[]): unknown {
   let v: any = obj;
-  for (const key of pointer.split('/').slice(1)) {
+  for (let i = 0; i < path.length; i++) {
     if (!isRecord(v)) return undefined;
-    v = v[key];
+    v = v[path[i]];
   }
   return v;
 }
@@ -89,6 +111,15 @@ function selectorProblems(
 
 const INT32: IntegerOptions = { min: 0 };
 
+/** The pod spec's container lists, in the order the API server validates them. */
+const CONTAINER_LISTS = ['initContainers', 'containers'] as const;
+
+/**
+ * Container names already found to be DNS labels: an install repeats a few (`app`, `proxy`,
+ * a chart's name) on many workloads, so each is tested once. Bounded.
+ */
+const validContainerNames = new Set<string>();
+
 function containerProblems(podSpec: Record<string, any>, podSpecPointer: string, reader: FieldReader): void {
   const containers = podSpec.containers;
   if (containers === undefined || containers === null || (Array.isArray(containers) && containers.length === 0)) {
@@ -96,48 +127,58 @@ function containerProblems(podSpec: Record<string, any>, podSpecPointer: string,
       'add a container with a name and an image');
     return;
   }
-  const seen = new Map<string, string>();
-  for (const list of ['initContainers', 'containers']) {
+  // Names seen so far and where, for the duplicate check: a pod has a few containers, so a list is searched.
+  const seenNames: string[] = [];
+  const seenPlaces: Array<readonly [string, number]> = [];
+  for (const list of CONTAINER_LISTS) {
     const entries = podSpec[list];
     if (!Array.isArray(entries)) continue; // reported as "must be a list" by the view's reader
-    entries.forEach((c: unknown, i: number) => {
-      const pointer = `${podSpecPointer}/${list}/${i}`;
-      if (!isRecord(c)) return;
-      if (c.name === undefined || c.name === null || c.name === '') {
-        reader.report(`${pointer}`, `${list}[${i}] has no name; the API server rejects a container without one`, 'give it a name (a DNS label such as "app")');
-        return;
+    for (let i = 0; i < entries.length; i++) {
+      const c = entries[i];
+      if (!isRecord(c)) continue;
+      const name = c.name;
+      if (name === undefined || name === null || name === '') {
+        reader.report(`${podSpecPointer}/${list}/${i}`, `${list}[${i}] has no name; the API server rejects a container without one`, 'give it a name (a DNS label such as "app")');
+        continue;
       }
-      if (typeof c.name !== 'string') return; // reported by the view's reader
-      if (!DNS1123_LABEL.test(c.name)) {
-        reader.report(`${pointer}/name`, `container name ${shown(c.name)} is not a DNS label (at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit)`,
-          `rename it, e.g. ${shown(c.name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63) || 'app')}`);
+      if (typeof name !== 'string') continue; // reported by the view's reader
+      if (!validContainerNames.has(name)) {
+        if (DNS1123_LABEL.test(name)) {
+          if (validContainerNames.size < 10_000) validContainerNames.add(name);
+        } else {
+          reader.report(`${podSpecPointer}/${list}/${i}/name`, `container name ${shown(name)} is not a DNS label (at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit)`,
+            `rename it, e.g. ${shown(name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63) || 'app')}`);
+        }
       }
-      mountPathProblems(c, pointer, reader);
-      const first = seen.get(c.name);
-      if (first) {
-        reader.report(`${pointer}/name`, `container name '${c.name}' is used twice (${first} and ${list}[${i}]); names must be unique across containers and initContainers`,
+      mountPathProblems(c, podSpecPointer, list, i, reader);
+      const earlier = seenNames.indexOf(name);
+      if (earlier >= 0) {
+        const [firstList, firstIndex] = seenPlaces[earlier];
+        reader.report(`${podSpecPointer}/${list}/${i}/name`, `container name '${name}' is used twice (${firstList}[${firstIndex}] and ${list}[${i}]); names must be unique across containers and initContainers`,
           'give each container its own name');
       } else {
-        seen.set(c.name, `${list}[${i}]`);
+        seenNames.push(name);
+        seenPlaces.push([list, i]);
       }
-    });
+    }
   }
 }
 
 /** Two volumes (or claims) mounted at one path of one container: the API server rejects it (`validateVolumeMounts`). */
-function mountPathProblems(c: Record<string, any>, pointer: string, reader: FieldReader): void {
+function mountPathProblems(c: Record<string, any>, podSpecPointer: string, list: string, index: number, reader: FieldReader): void {
   const mounts = c.volumeMounts;
   if (!Array.isArray(mounts) || mounts.length < 2) return;
   const mounted = new Map<string, string>();
-  mounts.forEach((m: any, j: number) => {
-    if (!isRecord(m) || typeof m.mountPath !== 'string') return;
+  for (let j = 0; j < mounts.length; j++) {
+    const m = mounts[j];
+    if (!isRecord(m) || typeof m.mountPath !== 'string') continue;
     const other = mounted.get(m.mountPath);
     if (other !== undefined) {
-      reader.report(`${pointer}/volumeMounts/${j}/mountPath`, `'${other}' and '${String(m.name)}' are both mounted at ${m.mountPath}; the API server rejects two mounts at one path`,
-        'mount each volume at its own path');
+      reader.report(`${podSpecPointer}/${list}/${index}/volumeMounts/${j}/mountPath`,
+        `'${other}' and '${String(m.name)}' are both mounted at ${m.mountPath}; the API server rejects two mounts at one path`, 'mount each volume at its own path');
     }
     mounted.set(m.mountPath, String(m.name));
-  });
+  }
 }
 
 /** The StatefulSet's own fields (`ValidateStatefulSetSpec`, docs/kubernetes-semantics.md 7.2). */
@@ -197,16 +238,16 @@ export function workloadShapeProblems(obj: KubeObject, reader: FieldReader): boo
     if (spec) containerProblems(spec, '/spec', reader);
     return spec !== undefined;
   }
-  const spot = SPOTS[kind];
-  if (!spot || !POD_TEMPLATE_KINDS.includes(kind)) return false;
+  const where = SPOTS[kind];
+  if (!where || !POD_TEMPLATE_KINDS.includes(kind)) return false;
   const spec = requiredMap(obj.spec, '/spec', 'spec', reader);
   if (!spec) return false;
-  const template = requiredMap(at(obj, spot.template), spot.template, spot.template.split('/').slice(1).join('.'), reader);
+  const template = requiredMap(at(obj, where.path), where.template, where.templateField, reader);
   if (kind === 'StatefulSet') statefulSetProblems(spec, reader);
   if (!template) return false;
-  labelProblems(template.metadata?.labels, `${spot.template}/metadata/labels`, reader);
-  if (spot.selectorRequired) selectorProblems(kind, spec, template, spot.template, reader);
-  const podSpec = requiredMap(template.spec, `${spot.template}/spec`, `${spot.template.split('/').slice(1).join('.')}.spec`, reader);
-  if (podSpec) containerProblems(podSpec, `${spot.template}/spec`, reader);
+  labelProblems(template.metadata?.labels, where.labelsPointer, reader);
+  if (where.selectorRequired) selectorProblems(kind, spec, template, where.template, reader);
+  const podSpec = requiredMap(template.spec, where.podSpecPointer, where.podSpecField, reader);
+  if (podSpec) containerProblems(podSpec, where.podSpecPointer, reader);
   return podSpec !== undefined;
 }
