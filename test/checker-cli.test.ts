@@ -7,7 +7,7 @@ import { checkManifests, ruleInfos } from '../src/checks';
 import { checkTexts } from '../src/checks/check-files';
 import { main } from '../src/cli/graceful-check';
 import { MANIFEST_SCHEMA, loadManifests } from '../src/manifest/load';
-import { lineOfPointer } from '../src/manifest/locate';
+import { isPlainKeyAt, isPlainName, keyAt, lineOfPointer } from '../src/manifest/locate';
 
 const FIXTURES = path.join(__dirname, 'fixtures', 'checker');
 
@@ -276,6 +276,22 @@ describe('manifest loader', () => {
         expect({ pointer, line: line.replace(/^[\s-]*/, '').split(':')[0].replace(/^['"]|['"]$/g, '') }).toEqual({ pointer, line: k });
       }
     }), { numRuns: 200 });
+  });
+
+  test('property: a plain key is matched in place exactly as the key pattern reads it', () => {
+    // Characters that end, quote, comment or space a key, and a few that are plain.
+    const char = fc.constantFrom('a', 'b', '.', '/', '-', ' ', '\t', '\r', '\n', ':', '#', '"', "'", '\u00a0', '\u2028');
+    const text = (maxLength: number) => fc.array(char, { maxLength }).map(cs => cs.join(''));
+    const name = text(6).filter(isPlainName);
+    fc.assert(fc.property(text(3), name, text(8), fc.boolean(), text(8), (before, key, after, nameFirst, other) => {
+      // The line starts with the name most of the time, as a key line being looked for does.
+      const line = nameFirst ? `${key}${after}` : other;
+      const first = line.charCodeAt(0);
+      fc.pre(first !== 34 && first !== 39); // a quoted key takes the pattern, not the comparison
+      const doc = `${before}\n${line}`;
+      const at = before.length + 1;
+      expect(isPlainKeyAt(doc, at, key)).toBe(keyAt(doc, at) === key);
+    }), { numRuns: 3000 });
   });
 
   test('reads an unquoted date as the string Kubernetes sees, and honours merge keys', () => {
