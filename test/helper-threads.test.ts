@@ -7,6 +7,12 @@ import * as path from 'path';
 import { HELPER_THREAD_NICE, yieldHelperThreads } from '../src/cli/helper-threads';
 
 const ROOT = path.join(__dirname, '..');
+/**
+ * Bound on a test that starts Node processes: far above the fraction of a second they take, so a
+ * machine busy with the other test files never fails them; a CLI that never lowers its helpers
+ * fails the second test at this bound.
+ */
+const PROCESS_TEST_BOUND_MS = 60_000;
 
 /** Each thread's nice value (field 19 of /proc/<pid>/task/<tid>/stat), by thread id. */
 function niceByThread(pid: number | 'self'): Map<number, number> {
@@ -63,7 +69,7 @@ describe('helper threads yield to the main thread (Linux)', () => {
     // A thread the main thread starts later inherits the main thread's priority, not the helpers'.
     expect(started.length).toBeGreaterThanOrEqual(1);
     for (const n of started) expect(n).toBe(mainBefore);
-  });
+  }, PROCESS_TEST_BOUND_MS);
 
   // A CLI that never lowers them keeps the poll below looking until jest's timeout; the child is
   // then killed here, which ends the poll, so a failure cannot leave the run hanging.
@@ -95,7 +101,7 @@ describe('helper threads yield to the main thread (Linux)', () => {
     expect(threads.get(cli.pid!)).toBe(niceByThread('self').get(process.pid));
     cli.stdin!.end('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n');
     expect(await exited).toBe(0);
-  });
+  }, PROCESS_TEST_BOUND_MS);
 
   test('other systems keep their scheduling as it is', () => {
     expect(yieldHelperThreads('darwin')).toBe(0);
