@@ -127,18 +127,17 @@ function containerProblems(podSpec: Record<string, any>, podSpecPointer: string,
       'add a container with a name and an image');
     return;
   }
-  // Names seen so far and where, for the duplicate check: a pod has a few containers, so a list is searched.
-  const seenNames: string[] = [];
-  const seenPlaces: Array<readonly [string, number]> = [];
+  const seen = new Map<string, string>();
   for (const list of CONTAINER_LISTS) {
     const entries = podSpec[list];
     if (!Array.isArray(entries)) continue; // reported as "must be a list" by the view's reader
     for (let i = 0; i < entries.length; i++) {
       const c = entries[i];
       if (!isRecord(c)) continue;
+      const pointer = `${podSpecPointer}/${list}/${i}`;
       const name = c.name;
       if (name === undefined || name === null || name === '') {
-        reader.report(`${podSpecPointer}/${list}/${i}`, `${list}[${i}] has no name; the API server rejects a container without one`, 'give it a name (a DNS label such as "app")');
+        reader.report(pointer, `${list}[${i}] has no name; the API server rejects a container without one`, 'give it a name (a DNS label such as "app")');
         continue;
       }
       if (typeof name !== 'string') continue; // reported by the view's reader
@@ -146,26 +145,24 @@ function containerProblems(podSpec: Record<string, any>, podSpecPointer: string,
         if (DNS1123_LABEL.test(name)) {
           if (validContainerNames.size < 10_000) validContainerNames.add(name);
         } else {
-          reader.report(`${podSpecPointer}/${list}/${i}/name`, `container name ${shown(name)} is not a DNS label (at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit)`,
+          reader.report(`${pointer}/name`, `container name ${shown(name)} is not a DNS label (at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit)`,
             `rename it, e.g. ${shown(name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63) || 'app')}`);
         }
       }
-      mountPathProblems(c, podSpecPointer, list, i, reader);
-      const earlier = seenNames.indexOf(name);
-      if (earlier >= 0) {
-        const [firstList, firstIndex] = seenPlaces[earlier];
-        reader.report(`${podSpecPointer}/${list}/${i}/name`, `container name '${name}' is used twice (${firstList}[${firstIndex}] and ${list}[${i}]); names must be unique across containers and initContainers`,
+      mountPathProblems(c, pointer, reader);
+      const first = seen.get(name);
+      if (first) {
+        reader.report(`${pointer}/name`, `container name '${name}' is used twice (${first} and ${list}[${i}]); names must be unique across containers and initContainers`,
           'give each container its own name');
       } else {
-        seenNames.push(name);
-        seenPlaces.push([list, i]);
+        seen.set(name, `${list}[${i}]`);
       }
     }
   }
 }
 
 /** Two volumes (or claims) mounted at one path of one container: the API server rejects it (`validateVolumeMounts`). */
-function mountPathProblems(c: Record<string, any>, podSpecPointer: string, list: string, index: number, reader: FieldReader): void {
+function mountPathProblems(c: Record<string, any>, pointer: string, reader: FieldReader): void {
   const mounts = c.volumeMounts;
   if (!Array.isArray(mounts) || mounts.length < 2) return;
   const mounted = new Map<string, string>();
@@ -174,8 +171,8 @@ function mountPathProblems(c: Record<string, any>, podSpecPointer: string, list:
     if (!isRecord(m) || typeof m.mountPath !== 'string') continue;
     const other = mounted.get(m.mountPath);
     if (other !== undefined) {
-      reader.report(`${podSpecPointer}/${list}/${index}/volumeMounts/${j}/mountPath`,
-        `'${other}' and '${String(m.name)}' are both mounted at ${m.mountPath}; the API server rejects two mounts at one path`, 'mount each volume at its own path');
+      reader.report(`${pointer}/volumeMounts/${j}/mountPath`, `'${other}' and '${String(m.name)}' are both mounted at ${m.mountPath}; the API server rejects two mounts at one path`,
+        'mount each volume at its own path');
     }
     mounted.set(m.mountPath, String(m.name));
   }
