@@ -4,7 +4,9 @@
 // Every variant's process starts as bin/graceful-check does: V8's helper threads yield to the
 // main thread (src/cli/helper-threads.ts). The floor is measured under the same set-up, so the
 // ratio compares the work, not the scheduling; BENCH_HELPER_THREADS=default leaves them as Node
-// starts them, to show what the set-up is worth.
+// starts them, to show what the set-up is worth. The checker's variants also compile their check
+// phase without inlining, as the bin does once its input is parsed (src/cli/check-phase-compiles.ts;
+// the floor has no check phase); BENCH_CHECK_PHASE_COMPILES=default leaves V8's flags alone.
 const { performance } = require('perf_hooks');
 const fs = require('fs');
 const path = require('path');
@@ -25,7 +27,9 @@ if (variant === 'js-yaml loadAll (floor)') {
   let bytes = 0;
   // 150,000 objects are 75 MiB of YAML, over the default 64 MiB input limit: raised as a user would.
   const args = [file, '--max-file-size', String(256 * 2 ** 20), ...(variant.endsWith('sarif') ? ['--output', 'sarif'] : [])];
-  const code = main(args, { stdout: t => { bytes += t.length; }, stderr: () => undefined, readStdin: () => '', cwd: process.cwd() });
+  const beforeCheck = process.env.BENCH_CHECK_PHASE_COMPILES === 'default' ? undefined
+    : () => require(path.join(root, 'lib', 'cli', 'check-phase-compiles.js')).compileCheckPhaseWithoutInlining();
+  const code = main(args, { stdout: t => { bytes += t.length; }, stderr: () => undefined, readStdin: () => '', cwd: process.cwd(), beforeCheck });
   if (code !== 1 || bytes === 0) throw new Error(`graceful-check exited ${code} with ${bytes} bytes of output`);
 }
 const seconds = performance.now() / 1000;

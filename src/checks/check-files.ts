@@ -101,7 +101,16 @@ export interface CheckTextsOptions extends CheckOptions {
   readonly routes?: boolean;
 }
 
-export function checkTexts(texts: SourceText[], options: CheckTextsOptions = {}): FilesReport {
+/** Manifest texts read into objects, each with where it came from: the first half of `checkTexts`. */
+export interface LoadedTexts {
+  readonly sources: SourcedObject[];
+  readonly parseErrors: ParseError[];
+  /** How many texts were read. */
+  readonly fileCount: number;
+}
+
+/** Parses every text; a document that does not parse is a parse error, the others are kept. */
+export function loadTexts(texts: SourceText[]): LoadedTexts {
   const sources: SourcedObject[] = [];
   const parseErrors: ParseError[] = [];
   for (const { file, text } of texts) {
@@ -110,6 +119,17 @@ export function checkTexts(texts: SourceText[], options: CheckTextsOptions = {})
     for (const o of loaded.objects) sources.push(o);
     for (const e of loaded.errors) parseErrors.push(e);
   }
+  return { sources, parseErrors, fileCount: texts.length };
+}
+
+/** Checks manifest texts: every object of every text together, each finding with its file and line. */
+export function checkTexts(texts: SourceText[], options: CheckTextsOptions = {}): FilesReport {
+  return checkLoaded(loadTexts(texts), options);
+}
+
+/** Checks what `loadTexts` read: `checkTexts` in two steps, for a caller with work between them. */
+export function checkLoaded(loaded: LoadedTexts, options: CheckTextsOptions = {}): FilesReport {
+  const { sources, parseErrors } = loaded;
   const byObject = new Map<any, SourcedObject>();
   const objects: any[] = [];
   for (const s of sources) {
@@ -150,7 +170,7 @@ export function checkTexts(texts: SourceText[], options: CheckTextsOptions = {})
   });
   const timelines = options.timelines ? timelinesOf(sources, located, model) : [];
   const routes = options.routes ? model.workloads.filter(w => w.longRunning).map(w => workloadRoutes(w, model)) : [];
-  return { ...report, findings, suppressed, parseErrors, fileCount: texts.length, timelines, routes };
+  return { ...report, findings, suppressed, parseErrors, fileCount: loaded.fileCount, timelines, routes };
 }
 
 /** Errors (error findings plus problems with suppressions) and warnings of a report. */

@@ -8,7 +8,7 @@ import { formatCi, formatHtml, formatJson, formatSarif, formatSvg, formatText } 
 import { CheckerConfig, FailOn, findConfig, readConfig } from './config';
 import { DEFAULT_MAX_FILE_BYTES, collectInputs } from './inputs';
 import { packageVersion, wantsVersion } from './version';
-import { checkTexts, severityCounts } from '../checks/check-files';
+import { checkLoaded, loadTexts, severityCounts } from '../checks/check-files';
 import { ruleInfos } from '../checks/registry';
 import { RuleInfo } from '../checks/rule';
 
@@ -18,6 +18,12 @@ export interface CliIo {
   readonly stderr: (text: string) => void;
   readonly readStdin: () => string;
   readonly cwd: string;
+  /**
+   * Called once the input is read and parsed, before any rule runs: where bin/graceful-check
+   * tunes its own process for the check phase (check-phase-compiles.ts). Tests and other callers
+   * leave it out.
+   */
+  readonly beforeCheck?: () => void;
 }
 
 function usage(rules: RuleInfo[]): string {
@@ -201,7 +207,9 @@ export function main(argv: string[], io: CliIo): number {
 function run(positionals: string[], values: Values, config: ReturnType<typeof settings>, limit: number, rules: RuleInfo[], io: CliIo): number {
   const inputs = collectInputs(positionals, { cwd: io.cwd, maxFileBytes: limit, readStdin: io.readStdin });
   const picture = PICTURES.includes(values.output as string);
-  const report = checkTexts(inputs.texts, {
+  const loaded = loadTexts(inputs.texts);
+  io.beforeCheck?.();
+  const report = checkLoaded(loaded, {
     timelines: values.timeline === true || values.output === 'json' || picture,
     routes: values.routes !== undefined || values.output === 'json',
     disabledRules: config.disable,
