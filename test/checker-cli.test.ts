@@ -5,6 +5,7 @@ import * as fc from 'fast-check';
 import { dump as dumpYaml } from 'js-yaml';
 import { checkManifests, ruleInfos } from '../src/checks';
 import { checkTexts } from '../src/checks/check-files';
+import { CHUNK_LINES, formatCi, formatText, writeCi, writeText } from '../src/cli/check-output';
 import { main } from '../src/cli/graceful-check';
 import { MANIFEST_SCHEMA, loadManifests } from '../src/manifest/load';
 import { isPlainKeyAt, isPlainName, keyAt, lineOfPointer } from '../src/manifest/locate';
@@ -116,6 +117,42 @@ describe('graceful-check CLI', () => {
     const { stdout } = run(['-'], text);
     expect(stdout).not.toContain('  GS006  ');
     expect(stdout).toContain('suppressed: GS006 on Deployment jobs/mailer: the migration script forwards TERM itself');
+  });
+});
+
+describe('line formats are written in chunks', () => {
+  // A report with findings on many objects: more lines than a chunk holds at the smaller sizes.
+  const text = fs.readFileSync(path.join(__dirname, 'fixtures', 'checker', 'helm-output.yaml'), 'utf8');
+  const report = checkTexts([{ file: 'a.yaml', text }, { file: 'b.yaml', text }], { timelines: true, routes: true });
+  const options = { timeline: true, routes: true, unreadable: ['gone.yaml'], version: '0.0.0' };
+
+  test.each([
+    ['text', writeText, formatText],
+    ['ci', writeCi, formatCi],
+  ] as const)('%s: whole lines, each chunk ending in a newline, the same text at every chunk size', (_name, write, format) => {
+    const whole = format(report, ruleInfos(), options);
+    const lineCount = whole.split('\n').length - 1;
+    expect(lineCount).toBeGreaterThan(8);
+    for (const chunkLines of [1, 3, 8, CHUNK_LINES]) {
+      const chunks: string[] = [];
+      write(report, ruleInfos(), options, t => chunks.push(t), chunkLines);
+      expect(chunks.join('')).toBe(whole);
+      expect(chunks.every(c => c.endsWith('\n'))).toBe(true);
+      // Every chunk but the last is full.
+      expect(chunks.slice(0, -1).every(c => c.split('\n').length - 1 === chunkLines)).toBe(true);
+      expect(chunks.length).toBe(Math.ceil(lineCount / chunkLines));
+    }
+  });
+
+  test('the CLI writes a large report in several chunks, and no chunk is empty', () => {
+    // Enough objects for more findings than a chunk's lines.
+    const copies = Array.from({ length: 300 }, (_, i) => text.replace(/release-acme/g, `r${i}-acme`).replace(/release$/gm, `r${i}`)).join('---\n');
+    const writes: string[] = [];
+    const code = main(['-'], { stdout: t => writes.push(t), stderr: () => undefined, readStdin: () => copies, cwd: FIXTURES });
+    expect(code).toBe(1);
+    expect(writes.length).toBeGreaterThan(1);
+    expect(writes.every(w => w.length > 0 && w.endsWith('\n'))).toBe(true);
+    expect(writes.join('')).toMatch(/^3300 objects \(900 workloads; not checked: ConfigMap ×300, Secret ×300, ServiceAccount ×300\) in 1 input\(s\)/m);
   });
 });
 

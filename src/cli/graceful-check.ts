@@ -4,7 +4,7 @@
 
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { formatCi, formatHtml, formatJson, formatSarif, formatSvg, formatText } from './check-output';
+import { formatHtml, formatJson, formatSarif, formatSvg, writeCi, writeText } from './check-output';
 import { CheckerConfig, FailOn, findConfig, readConfig } from './config';
 import { DEFAULT_MAX_FILE_BYTES, collectInputs } from './inputs';
 import { packageVersion, wantsVersion } from './version';
@@ -222,8 +222,11 @@ function run(positionals: string[], values: Values, config: ReturnType<typeof se
   const options = {
     timeline: values.timeline === true, routes: values.routes !== undefined, unreadable: inputs.unreadable, version: packageVersion(),
   };
-  const format = { json: formatJson, sarif: formatSarif, ci: formatCi, svg: formatSvg, html: formatHtml }[values.output as string] ?? formatText;
-  io.stdout(format(report, rules, options));
+  // The line formats are written as they are made (a large report is not one string first).
+  const write = { ci: writeCi }[values.output as string] ?? writeText;
+  const format = { json: formatJson, sarif: formatSarif, svg: formatSvg, html: formatHtml }[values.output as string];
+  if (format) io.stdout(format(report, rules, options));
+  else write(report, rules, options, io.stdout);
   if (values.output === 'json' || values.output === 'sarif' || picture) {
     for (const e of report.parseErrors) io.stderr(`graceful-check: parse error: ${e.file}:${e.line}: ${e.message}\n`);
   }
