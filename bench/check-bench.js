@@ -31,7 +31,17 @@ function helmDocuments(objects) {
   return docs;
 }
 
-/** Every corpus install (test/fixtures/corpus), copy after copy, each copy in namespaces of its own. */
+/** Kinds without a namespace: their copies keep their names (duplicates, which GS000 reports). */
+const CLUSTER_SCOPED = new Set(['Namespace', 'IngressClass', 'GatewayClass', 'APIService', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration',
+  'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'PriorityClass', 'StorageClass', 'PersistentVolume']);
+
+/**
+ * Every corpus install (test/fixtures/corpus), copy after copy, each copy in namespaces of its own,
+ * and what points into a namespace pointed into the copy's. A namespaced object written without a
+ * namespace (Helm output rendered without --namespace) is put in `default-<copy>`: left in no
+ * namespace, the copies of one such Service all selected the copies of one such Deployment, 540 by
+ * 540 at 150,000 objects, a pairing no install has.
+ */
 function corpusDocuments(objects) {
   const dir = path.join(root, 'test', 'fixtures', 'corpus');
   const template = fs.readdirSync(dir).filter(f => f.endsWith('.yaml')).sort()
@@ -42,9 +52,20 @@ function corpusDocuments(objects) {
     for (const o of template) {
       if (docs.length >= objects) break;
       const copy = JSON.parse(JSON.stringify(o));
-      if (copy.metadata?.namespace !== undefined) copy.metadata.namespace = `${copy.metadata.namespace}-${i}`;
+      const ofCopy = n => (typeof n === 'string' ? `${n}-${i}` : n);
+      if (copy.metadata?.namespace !== undefined) copy.metadata.namespace = ofCopy(copy.metadata.namespace);
+      else if (copy.metadata && !CLUSTER_SCOPED.has(copy.kind)) copy.metadata.namespace = `default-${i}`;
+      if (copy.kind === 'Namespace' && copy.metadata) copy.metadata.name = ofCopy(copy.metadata.name);
       const watched = copy.spec?.namespaceSelector?.matchNames;
-      if (Array.isArray(watched)) copy.spec.namespaceSelector.matchNames = watched.map(n => `${n}-${i}`);
+      if (Array.isArray(watched)) copy.spec.namespaceSelector.matchNames = watched.map(ofCopy);
+      // The API server's Service references (APIService, admission webhooks) and a route's references.
+      if (copy.spec?.service?.namespace !== undefined) copy.spec.service.namespace = ofCopy(copy.spec.service.namespace);
+      for (const hook of Array.isArray(copy.webhooks) ? copy.webhooks : []) {
+        if (hook?.clientConfig?.service?.namespace !== undefined) hook.clientConfig.service.namespace = ofCopy(hook.clientConfig.service.namespace);
+      }
+      for (const ref of [...(copy.spec?.parentRefs ?? []), ...(copy.spec?.rules ?? []).flatMap(r => r?.backendRefs ?? [])]) {
+        if (ref?.namespace !== undefined) ref.namespace = ofCopy(ref.namespace);
+      }
       docs.push(yaml.dump(copy, { lineWidth: -1 }));
     }
   }
