@@ -113,10 +113,15 @@ function routeLines(report: FilesReport): string[] {
   return out.length > 0 ? [...out, ''] : [];
 }
 
-export function formatText(report: FilesReport, rules: RuleInfo[], options: OutputOptions): string {
+/** What a chunked writer writes, as one string. */
+function wholeText(writeTo: (write: (text: string) => void) => void): string {
   const chunks: string[] = [];
-  writeText(report, rules, options, text => chunks.push(text));
+  writeTo(text => chunks.push(text));
   return chunks.join('');
+}
+
+export function formatText(report: FilesReport, rules: RuleInfo[], options: OutputOptions): string {
+  return wholeText(write => writeText(report, rules, options, write));
 }
 
 /** `formatText`, written in chunks as it is made (see `ChunkedLines`). */
@@ -156,9 +161,7 @@ export function writeText(
  * unreadable inputs and notes one line each, and a closing count.
  */
 export function formatCi(report: FilesReport, rules: RuleInfo[], options: OutputOptions): string {
-  const chunks: string[] = [];
-  writeCi(report, rules, options, text => chunks.push(text));
-  return chunks.join('');
+  return wholeText(write => writeCi(report, rules, options, write));
 }
 
 /** `formatCi`, written in chunks as it is made (see `ChunkedLines`). */
