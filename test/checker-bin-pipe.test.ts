@@ -2,18 +2,17 @@
 // the report has nowhere to go, and the CLI stops quietly with the check's exit code, not with
 // Node's stack trace for an unhandled EPIPE.
 import { spawn } from 'child_process';
-import * as fs from 'fs';
 import * as path from 'path';
+import { helmCopies } from './checker-inputs';
 
 const ROOT = path.join(__dirname, '..');
 /** Bound on a test that starts a Node process: far above the second it takes. */
 const PROCESS_TEST_BOUND_MS = 60_000;
 
 test('a reader that closes the pipe after the first chunk ends the CLI quietly, with the exit code of the check', async () => {
-  const text = fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'checker', 'helm-output.yaml'), 'utf8');
   // 3,300 objects: a report of several hundred KB, far more than a pipe holds, so writes are still
   // to come when the reader goes away.
-  const input = Array.from({ length: 300 }, (_, i) => text.replace(/release-acme/g, `r${i}-acme`).replace(/release$/gm, `r${i}`)).join('---\n');
+  const input = helmCopies(300);
   const cli = spawn(process.execPath, [path.join(ROOT, 'bin', 'graceful-check'), '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   cli.stderr!.on('data', d => { stderr += d; });

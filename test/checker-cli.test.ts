@@ -3,6 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as fc from 'fast-check';
 import { dump as dumpYaml } from 'js-yaml';
+import { helmCopies } from './checker-inputs';
 import { checkManifests, ruleInfos } from '../src/checks';
 import { checkTexts } from '../src/checks/check-files';
 import { CHUNK_LINES, formatCi, formatText, writeCi, writeText } from '../src/cli/check-output';
@@ -146,7 +147,7 @@ describe('line formats are written in chunks', () => {
 
   test('the CLI writes a large report in several chunks, and no chunk is empty', () => {
     // Enough objects for more findings than a chunk's lines.
-    const copies = Array.from({ length: 300 }, (_, i) => text.replace(/release-acme/g, `r${i}-acme`).replace(/release$/gm, `r${i}`)).join('---\n');
+    const copies = helmCopies(300);
     const writes: string[] = [];
     const code = main(['-'], { stdout: t => writes.push(t), stderr: () => undefined, readStdin: () => copies, cwd: FIXTURES });
     expect(code).toBe(1);

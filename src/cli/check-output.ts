@@ -33,11 +33,6 @@ export function summaryByRule(report: FilesReport, rules: RuleInfo[]): Array<{ r
     .sort((a, b) => b.count - a.count || (a.ruleId < b.ruleId ? -1 : 1));
 }
 
-/** Where a text format's lines go, one at a time. */
-interface LineSink {
-  push(line: string): void;
-}
-
 /** Lines a chunk holds before it is written: about 0.2 MB of text. */
 export const CHUNK_LINES = 2048;
 
@@ -47,7 +42,7 @@ export const CHUNK_LINES = 2048;
  * two bytes a character as soon as one message holds a '×', doubled the memory at the end of
  * the run; written in chunks, each is short-lived.
  */
-class ChunkedLines implements LineSink {
+class ChunkedLines {
   private lines: string[] = [];
 
   constructor(private readonly write: (text: string) => void, private readonly chunkLines: number) {}
@@ -64,7 +59,7 @@ class ChunkedLines implements LineSink {
   }
 }
 
-function findingLines(report: FilesReport, out: LineSink): void {
+function findingLines(report: FilesReport, out: ChunkedLines): void {
   // Grouped by object, in the order objects first have a finding. Looked up by file and line,
   // not by a key string of file, line and name, which the Map would hash whole for each of
   // 68,000 findings at 150,000 objects; objects of one JSON array share a line.

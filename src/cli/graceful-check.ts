@@ -223,7 +223,7 @@ function run(positionals: string[], values: Values, config: ReturnType<typeof se
     timeline: values.timeline === true, routes: values.routes !== undefined, unreadable: inputs.unreadable, version: packageVersion(),
   };
   // The line formats are written as they are made (a large report is not one string first).
-  const write = { ci: writeCi }[values.output as string] ?? writeText;
+  const write = values.output === 'ci' ? writeCi : writeText;
   const format = { json: formatJson, sarif: formatSarif, svg: formatSvg, html: formatHtml }[values.output as string];
   if (format) io.stdout(format(report, rules, options));
   else write(report, rules, options, io.stdout);
