@@ -6,7 +6,7 @@ import { dump as dumpYaml } from 'js-yaml';
 import { helmCopies } from './checker-inputs';
 import { checkManifests, ruleInfos } from '../src/checks';
 import { checkTexts } from '../src/checks/check-files';
-import { CHUNK_LINES, formatCi, formatText, writeCi, writeText } from '../src/cli/check-output';
+import { CHUNK_LINES, formatCi, formatJson, formatSarif, formatText, writeCi, writeJsonReport, writeSarif, writeText } from '../src/cli/check-output';
 import { main } from '../src/cli/graceful-check';
 import { MANIFEST_SCHEMA, loadManifests } from '../src/manifest/load';
 import { isPlainKeyAt, isPlainName, keyAt, lineOfPointer } from '../src/manifest/locate';
@@ -142,6 +142,22 @@ describe('line formats are written in chunks', () => {
       // Every chunk but the last is full.
       expect(chunks.slice(0, -1).every(c => c.split('\n').length - 1 === chunkLines)).toBe(true);
       expect(chunks.length).toBe(Math.ceil(lineCount / chunkLines));
+    }
+  });
+
+  test.each([
+    ['json', writeJsonReport, formatJson],
+    ['sarif', writeSarif, formatSarif],
+  ] as const)('%s: the same document at every chunk size, in more writes than there are chunks of findings', (_name, write, format) => {
+    const whole = format(report, ruleInfos(), options);
+    // The document a single JSON.stringify makes of the same data.
+    expect(whole).toBe(JSON.stringify(JSON.parse(whole), null, 2) + '\n');
+    for (const chunkItems of [1, 3, 512]) {
+      const chunks: string[] = [];
+      write(report, ruleInfos(), options, t => chunks.push(t), chunkItems);
+      expect(chunks.join('')).toBe(whole);
+      // One write for every chunkItems findings at least (plus the document around them).
+      expect(chunks.length).toBeGreaterThan(Math.ceil(report.findings.length / chunkItems));
     }
   });
 

@@ -3,6 +3,7 @@
 // format carries every finding, problem, unreadable input and parse error.
 
 import * as path from 'path';
+import { CHUNK_ITEMS, StreamedArray, writeJson } from './json-chunks';
 import { FilesReport, LocatedFinding, severityCounts } from '../checks/check-files';
 import { skippedSummary } from '../checks/engine';
 import { RuleInfo, Severity } from '../checks/rule';
@@ -177,13 +178,20 @@ export function writeCi(
 }
 
 export function formatJson(report: FilesReport, rules: RuleInfo[], options: OutputOptions): string {
+  return wholeText(write => writeJsonReport(report, rules, options, write));
+}
+
+/** `formatJson`, written in chunks as it is made (see `writeJson`): its long arrays item by item. */
+export function writeJsonReport(
+  report: FilesReport, rules: RuleInfo[], options: OutputOptions, write: (text: string) => void, chunkItems = CHUNK_ITEMS,
+): void {
   const {
     findings, suppressed, suppressions, problems, parseErrors, objectCount, workloadCount, fileCount, timelines, skipped, excludedCount, routes,
     notes,
   } = report;
-  return JSON.stringify({
-    findings,
-    suppressed,
+  writeJson({
+    findings: new StreamedArray(() => findings),
+    suppressed: new StreamedArray(() => suppressed),
     suppressions,
     notes,
     problems,
@@ -195,9 +203,9 @@ export function formatJson(report: FilesReport, rules: RuleInfo[], options: Outp
     skipped,
     excludedCount,
     summaryByRule: summaryByRule(report, rules),
-    timelines,
-    routes,
-  }, null, 2) + '\n';
+    timelines: new StreamedArray(() => timelines),
+    routes: new StreamedArray(() => routes),
+  }, write, chunkItems);
 }
 
 function uri(file: string): string {
@@ -205,10 +213,18 @@ function uri(file: string): string {
 }
 
 export function formatSarif(report: FilesReport, rules: RuleInfo[], options: OutputOptions): string {
+  return wholeText(write => writeSarif(report, rules, options, write));
+}
+
+/** `formatSarif`, written in chunks as it is made (see `writeJson`): its results one by one. */
+export function writeSarif(
+  report: FilesReport, rules: RuleInfo[], options: OutputOptions, write: (text: string) => void, chunkItems = CHUNK_ITEMS,
+): void {
+  const ruleIndex = new Map(rules.map((r, i) => [r.id, i]));
   const level = (s: Severity) => (s === Severity.ERROR ? 'error' : 'warning');
   const result = (f: LocatedFinding) => ({
     ruleId: f.ruleId,
-    ruleIndex: rules.findIndex(r => r.id === f.ruleId),
+    ruleIndex: ruleIndex.get(f.ruleId) ?? -1,
     level: level(f.severity),
     message: { text: `${f.kind} ${where(f)}${f.container ? ` container '${f.container}'` : ''}: ${f.message}. Fix: ${f.fix}` },
     locations: [{ physicalLocation: { artifactLocation: { uri: uri(f.file) }, region: { startLine: f.line } } }],
@@ -238,15 +254,17 @@ export function formatSarif(report: FilesReport, rules: RuleInfo[], options: Out
           })),
         },
       },
-      results: [
-        ...report.findings.map(result),
+      results: new StreamedArray(function* results() {
+        for (const f of report.findings) yield result(f);
         // Suppressed results stay in the log, marked (SARIF 2.1.0 §3.27.23): inSource for the
         // object's annotation, external for the configuration file.
-        ...report.suppressed.map(s => ({
-          ...result(s),
-          suppressions: [{ kind: s.source === 'annotation' ? 'inSource' : 'external', status: 'accepted', justification: s.reason }],
-        })),
-      ],
+        for (const s of report.suppressed) {
+          yield {
+            ...result(s),
+            suppressions: [{ kind: s.source === 'annotation' ? 'inSource' : 'external', status: 'accepted', justification: s.reason }],
+          };
+        }
+      }),
       invocations: [{
         executionSuccessful: report.parseErrors.length === 0 && options.unreadable.length === 0 && report.problems.length === 0,
         toolExecutionNotifications: [
@@ -258,7 +276,7 @@ export function formatSarif(report: FilesReport, rules: RuleInfo[], options: Out
       }],
     }],
   };
-  return JSON.stringify(sarif, null, 2) + '\n';
+  writeJson(sarif, write, chunkItems);
 }
 
 /** Each container's shutdown timeline as one SVG document (the findings are marked at their moment). */

@@ -4,7 +4,7 @@
 
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { formatHtml, formatJson, formatSarif, formatSvg, writeCi, writeText } from './check-output';
+import { formatHtml, formatSvg, writeCi, writeJsonReport, writeSarif, writeText } from './check-output';
 import { CheckerConfig, FailOn, findConfig, readConfig } from './config';
 import { DEFAULT_MAX_FILE_BYTES, collectInputs } from './inputs';
 import { packageVersion, wantsVersion } from './version';
@@ -222,11 +222,10 @@ function run(positionals: string[], values: Values, config: ReturnType<typeof se
   const options = {
     timeline: values.timeline === true, routes: values.routes !== undefined, unreadable: inputs.unreadable, version: packageVersion(),
   };
-  // The line formats are written as they are made (a large report is not one string first).
-  const write = values.output === 'ci' ? writeCi : writeText;
-  const format = { json: formatJson, sarif: formatSarif, svg: formatSvg, html: formatHtml }[values.output as string];
-  if (format) io.stdout(format(report, rules, options));
-  else write(report, rules, options, io.stdout);
+  // Text, ci, JSON and SARIF are written as they are made (a large report is not one string first).
+  const write = { text: writeText, ci: writeCi, json: writeJsonReport, sarif: writeSarif }[values.output as string];
+  if (write) write(report, rules, options, io.stdout);
+  else io.stdout((values.output === 'svg' ? formatSvg : formatHtml)(report, rules, options));
   if (values.output === 'json' || values.output === 'sarif' || picture) {
     for (const e of report.parseErrors) io.stderr(`graceful-check: parse error: ${e.file}:${e.line}: ${e.message}\n`);
   }

@@ -1,0 +1,73 @@
+// JSON written in chunks: `JSON.stringify(value, null, 2)` byte for byte, but with its long arrays
+// written item by item. At 150,000 objects the SARIF log is 90 MB of text: made as one string, it
+// and the object tree it was made from were both in memory at the end of the run.
+
+import { randomUUID } from 'crypto';
+
+/** Items a chunk holds before it is written. */
+export const CHUNK_ITEMS = 512;
+
+/**
+ * An array of a JSON document to be written item by item: `items` are made one at a time, each
+ * just before it is written, so no array of them is ever built.
+ */
+export class StreamedArray {
+  constructor(public readonly items: () => Iterable<unknown>) {}
+}
+
+/**
+ * Writes `JSON.stringify(value, null, 2) + '\n'` in chunks, where every `StreamedArray` in `value`
+ * is written as the array of its items. The rest of the document (small) is stringified at once
+ * with a placeholder string for each streamed array, then cut at the placeholders.
+ */
+export function writeJson(value: unknown, write: (text: string) => void, chunkItems = CHUNK_ITEMS): void {
+  // A placeholder no string of the document can hold: a fresh random id per call.
+  const marker = `graceful-check-streamed-array-${randomUUID()}-`;
+  const streamed: StreamedArray[] = [];
+  const skeleton = JSON.stringify(value, (_key, v) => {
+    if (!(v instanceof StreamedArray)) return v;
+    streamed.push(v);
+    return `${marker}${streamed.length - 1}`;
+  }, 2) + '\n';
+  let from = 0;
+  for (let i = 0; i < streamed.length; i++) {
+    const at = skeleton.indexOf(`"${marker}${i}"`, from);
+    write(skeleton.slice(from, at));
+    writeArray(streamed[i], lineIndentOf(skeleton, at), write, chunkItems);
+    from = at + marker.length + String(i).length + 2;
+  }
+  write(skeleton.slice(from));
+}
+
+/** The leading spaces of the line that holds offset `at`. */
+function lineIndentOf(text: string, at: number): string {
+  const lineStart = text.lastIndexOf('\n', at) + 1;
+  let end = lineStart;
+  while (text.charCodeAt(end) === 32) end++;
+  return text.slice(lineStart, end);
+}
+
+/**
+ * An array as `JSON.stringify(array, null, 2)` writes it on a line indented by `indent`: each
+ * item on lines of its own, two spaces deeper. An item stringified alone is re-indented by
+ * prefixing each of its lines: JSON escapes every newline inside a string, so each newline of
+ * the item's text starts a line.
+ */
+function writeArray(array: StreamedArray, indent: string, write: (text: string) => void, chunkItems: number): void {
+  const itemIndent = `${indent}  `;
+  const newline = `\n${itemIndent}`;
+  let chunk: string[] = [];
+  let count = 0;
+  for (const item of array.items()) {
+    // As JSON.stringify writes an array item that has no JSON form (undefined, a function).
+    const text = JSON.stringify(item, null, 2) ?? 'null';
+    chunk.push(`${count === 0 ? '[' : ','}${newline}${text.replace(/\n/g, newline)}`);
+    count++;
+    if (chunk.length >= chunkItems) {
+      write(chunk.join(''));
+      chunk = [];
+    }
+  }
+  chunk.push(count === 0 ? '[]' : `\n${indent}]`);
+  write(chunk.join(''));
+}
