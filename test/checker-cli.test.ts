@@ -6,8 +6,9 @@ import { dump as dumpYaml } from 'js-yaml';
 import { helmCopies } from './checker-inputs';
 import { checkManifests, ruleInfos } from '../src/checks';
 import { checkTexts } from '../src/checks/check-files';
-import { CHUNK_LINES, formatCi, formatJson, formatSarif, formatText, writeCi, writeJsonReport, writeSarif, writeText } from '../src/cli/check-output';
+import { formatCi, formatJson, formatSarif, formatText, writeCi, writeJsonReport, writeSarif, writeText } from '../src/cli/check-output';
 import { main } from '../src/cli/graceful-check';
+import { CHUNK_CHARS } from '../src/cli/text-chunks';
 import { MANIFEST_SCHEMA, loadManifests } from '../src/manifest/load';
 import { isPlainKeyAt, isPlainName, keyAt, lineOfPointer } from '../src/manifest/locate';
 
@@ -130,34 +131,34 @@ describe('line formats are written in chunks', () => {
   test.each([
     ['text', writeText, formatText],
     ['ci', writeCi, formatCi],
-  ] as const)('%s: whole lines, each chunk ending in a newline, the same text at every chunk size', (_name, write, format) => {
+  ] as const)('%s: whole lines, each chunk ending in a newline and written once it is full, the same text at every chunk size', (_name, write, format) => {
     const whole = format(report, ruleInfos(), options);
-    const lineCount = whole.split('\n').length - 1;
-    expect(lineCount).toBeGreaterThan(8);
-    for (const chunkLines of [1, 3, 8, CHUNK_LINES]) {
+    expect(whole.length).toBeGreaterThan(3_000);
+    for (const chunkChars of [1, 100, 1_000, CHUNK_CHARS]) {
       const chunks: string[] = [];
-      write(report, ruleInfos(), options, t => chunks.push(t), chunkLines);
+      write(report, ruleInfos(), options, t => chunks.push(t), chunkChars);
       expect(chunks.join('')).toBe(whole);
       expect(chunks.every(c => c.endsWith('\n'))).toBe(true);
-      // Every chunk but the last is full.
-      expect(chunks.slice(0, -1).every(c => c.split('\n').length - 1 === chunkLines)).toBe(true);
-      expect(chunks.length).toBe(Math.ceil(lineCount / chunkLines));
+      // Every chunk but the last is full, and was written as soon as it was: without its last line, it was not.
+      expect(chunks.slice(0, -1).every(c => c.length >= chunkChars)).toBe(true);
+      const withoutLastLine = (c: string) => c.slice(0, c.slice(0, -1).lastIndexOf('\n') + 1);
+      expect(chunks.every(c => withoutLastLine(c).length < chunkChars)).toBe(true);
     }
   });
 
   test.each([
     ['json', writeJsonReport, formatJson],
     ['sarif', writeSarif, formatSarif],
-  ] as const)('%s: the same document at every chunk size, in more writes than there are chunks of findings', (_name, write, format) => {
+  ] as const)('%s: the same document at every chunk size, its findings in chunks of their own', (_name, write, format) => {
     const whole = format(report, ruleInfos(), options);
     // The document a single JSON.stringify makes of the same data.
     expect(whole).toBe(JSON.stringify(JSON.parse(whole), null, 2) + '\n');
-    for (const chunkItems of [1, 3, 512]) {
+    for (const chunkChars of [1, 100, 1_000, CHUNK_CHARS]) {
       const chunks: string[] = [];
-      write(report, ruleInfos(), options, t => chunks.push(t), chunkItems);
+      write(report, ruleInfos(), options, t => chunks.push(t), chunkChars);
       expect(chunks.join('')).toBe(whole);
-      // One write for every chunkItems findings at least (plus the document around them).
-      expect(chunks.length).toBeGreaterThan(Math.ceil(report.findings.length / chunkItems));
+      expect(chunks.every(c => c.length > 0)).toBe(true);
+      if (chunkChars === 1) expect(chunks.length).toBeGreaterThan(report.findings.length);
     }
   });
 

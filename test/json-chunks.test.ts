@@ -13,18 +13,18 @@ function withStreamedArrays(value: unknown, stream: () => boolean): unknown {
   return value;
 }
 
-function written(value: unknown, chunkItems?: number): string[] {
+function written(value: unknown, chunkChars?: number): string[] {
   const chunks: string[] = [];
-  writeJson(value, t => chunks.push(t), chunkItems);
+  writeJson(value, t => chunks.push(t), chunkChars);
   return chunks;
 }
 
 describe('JSON written in chunks', () => {
   test('is JSON.stringify(value, null, 2) byte for byte, whichever arrays are streamed, at any chunk size', () => {
-    const chunkSize = fc.integer({ min: 1, max: 4 });
-    fc.assert(fc.property(fc.jsonValue({ maxDepth: 5 }), fc.infiniteStream(fc.boolean()), chunkSize, (value, picks, chunkItems) => {
+    const chunkSize = fc.integer({ min: 1, max: 200 });
+    fc.assert(fc.property(fc.jsonValue({ maxDepth: 5 }), fc.infiniteStream(fc.boolean()), chunkSize, (value, picks, chunkChars) => {
       const streamed = withStreamedArrays(value, () => picks.next().value);
-      expect(written(streamed, chunkItems).join('')).toBe(JSON.stringify(value, null, 2) + '\n');
+      expect(written(streamed, chunkChars).join('')).toBe(JSON.stringify(value, null, 2) + '\n');
     }), { numRuns: 2000 });
   });
 
@@ -41,20 +41,21 @@ describe('JSON written in chunks', () => {
       deep: { list: [new StreamedArray(() => []), new StreamedArray(() => [{}]), value.deep.list[2]] },
       after: value.after,
     };
-    for (const chunkItems of [1, 2, 512]) expect(written(streamed, chunkItems).join('')).toBe(JSON.stringify(value, null, 2) + '\n');
+    for (const chunkChars of [1, 10, 16_384]) expect(written(streamed, chunkChars).join('')).toBe(JSON.stringify(value, null, 2) + '\n');
   });
 
-  test('items are made one at a time: the first chunk is written before the last item is made', () => {
+  test('items are made one at a time: a chunk is written once it holds chunkChars characters, before the next item is made', () => {
     let made = 0;
-    const madeWhenWritten: number[] = [];
+    const writes: Array<{ text: string; made: number }> = [];
     const results = new StreamedArray(function* items() {
       for (let i = 0; i < 10; i++) {
         made++;
         yield { i };
       }
     });
-    writeJson({ results }, () => madeWhenWritten.push(made), 3);
-    // The text before the array, then a chunk after items 3, 6 and 9, then the rest.
-    expect(madeWhenWritten).toEqual([0, 3, 6, 9, 10, 10]);
+    // Each item is written as `,\n    {\n      "i": 1\n    }` (26 characters): two fill a chunk of 40.
+    writeJson({ results }, text => writes.push({ text, made }), 40);
+    expect(writes.map(w => w.made)).toEqual([0, 2, 4, 6, 8, 10, 10, 10]);
+    expect(writes.slice(1, 5).every(w => w.text.length >= 40 && w.text.length < 40 + 27)).toBe(true);
   });
 });

@@ -1,11 +1,10 @@
 // JSON written in chunks: `JSON.stringify(value, null, 2)` byte for byte, but with its long arrays
-// written item by item. At 150,000 objects the SARIF log is 90 MB of text: made as one string, it
-// and the object tree it was made from were both in memory at the end of the run.
+// written item by item, in chunks (`TextChunks`). At 150,000 objects the SARIF log is 90 MB of
+// text: made as one string, it and the object tree it was made from were both in memory at the
+// end of the run.
 
 import { randomUUID } from 'crypto';
-
-/** Items a chunk holds before it is written. */
-export const CHUNK_ITEMS = 512;
+import { CHUNK_CHARS, TextChunks } from './text-chunks';
 
 /**
  * An array of a JSON document to be written item by item: `items` are made one at a time, each
@@ -20,7 +19,7 @@ export class StreamedArray {
  * is written as the array of its items. The rest of the document (small) is stringified at once
  * with a placeholder string for each streamed array, then cut at the placeholders.
  */
-export function writeJson(value: unknown, write: (text: string) => void, chunkItems = CHUNK_ITEMS): void {
+export function writeJson(value: unknown, write: (text: string) => void, chunkChars = CHUNK_CHARS): void {
   // A placeholder no string of the document can hold: a fresh random id per call.
   const marker = `graceful-check-streamed-array-${randomUUID()}-`;
   const streamed: StreamedArray[] = [];
@@ -32,8 +31,8 @@ export function writeJson(value: unknown, write: (text: string) => void, chunkIt
   let from = 0;
   for (let i = 0; i < streamed.length; i++) {
     const at = skeleton.indexOf(`"${marker}${i}"`, from);
-    write(skeleton.slice(from, at));
-    writeArray(streamed[i], lineIndentOf(skeleton, at), write, chunkItems);
+    if (at > from) write(skeleton.slice(from, at));
+    writeArray(streamed[i], lineIndentOf(skeleton, at), write, chunkChars);
     from = at + marker.length + String(i).length + 2;
   }
   write(skeleton.slice(from));
@@ -53,21 +52,16 @@ function lineIndentOf(text: string, at: number): string {
  * prefixing each of its lines: JSON escapes every newline inside a string, so each newline of
  * the item's text starts a line.
  */
-function writeArray(array: StreamedArray, indent: string, write: (text: string) => void, chunkItems: number): void {
-  const itemIndent = `${indent}  `;
-  const newline = `\n${itemIndent}`;
-  let chunk: string[] = [];
-  let count = 0;
+function writeArray(array: StreamedArray, indent: string, write: (text: string) => void, chunkChars: number): void {
+  const newline = `\n${indent}  `;
+  const out = new TextChunks(write, chunkChars);
+  let first = true;
   for (const item of array.items()) {
     // As JSON.stringify writes an array item that has no JSON form (undefined, a function).
     const text = JSON.stringify(item, null, 2) ?? 'null';
-    chunk.push(`${count === 0 ? '[' : ','}${newline}${text.replace(/\n/g, newline)}`);
-    count++;
-    if (chunk.length >= chunkItems) {
-      write(chunk.join(''));
-      chunk = [];
-    }
+    out.push(`${first ? '[' : ','}${newline}${text.replace(/\n/g, newline)}`);
+    first = false;
   }
-  chunk.push(count === 0 ? '[]' : `\n${indent}]`);
-  write(chunk.join(''));
+  out.push(first ? '[]' : `\n${indent}]`);
+  out.flush();
 }
