@@ -28,18 +28,26 @@ describe('JSON written in chunks', () => {
     }), { numRuns: 2000 });
   });
 
-  test('nested and empty streamed arrays, strings with newlines and with the shape of the placeholder', () => {
+  test('nested and empty streamed arrays, strings with newlines, strings and keys that hold a placeholder', () => {
+    // The placeholders are tried in turn: graceful-check-streamed-array-0-, -1-, ...; this document
+    // holds the first two, before the arrays: as a value, and as a key.
     const value = {
-      a: [{ text: 'two\nlines', inner: [1, [2, []]] }, 'x'],
-      empty: [],
-      deep: { list: [[], [{}], ['"graceful-check-streamed-array-0"']] },
-      after: 'graceful-check-streamed-array-0',
+      'before': 'graceful-check-streamed-array-0-0',
+      'graceful-check-streamed-array-1-0': 'a key',
+      'a': [{ text: 'two\nlines', inner: [1, [2, []]] }, 'x'],
+      'empty': [],
+      'deep': { list: [[], [{}], ['"graceful-check-streamed-array-0-1"']] },
+      'after': 'graceful-check-streamed-array-0-0',
+      'graceful-check-streamed-array-1-2': 'a key',
     };
     const streamed = {
-      a: new StreamedArray(() => value.a),
-      empty: new StreamedArray(() => []),
-      deep: { list: [new StreamedArray(() => []), new StreamedArray(() => [{}]), value.deep.list[2]] },
-      after: value.after,
+      'before': value.before,
+      'graceful-check-streamed-array-1-0': 'a key',
+      'a': new StreamedArray(() => value.a),
+      'empty': new StreamedArray(() => []),
+      'deep': { list: [new StreamedArray(() => []), new StreamedArray(() => [{}]), value.deep.list[2]] },
+      'after': value.after,
+      'graceful-check-streamed-array-1-2': 'a key',
     };
     for (const chunkChars of [1, 10, 16_384]) expect(written(streamed, chunkChars).join('')).toBe(JSON.stringify(value, null, 2) + '\n');
   });

@@ -3,7 +3,6 @@
 // text: made as one string, it and the object tree it was made from were both in memory at the
 // end of the run.
 
-import { randomUUID } from 'crypto';
 import { CHUNK_CHARS, TextChunks } from './text-chunks';
 
 /**
@@ -20,14 +19,7 @@ export class StreamedArray {
  * with a placeholder string for each streamed array, then cut at the placeholders.
  */
 export function writeJson(value: unknown, write: (text: string) => void, chunkChars = CHUNK_CHARS): void {
-  // A placeholder no string of the document can hold: a fresh random id per call.
-  const marker = `graceful-check-streamed-array-${randomUUID()}-`;
-  const streamed: StreamedArray[] = [];
-  const skeleton = JSON.stringify(value, (_key, v) => {
-    if (!(v instanceof StreamedArray)) return v;
-    streamed.push(v);
-    return `${marker}${streamed.length - 1}`;
-  }, 2) + '\n';
+  const { skeleton, marker, streamed } = skeletonOf(value);
   let from = 0;
   for (let i = 0; i < streamed.length; i++) {
     const at = skeleton.indexOf(`"${marker}${i}"`, from);
@@ -36,6 +28,24 @@ export function writeJson(value: unknown, write: (text: string) => void, chunkCh
     from = at + marker.length + String(i).length + 2;
   }
   write(skeleton.slice(from));
+}
+
+/**
+ * The document with a placeholder string for each streamed array, and a placeholder found nowhere
+ * else in it: a placeholder that some string of the document also holds is tried again with
+ * another (not Node's random ids: loading `crypto` costs the CLI 7 ms).
+ */
+function skeletonOf(value: unknown): { skeleton: string; marker: string; streamed: StreamedArray[] } {
+  for (let attempt = 0; ; attempt++) {
+    const marker = `graceful-check-streamed-array-${attempt}-`;
+    const streamed: StreamedArray[] = [];
+    const skeleton = JSON.stringify(value, (_key, v) => {
+      if (!(v instanceof StreamedArray)) return v;
+      streamed.push(v);
+      return `${marker}${streamed.length - 1}`;
+    }, 2) + '\n';
+    if (skeleton.split(marker).length - 1 === streamed.length) return { skeleton, marker, streamed };
+  }
 }
 
 /** The leading spaces of the line that holds offset `at`. */
