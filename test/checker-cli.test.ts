@@ -122,7 +122,7 @@ describe('graceful-check CLI', () => {
   });
 });
 
-describe('line formats are written in chunks', () => {
+describe('reports are written in chunks', () => {
   // A report with findings on many objects: more lines than a chunk holds at the smaller sizes.
   const text = fs.readFileSync(path.join(__dirname, 'fixtures', 'checker', 'helm-output.yaml'), 'utf8');
   const report = checkTexts([{ file: 'a.yaml', text }, { file: 'b.yaml', text }], { timelines: true, routes: true });
